@@ -1,0 +1,3 @@
+"""OCPI API routes (filled in by the connection module)."""
+
+urlpatterns: list = []

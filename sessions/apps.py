@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ChargingConfig(AppConfig):
+    """Our `sessions` package; labelled `charging` because django.contrib.sessions owns `sessions`."""
+
+    name = "sessions"
+    label = "charging"
+    verbose_name = "Charging sessions"

@@ -1,0 +1,68 @@
+"""factory-boy factories for every model, grouped by app."""
+
+import factory
+
+from locations import enums as loc_enums
+from locations.models import EVSE, Connector, Location, Operator
+
+# --- locations -------------------------------------------------------------
+
+
+class OperatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Operator
+        django_get_or_create = ("country_code", "party_id")
+
+    country_code = "FR"
+    party_id = factory.Sequence(lambda n: f"A{n % 100:02d}")
+    name = factory.Sequence(lambda n: f"Charge Network {n}")
+    website = "https://www.example.com"
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    operator = factory.SubFactory(OperatorFactory)
+    ocpi_id = factory.Sequence(lambda n: f"LOC{n:05d}")
+    publish = True
+    name = factory.Sequence(lambda n: f"Parking {n}")
+    address = "1 Rue de Rivoli"
+    city = "Paris"
+    postal_code = "75001"
+    country = "FRA"
+    latitude = "48.856614"
+    longitude = "2.352222"
+    parking_type = loc_enums.ParkingType.ON_STREET
+    time_zone = "Europe/Paris"
+    owner = factory.LazyFunction(lambda: {"name": "Ville de Paris"})
+
+
+class EVSEFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EVSE
+
+    location = factory.SubFactory(LocationFactory)
+    uid = factory.Sequence(lambda n: f"EVSE{n:05d}")
+    evse_id = factory.LazyAttribute(
+        lambda o: f"{o.location.operator.country_code}*{o.location.operator.party_id}*E{o.uid}"
+    )
+    status = loc_enums.Status.AVAILABLE
+    capabilities = factory.LazyFunction(
+        lambda: [loc_enums.Capability.RFID_READER, loc_enums.Capability.REMOTE_START_STOP_CAPABLE]
+    )
+    tariff_ids = factory.LazyFunction(lambda: ["AC_STANDARD"])
+
+
+class ConnectorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Connector
+
+    evse = factory.SubFactory(EVSEFactory)
+    ocpi_id = "1"
+    standard = loc_enums.ConnectorType.IEC_62196_T2
+    format = loc_enums.ConnectorFormat.SOCKET
+    power_type = loc_enums.PowerType.AC_3_PHASE
+    max_voltage = 230
+    max_amperage = 32
+    max_electric_power = 22000
