@@ -26,7 +26,9 @@ ConnectorType = _choices(
 EnergySourceCategory = _choices(
     "EnergySourceCategory", "NUCLEAR GENERAL_FOSSIL COAL GAS GENERAL_GREEN SOLAR WIND WATER"
 )
-EnvironmentalImpactCategory = _choices("EnvironmentalImpactCategory", "NUCLEAR_WASTE CARBON_DIOXIDE")
+EnvironmentalImpactCategory = _choices(
+    "EnvironmentalImpactCategory", "NUCLEAR_WASTE CARBON_DIOXIDE"
+)
 Facility = _choices(
     "Facility",
     "HOTEL RESTAURANT CAFE MALL SUPERMARKET SPORT RECREATION_AREA NATURE MUSEUM BIKE_SHARING "

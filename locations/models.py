@@ -94,11 +94,15 @@ class Location(TimestampedModel):
     parking_type = models.CharField(max_length=32, choices=enums.ParkingType.choices, blank=True)
     directions = models.JSONField(default=list, blank=True)
     operator_details = models.JSONField(
-        "operator", null=True, blank=True,
+        "operator",
+        null=True,
+        blank=True,
         help_text="OCPI BusinessDetails; empty means the operator's own details.",
     )
     suboperator = models.JSONField(null=True, blank=True)
-    owner = models.JSONField(null=True, blank=True, help_text="BusinessDetails; Gireve requires owner.name.")
+    owner = models.JSONField(
+        null=True, blank=True, help_text="BusinessDetails; Gireve requires owner.name."
+    )
     facilities = models.JSONField(default=list, blank=True)
     time_zone = models.CharField(max_length=255, validators=[validate_time_zone])
     opening_times = models.JSONField(null=True, blank=True)
@@ -135,7 +139,9 @@ class EVSE(TimestampedModel):
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="evses")
     uid = models.CharField(max_length=36, validators=[validate_ocpi_id])
     evse_id = models.CharField(max_length=48, blank=True)
-    status = models.CharField(max_length=16, choices=enums.Status.choices, default=enums.Status.UNKNOWN)
+    status = models.CharField(
+        max_length=16, choices=enums.Status.choices, default=enums.Status.UNKNOWN
+    )
     status_schedule = models.JSONField(default=list, blank=True)
     capabilities = models.JSONField(default=list, blank=True)
     floor_level = models.CharField(max_length=4, blank=True)

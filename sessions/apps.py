@@ -2,7 +2,7 @@ from django.apps import AppConfig
 
 
 class ChargingConfig(AppConfig):
-    """Our `sessions` package; labelled `charging` because django.contrib.sessions owns `sessions`."""
+    """Our `sessions` package, labelled `charging`: django.contrib.sessions owns `sessions`."""
 
     name = "sessions"
     label = "charging"
