@@ -1,1 +1,177 @@
-"""Models of this app."""
+"""A remote OCPI platform (Gireve's IOP or any other), its endpoints, and the message log."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.db import models
+
+from .enums import ConnectionStatus, InterfaceRole, ModuleID
+
+
+def new_token() -> str:
+    """A fresh credentials token (OCPI: at most 64 printable characters)."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Platform(models.Model):
+    class Status(models.TextChoices):
+        INVITED = "INVITED", "invited (token A issued, waiting for their registration)"
+        CONNECTED = "CONNECTED", "connected"
+        SUSPENDED = "SUSPENDED", "suspended"
+        UNREGISTERED = "UNREGISTERED", "unregistered"
+
+    class SessionUpdate(models.TextChoices):
+        PATCH = "PATCH"
+        PUT = "PUT"
+
+    name = models.CharField(max_length=100, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INVITED)
+    versions_url = models.URLField(max_length=255, blank=True)
+    version = models.CharField(max_length=10, blank=True, help_text="Negotiated OCPI version.")
+    version_details_url = models.URLField(max_length=255, blank=True)
+
+    # The token we send to call them (token B before registration, then their token C).
+    outgoing_token = models.CharField(max_length=255, blank=True)
+    # The token they use to call us, stored hashed. While `incoming_token_is_registration`
+    # it is a token A: valid only for versions and credentials.
+    incoming_token_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    incoming_token_is_registration = models.BooleanField(default=True)
+
+    # What they presented in their credentials: list of CredentialsRole objects.
+    roles = models.JSONField(default=list, blank=True)
+    hub_country_code = models.CharField(
+        max_length=2, blank=True, help_text="OCPI-to-country-code of our outbound requests (FR)."
+    )
+    hub_party_id = models.CharField(
+        max_length=3, blank=True, help_text="OCPI-to-party-id (IOP: 107 preprod, 007 prod, §2.1.6)."
+    )
+
+    # Per-platform options.
+    page_limits = models.JSONField(
+        default=dict, blank=True, help_text='Their page size limits, e.g. {"locations": 100}.'
+    )
+    session_update_method = models.CharField(
+        max_length=5, choices=SessionUpdate.choices, default=SessionUpdate.PATCH
+    )
+    connect_timeout = models.FloatField(default=5.0)
+    read_timeout = models.FloatField(default=30.0)
+    verify_tls = models.BooleanField(default=True)
+    client_certificate = models.CharField(
+        max_length=255, blank=True, help_text="Path to a PEM client certificate for mTLS."
+    )
+    client_key = models.CharField(max_length=255, blank=True, help_text="Path to its PEM key.")
+    ip_allowlist = models.JSONField(
+        default=list, blank=True, help_text="Addresses or networks allowed to call us; empty: any."
+    )
+    push_paused = models.BooleanField(default=False, help_text="Hold every outbound push.")
+    coalesce_pushes = models.BooleanField(
+        default=False, help_text="Drop queued messages fully superseded by a later one."
+    )
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def set_incoming_token(self, token: str, *, registration: bool) -> None:
+        self.incoming_token_hash = hash_token(token)
+        self.incoming_token_is_registration = registration
+
+    def incoming_token_matches(self, token: str) -> bool:
+        return bool(self.incoming_token_hash) and hmac.compare_digest(
+            self.incoming_token_hash, hash_token(token)
+        )
+
+    @property
+    def masked_outgoing_token(self) -> str:
+        token = self.outgoing_token
+        return f"{token[:4]}…{token[-2:]}" if len(token) > 8 else ("•" * len(token))
+
+    def endpoint_url(self, module: str, role: str) -> str | None:
+        endpoint = self.endpoints.filter(identifier=module, role=role).first()
+        return endpoint.url if endpoint else None
+
+
+class PlatformEndpoint(models.Model):
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="endpoints")
+    identifier = models.CharField(max_length=20, choices=ModuleID.choices)
+    role = models.CharField(max_length=8, choices=InterfaceRole.choices)
+    url = models.URLField(max_length=255)
+
+    class Meta:
+        ordering = ["platform", "identifier", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "identifier", "role"], name="endpoint_unique_module_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} {self.role}"
+
+
+class HubClientInfo(models.Model):
+    """Connection status of a party behind the hub, as the hub pushed it to us."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.CASCADE, related_name="client_infos")
+    country_code = models.CharField(max_length=2)
+    party_id = models.CharField(max_length=3)
+    role = models.CharField(max_length=5)
+    status = models.CharField(max_length=10, choices=ConnectionStatus.choices)
+    last_updated = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "hub client info"
+        ordering = ["country_code", "party_id", "role"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "country_code", "party_id", "role"],
+                name="hubclientinfo_unique_party_role",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.country_code}*{self.party_id} {self.role}: {self.status}"
+
+
+class MessageLog(models.Model):
+    """One inbound or outbound OCPI exchange, secrets removed, bodies truncated."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "IN", "inbound (they called us)"
+        OUTBOUND = "OUT", "outbound (we called them)"
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    platform = models.ForeignKey(
+        Platform, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    method = models.CharField(max_length=8)
+    url = models.CharField(max_length=1000)
+    module = models.CharField(max_length=20, blank=True)
+    request_headers = models.JSONField(default=dict, blank=True)
+    request_body = models.TextField(blank=True)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    ocpi_status = models.PositiveIntegerField(null=True, blank=True)
+    response_body = models.TextField(blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    request_id = models.CharField(max_length=64, blank=True, db_index=True)
+    correlation_id = models.CharField(max_length=64, blank=True, db_index=True)
+    object_id = models.CharField(max_length=100, blank=True, db_index=True)
+    party = models.CharField(max_length=10, blank=True, db_index=True, help_text="e.g. FR*107")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.method} {self.url} → {self.http_status}/{self.ocpi_status}"
