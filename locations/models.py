@@ -5,12 +5,16 @@ BusinessDetails, Hours, Image, EnergyMix, ...) are JSON fields validated by
 `locations.ocpi`; everything that is searched, filtered or referenced is a column.
 """
 
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models.functions import Upper
+from django.db.models import Value
+from django.db.models.functions import Replace, Upper
 from django.utils import timezone
 
 from . import enums
+from . import ocpi_classes as oc
 from .validators import (
+    EVSE_ID_RE,
     country_alpha3_validator,
     country_code_validator,
     latitude_validator,
@@ -40,12 +44,22 @@ class Operator(models.Model):
         ordering = ["country_code", "party_id"]
         constraints = [
             models.UniqueConstraint(
-                Upper("country_code"), Upper("party_id"), name="operator_unique_party"
+                Upper("country_code"),
+                Upper("party_id"),
+                name="operator_unique_party",
+                violation_error_message="An operator with this country code and party id "
+                "already exists (compared case-insensitively).",
             ),
         ]
 
     def __str__(self) -> str:
         return f"{self.emi3_id} {self.name}"
+
+    def clean(self):
+        errors = oc.field_errors({"logo": oc.image}, self)
+        errors.update(_printable_errors(self, ["name"]))
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def emi3_id(self) -> str:
@@ -116,7 +130,13 @@ class Location(TimestampedModel):
     class Meta:
         ordering = ["operator", "ocpi_id"]
         constraints = [
-            models.UniqueConstraint("operator", Upper("ocpi_id"), name="location_unique_id"),
+            models.UniqueConstraint(
+                "operator",
+                Upper("ocpi_id"),
+                name="location_unique_id",
+                violation_error_message="This operator already has a location with this id "
+                "(ids compare case-insensitively).",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -133,6 +153,53 @@ class Location(TimestampedModel):
     @property
     def is_publishable(self) -> bool:
         return not self.gireve_missing
+
+    def clean(self):
+        errors = oc.field_errors(
+            {
+                "publish_allowed_to": oc.list_of(oc.publish_token),
+                "related_locations": oc.list_of(oc.additional_geo_location),
+                "directions": oc.display_texts,
+                "operator_details": oc.business_details,
+                "suboperator": oc.business_details,
+                "owner": oc.business_details,
+                "facilities": oc.facilities,
+                "opening_times": oc.hours,
+                "images": oc.images,
+                "energy_mix": oc.energy_mix,
+            },
+            self,
+        )
+        errors.update(_printable_errors(self, ["name", "address", "city", "postal_code", "state"]))
+        if self.publish and self.publish_allowed_to:
+            # OCPI 2.2.1 Location: publish_allowed_to only when publish is false.
+            errors.setdefault("publish_allowed_to", []).append(
+                "Only allowed when publish is off: clear it or untick publish."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def missing_for_gireve(self) -> list[str]:
+        """What Gireve (§3.5.1, §3.5.5) still needs before this location may be pushed."""
+        missing = []
+        if not (self.owner or {}).get("name"):
+            missing.append("owner.name")
+        operator = self.operator_details or self.operator.business_details()
+        if not operator.get("name"):
+            missing.append("operator.name")
+        for evse in self.evses.all():
+            connectors = list(evse.connectors.all())
+            label = f"EVSE {evse.evse_id or evse.uid}"
+            if not connectors:
+                # OCPI 2.2.1 EVSE.connectors has cardinality +.
+                missing.append(f"{label}: at least one connector")
+            if evse.status == enums.Status.REMOVED:
+                continue
+            if not evse.capabilities:
+                missing.append(f"{label}: capabilities")
+            if not evse.tariff_ids:
+                missing.append(f"{label}: tariff_ids")
+        return missing
 
 
 class EVSE(TimestampedModel):
@@ -159,7 +226,13 @@ class EVSE(TimestampedModel):
         verbose_name = "EVSE"
         ordering = ["location", "uid"]
         constraints = [
-            models.UniqueConstraint("location", Upper("uid"), name="evse_unique_uid"),
+            models.UniqueConstraint(
+                "location",
+                Upper("uid"),
+                name="evse_unique_uid",
+                violation_error_message="This location already has an EVSE with this uid "
+                "(uids compare case-insensitively).",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -169,6 +242,69 @@ class EVSE(TimestampedModel):
         super().save(*args, touch=touch, **kwargs)
         if touch:
             Location.objects.filter(pk=self.location_id).update(last_updated=self.last_updated)
+
+    def clean(self):
+        errors = oc.field_errors(
+            {
+                "status_schedule": oc.list_of(oc.status_schedule),
+                "capabilities": oc.capabilities,
+                "directions": oc.display_texts,
+                "parking_restrictions": oc.parking_restrictions,
+                "images": oc.images,
+                "tariff_ids": oc.tariff_ids,
+            },
+            self,
+        )
+        errors.update(_printable_errors(self, ["floor_level", "physical_reference"]))
+        evse_id_problem = self._evse_id_problem()
+        if evse_id_problem:
+            errors["evse_id"] = [evse_id_problem]
+        if bool(self.latitude) != bool(self.longitude):
+            errors["latitude" if not self.latitude else "longitude"] = [
+                "Give both latitude and longitude, or neither."
+            ]
+        if errors:
+            raise ValidationError(errors)
+
+    def _evse_id_problem(self) -> str | None:
+        if not self.evse_id:
+            if self.status != enums.Status.REMOVED:
+                # Gireve §3.5.5: evse_id is mandatory unless the EVSE is REMOVED.
+                return "evse_id is required (it may only be empty when the status is REMOVED)."
+            return None
+        match = EVSE_ID_RE.match(self.evse_id)
+        if not match:
+            return (
+                f"{self.evse_id!r} is not an eMI3 EVSE id: expected e.g. FR*AB1*E123456 "
+                "(country, operator id, 'E', then letters, digits or '*')."
+            )
+        location = self.location if EVSE.location.is_cached(self) else None
+        if location is None and self.location_id is not None:
+            location = self.location
+        if location is None or location.operator_id is None:
+            return None  # checked again once the EVSE is attached to a location
+        operator = location.operator
+        # Gireve §3.1.1: an EVSE id starts with its operator's id, with or without '*'.
+        if (match[1].upper(), match[2].upper()) != (
+            operator.country_code.upper(),
+            operator.party_id.upper(),
+        ):
+            return (
+                f"{self.evse_id!r} must start with the operator id {operator.emi3_id} "
+                f"(e.g. {operator.emi3_id}*E123 or {operator.country_code}{operator.party_id}E123)."
+            )
+        # An eMI3 id names one EVSE: compare without '*' and case-insensitively.
+        normalized = self.evse_id.replace("*", "").upper()
+        clash = (
+            EVSE.objects.filter(location__operator=operator)
+            .exclude(pk=self.pk)
+            .exclude(status=enums.Status.REMOVED)
+            .annotate(normalized=Replace(Upper("evse_id"), Value("*"), Value("")))
+            .filter(normalized=normalized)
+        )
+        if self.status != enums.Status.REMOVED and clash.exists():
+            return f"{self.evse_id!r} is already used by another EVSE of {operator.emi3_id}."
+        return None
 
 
 class Connector(TimestampedModel):
@@ -185,7 +321,13 @@ class Connector(TimestampedModel):
     class Meta:
         ordering = ["evse", "ocpi_id"]
         constraints = [
-            models.UniqueConstraint("evse", Upper("ocpi_id"), name="connector_unique_id"),
+            models.UniqueConstraint(
+                "evse",
+                Upper("ocpi_id"),
+                name="connector_unique_id",
+                violation_error_message="This EVSE already has a connector with this id "
+                "(ids compare case-insensitively).",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -200,3 +342,12 @@ class Connector(TimestampedModel):
     @property
     def tariff_ids(self) -> list[str]:
         return list(self.evse.tariff_ids)
+
+
+def _printable_errors(instance, fields: list[str]) -> dict[str, list[str]]:
+    """OCPI string type: printable characters only (no tabs, no line breaks)."""
+    return {
+        field: ["Only printable characters are allowed (no tabs or line breaks)."]
+        for field in fields
+        if oc.non_printable(getattr(instance, field) or "")
+    }

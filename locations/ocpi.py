@@ -9,8 +9,12 @@ with errors that name the location, EVSE uid, connector id and field.
 
 from __future__ import annotations
 
-from roaming.ocpi_time import format_datetime
+from dataclasses import dataclass, field
 
+from roaming.ocpi_time import format_datetime, parse_datetime
+
+from . import enums
+from . import ocpi_classes as oc
 from .models import EVSE, Connector, Location
 
 
@@ -94,3 +98,226 @@ def location_to_ocpi(location: Location) -> dict:
     _put_optional(obj, "energy_mix", location.energy_mix)
     obj["last_updated"] = format_datetime(location.last_updated)
     return obj
+
+
+# --- inbound Location JSON ---------------------------------------------------
+
+
+class LocationDataError(ValueError):
+    """Inbound OCPI Location JSON that we cannot accept; `.errors` are readable lines."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+
+
+_CONNECTOR_FIELDS = {
+    "id": (oc.string(36, ci=True), True),
+    "standard": (oc.enum(enums.ConnectorType), True),
+    "format": (oc.enum(enums.ConnectorFormat), True),
+    "power_type": (oc.enum(enums.PowerType), True),
+    "max_voltage": (oc.integer(0), True),
+    "max_amperage": (oc.integer(0), True),
+    "max_electric_power": (oc.integer(0), False),
+    "tariff_ids": (oc.tariff_ids, False),
+    "terms_and_conditions": (oc.url, False),
+    "last_updated": (oc.datetime, True),
+}
+_EVSE_FIELDS = {
+    "uid": (oc.string(36, ci=True), True),
+    "evse_id": (oc.string(48, ci=True), False),
+    "status": (oc.enum(enums.Status), True),
+    "status_schedule": (oc.list_of(oc.status_schedule), False),
+    "capabilities": (oc.capabilities, False),
+    "connectors": (oc.list_of(lambda value, path: []), True),  # checked one by one below
+    "floor_level": (oc.string(4), False),
+    "coordinates": (oc.geo_location, False),
+    "physical_reference": (oc.string(16), False),
+    "directions": (oc.display_texts, False),
+    "parking_restrictions": (oc.parking_restrictions, False),
+    "images": (oc.images, False),
+    "last_updated": (oc.datetime, True),
+}
+_LOCATION_FIELDS = {
+    "country_code": (oc.string(2, ci=True), True),
+    "party_id": (oc.string(3, ci=True), True),
+    "id": (oc.string(36, ci=True), True),
+    "publish": (oc.boolean, True),
+    "publish_allowed_to": (oc.list_of(oc.publish_token), False),
+    "name": (oc.string(255), False),
+    "address": (oc.string(255), True),
+    "city": (oc.string(45), True),
+    "postal_code": (oc.string(10), False),
+    "state": (oc.string(45), False),
+    "country": (oc.string(3), True),
+    "coordinates": (oc.geo_location, True),
+    "related_locations": (oc.list_of(oc.additional_geo_location), False),
+    "parking_type": (oc.enum(enums.ParkingType), False),
+    "evses": (oc.list_of(lambda value, path: []), False),  # checked one by one below
+    "directions": (oc.display_texts, False),
+    "operator": (oc.business_details, False),
+    "suboperator": (oc.business_details, False),
+    "owner": (oc.business_details, False),
+    "facilities": (oc.facilities, False),
+    "time_zone": (oc.string(255), True),
+    "opening_times": (oc.hours, False),
+    "charging_when_closed": (oc.boolean, False),
+    "images": (oc.images, False),
+    "energy_mix": (oc.energy_mix, False),
+    "last_updated": (oc.datetime, True),
+}
+
+
+@dataclass
+class ParsedConnector:
+    fields: dict
+
+
+@dataclass
+class ParsedEVSE:
+    fields: dict
+    connectors: list[ParsedConnector]
+    label: str
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ParsedLocation:
+    country_code: str
+    party_id: str
+    fields: dict
+    operator: dict | None
+    evses: list[ParsedEVSE]
+    label: str
+
+
+def _problems(check, value, label: str) -> list[str]:
+    return [f"{label}: {problem}" for problem in check(value, "")]
+
+
+def _check(fields: dict, value, label: str) -> list[str]:
+    # Paths come out as ".field"; drop the leading dot for readability.
+    return [p.replace(": .", ": ", 1) for p in _problems(oc.obj(fields), value, label)]
+
+
+def _duplicates(ids: list[str]) -> list[str]:
+    upper = [i.upper() for i in ids]
+    return sorted({i for i in ids if upper.count(i.upper()) > 1})
+
+
+def parse_location(data, *, label: str = "") -> ParsedLocation:
+    """Check one OCPI Location object; model field values or LocationDataError."""
+    if not isinstance(data, dict):
+        raise LocationDataError([f"{label or 'location'}: must be a JSON object."])
+    label = f"{label}location {data.get('id', '?')}".strip()
+    errors = _check(_LOCATION_FIELDS, data, label)
+    evses = []
+    evse_list = data.get("evses") if isinstance(data.get("evses"), list) else []
+    for evse_data in evse_list:
+        evse_label = (
+            f"{label}, EVSE {evse_data.get('uid', '?') if isinstance(evse_data, dict) else '?'}"
+        )
+        if not isinstance(evse_data, dict):
+            errors.append(f"{evse_label}: must be a JSON object.")
+            continue
+        errors += _check(_EVSE_FIELDS, evse_data, evse_label)
+        connectors = []
+        connector_list = evse_data.get("connectors")
+        for connector_data in connector_list if isinstance(connector_list, list) else []:
+            if not isinstance(connector_data, dict):
+                errors.append(f"{evse_label}, connector ?: must be a JSON object.")
+                continue
+            connector_label = f"{evse_label}, connector {connector_data.get('id', '?')}"
+            errors += _check(_CONNECTOR_FIELDS, connector_data, connector_label)
+            connectors.append(connector_data)
+        if isinstance(connector_list, list) and not connector_list:
+            errors.append(f"{evse_label}: connectors: at least one connector is required.")
+        for duplicate in _duplicates([str(c.get("id")) for c in connectors]):
+            errors.append(f"{evse_label}: connector id {duplicate} appears twice.")
+        evses.append((evse_label, evse_data, connectors))
+    for duplicate in _duplicates([str(e.get("uid")) for _, e, _ in evses]):
+        errors.append(f"{label}: EVSE uid {duplicate} appears twice.")
+    if errors:
+        raise LocationDataError(errors)
+    return ParsedLocation(
+        country_code=data["country_code"],
+        party_id=data["party_id"],
+        fields=_location_fields(data),
+        operator=data.get("operator"),
+        evses=[_parsed_evse(lbl, e, cs) for lbl, e, cs in evses],
+        label=label,
+    )
+
+
+def _location_fields(data: dict) -> dict:
+    return {
+        "ocpi_id": data["id"],
+        "publish": data["publish"],
+        "publish_allowed_to": data.get("publish_allowed_to") or [],
+        "name": data.get("name") or "",
+        "address": data["address"],
+        "city": data["city"],
+        "postal_code": data.get("postal_code") or "",
+        "state": data.get("state") or "",
+        "country": data["country"],
+        "latitude": data["coordinates"]["latitude"],
+        "longitude": data["coordinates"]["longitude"],
+        "related_locations": data.get("related_locations") or [],
+        "parking_type": data.get("parking_type") or "",
+        "directions": data.get("directions") or [],
+        "operator_details": data.get("operator"),
+        "suboperator": data.get("suboperator"),
+        "owner": data.get("owner"),
+        "facilities": data.get("facilities") or [],
+        "time_zone": data["time_zone"],
+        "opening_times": data.get("opening_times"),
+        "charging_when_closed": data.get("charging_when_closed"),
+        "images": data.get("images") or [],
+        "energy_mix": data.get("energy_mix"),
+        "last_updated": parse_datetime(data["last_updated"]),
+    }
+
+
+def _parsed_evse(label: str, data: dict, connectors: list[dict]) -> ParsedEVSE:
+    coordinates = data.get("coordinates") or {}
+    tariff_groups = [c.get("tariff_ids") or [] for c in connectors]
+    warnings = []
+    if any(group != tariff_groups[0] for group in tariff_groups):
+        # Gireve §3.5.5: IOP keeps the first connector's tariff_ids for the whole EVSE.
+        warnings.append(
+            f"{label}: connectors have different tariff_ids; the EVSE keeps the first "
+            f"connector's {tariff_groups[0]} (Gireve applies tariffs per EVSE)."
+        )
+    fields = {
+        "uid": data["uid"],
+        "evse_id": data.get("evse_id") or "",
+        "status": data["status"],
+        "status_schedule": data.get("status_schedule") or [],
+        "capabilities": data.get("capabilities") or [],
+        "floor_level": data.get("floor_level") or "",
+        "latitude": coordinates.get("latitude", ""),
+        "longitude": coordinates.get("longitude", ""),
+        "physical_reference": data.get("physical_reference") or "",
+        "directions": data.get("directions") or [],
+        "parking_restrictions": data.get("parking_restrictions") or [],
+        "images": data.get("images") or [],
+        "tariff_ids": tariff_groups[0] if tariff_groups else [],
+        "last_updated": parse_datetime(data["last_updated"]),
+    }
+    parsed_connectors = [
+        ParsedConnector(
+            fields={
+                "ocpi_id": c["id"],
+                "standard": c["standard"],
+                "format": c["format"],
+                "power_type": c["power_type"],
+                "max_voltage": c["max_voltage"],
+                "max_amperage": c["max_amperage"],
+                "max_electric_power": c.get("max_electric_power"),
+                "terms_and_conditions": c.get("terms_and_conditions") or "",
+                "last_updated": parse_datetime(c["last_updated"]),
+            }
+        )
+        for c in connectors
+    ]
+    return ParsedEVSE(fields=fields, connectors=parsed_connectors, label=label, warnings=warnings)
