@@ -5,6 +5,8 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from locations.groups import ensure_staff_groups
+
 
 class Command(BaseCommand):
     help = "Create or reset the admin superuser and print its credentials."
@@ -20,3 +22,5 @@ class Command(BaseCommand):
         user.set_password(password)
         user.save()
         self.stdout.write(f"Admin login: Username: {username}  Password: {password}")
+        groups = ensure_staff_groups()
+        self.stdout.write(f"Staff groups ready: {', '.join(sorted(groups))}")
