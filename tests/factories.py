@@ -66,3 +66,24 @@ class ConnectorFactory(factory.django.DjangoModelFactory):
     max_voltage = 230
     max_amperage = 32
     max_electric_power = 22000
+
+
+# --- django.contrib.auth (registered in admin) -------------------------------
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "auth.User"
+        django_get_or_create = ("username",)
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
+    is_staff = True
+
+
+class GroupFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "auth.Group"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"group {n}")
