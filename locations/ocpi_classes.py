@@ -32,7 +32,9 @@ def non_printable(value: str, *, ascii_only: bool = False) -> bool:
     return any(not ch.isprintable() for ch in value)
 
 
-def string(max_length: int, *, ci: bool = False, pattern: re.Pattern | None = None) -> Check:
+def string(
+    max_length: int, *, ci: bool = False, pattern: re.Pattern | None = None, hint: str = ""
+) -> Check:
     def check(value, path):
         if not isinstance(value, str):
             return [f"{path}: must be a string."]
@@ -44,7 +46,7 @@ def string(max_length: int, *, ci: bool = False, pattern: re.Pattern | None = No
             kind = "printable ASCII" if ci else "printable characters"
             return [f"{path}: only {kind} are allowed (no tabs or line breaks)."]
         if pattern is not None and not pattern.match(value):
-            return [f"{path}: {value!r} does not have the expected format."]
+            return [f"{path}: {value!r} is not {hint or 'in the expected format'}."]
         return []
 
     return check
@@ -151,6 +153,10 @@ def obj(
 
 # --- OCPI 2.2.1 classes ------------------------------------------------------
 
+LATITUDE = string(10, pattern=LATITUDE_RE, hint="decimal degrees with 5 to 7 decimals (48.856614)")
+LONGITUDE = string(11, pattern=LONGITUDE_RE, hint="decimal degrees with 5 to 7 decimals (2.352222)")
+HOUR_MINUTE = string(5, pattern=HOUR_MINUTE_RE, hint="a 24h local time HH:MM (08:00)")
+
 display_text = obj({"language": (string(2), True), "text": (string(512), True)})
 
 image = obj(
@@ -170,15 +176,15 @@ business_details = obj(
 
 geo_location = obj(
     {
-        "latitude": (string(10, pattern=LATITUDE_RE), True),
-        "longitude": (string(11, pattern=LONGITUDE_RE), True),
+        "latitude": (LATITUDE, True),
+        "longitude": (LONGITUDE, True),
     }
 )
 
 additional_geo_location = obj(
     {
-        "latitude": (string(10, pattern=LATITUDE_RE), True),
-        "longitude": (string(11, pattern=LONGITUDE_RE), True),
+        "latitude": (LATITUDE, True),
+        "longitude": (LONGITUDE, True),
         "name": (display_text, False),
     }
 )
@@ -198,8 +204,8 @@ def _end_after_begin(value: dict, path: str) -> list[str]:
 regular_hours = obj(
     {
         "weekday": (integer(1, 7), True),
-        "period_begin": (string(5, pattern=HOUR_MINUTE_RE), True),
-        "period_end": (string(5, pattern=HOUR_MINUTE_RE), True),
+        "period_begin": (HOUR_MINUTE, True),
+        "period_end": (HOUR_MINUTE, True),
     },
     _end_after_begin,
 )
