@@ -281,9 +281,13 @@ class EVSEAdmin(admin.ModelAdmin):
         try:
             with transaction.atomic():  # all selected EVSEs or none
                 for evse in queryset:
-                    services.set_evse_status(evse=evse, status=status)
+                    try:
+                        services.set_evse_status(evse=evse, status=status)
+                    except ValidationError as exc:
+                        problem = "; ".join(exc.messages)
+                        raise ValidationError(f"EVSE {evse}: {problem}") from None
         except ValidationError as exc:
-            self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            self.message_user(request, f"{exc.messages[0]} Nothing was changed.", messages.ERROR)
             return
         self.message_user(request, f"{queryset.count()} EVSE(s) set to {status}.")
 
