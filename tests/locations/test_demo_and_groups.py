@@ -1,0 +1,68 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from locations.enums import Status
+from locations.models import EVSE, Location, Operator
+from locations.selectors import roaming_locations
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_data_is_idempotent_and_has_one_unpublishable_location(capsys):
+    call_command("demo_data")
+    first = {loc.ocpi_id: loc.last_updated for loc in Location.objects.all()}
+    EVSE.objects.filter(uid="PAR-SG-1").update(status=Status.CHARGING)
+
+    call_command("demo_data")
+
+    assert {loc.ocpi_id: loc.last_updated for loc in Location.objects.all()} == first
+    assert EVSE.objects.get(uid="PAR-SG-1").status == Status.CHARGING  # live data kept
+    assert sorted(o.emi3_id for o in Operator.objects.all()) == ["FR*AB1", "FR*XY2"]
+    assert {loc.ocpi_id for loc in Location.objects.exclude(gireve_missing=[])} == {
+        "BDX-QUINCONCES"
+    }
+    assert Location.objects.get(ocpi_id="BDX-QUINCONCES").gireve_missing == [
+        "owner.name",
+        "EVSE FR*XY2*EBDXQC1: capabilities",
+    ]
+    assert roaming_locations().count() == 4
+
+
+def test_demo_dc_evse_has_ccs2_and_chademo_and_ac_is_22kw():
+    call_command("demo_data")
+    dc = EVSE.objects.get(uid="LYO-PD-3")
+    assert [(c.standard, c.power_type) for c in dc.connectors.all()] == [
+        ("IEC_62196_T2_COMBO", "DC"),
+        ("CHADEMO", "DC"),
+    ]
+    assert dc.connectors.get(ocpi_id="1").max_electric_power == 150000
+    ac = EVSE.objects.get(uid="LYO-PD-1").connectors.get()
+    assert (ac.standard, ac.power_type, ac.max_voltage, ac.max_amperage) == (
+        "IEC_62196_T2",
+        "AC_3_PHASE",
+        230,
+        32,
+    )
+
+
+def _codenames(group: Group) -> set[str]:
+    return set(group.permissions.values_list("codename", flat=True))
+
+
+def test_ensure_admin_sets_up_staff_groups(capsys):
+    Group.objects.all().delete()
+
+    call_command("ensure_admin", "--password", "pw")
+
+    operations = _codenames(Group.objects.get(name="operations"))
+    finance = _codenames(Group.objects.get(name="finance"))
+    assert {"change_location", "add_evse", "change_evse", "change_operator"} <= operations
+    assert "delete_evse" not in operations
+    assert "change_user" not in operations
+    assert {"view_location", "view_evse", "view_operator", "view_connector"} <= finance
+    assert all(codename.startswith("view_") for codename in finance)
+    assert "view_user" not in finance
+
+    call_command("ensure_admin", "--password", "pw")  # re-runnable
+    assert _codenames(Group.objects.get(name="operations")) == operations
