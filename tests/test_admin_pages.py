@@ -6,6 +6,7 @@ import factory
 import pytest
 from django.apps import apps
 from django.contrib import admin
+from django.contrib.admin.utils import quote
 from django.urls import reverse
 
 from tests import factories
@@ -45,6 +46,6 @@ def test_admin_pages_render(admin_client, model):
     if model_admin.has_add_permission(request):
         assert admin_client.get(reverse("admin:{}_{}_add".format(*info))).status_code == 200
 
-    change = admin_client.get(reverse("admin:{}_{}_change".format(*info), args=[obj.pk]))
+    change = admin_client.get(reverse("admin:{}_{}_change".format(*info), args=[quote(obj.pk)]))
     assert change.status_code == 200
     assert change.context["original"] == obj
