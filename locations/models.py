@@ -1,8 +1,8 @@
 """Charging infrastructure as OCPI 2.2.1 describes it, with Gireve's operator rules.
 
 Nested OCPI classes that are only ever read and written whole (DisplayText lists,
-BusinessDetails, Hours, Image, EnergyMix, ...) are JSON fields validated by
-`locations.ocpi`; everything that is searched, filtered or referenced is a column.
+BusinessDetails, Hours, Image, EnergyMix, ...) are JSON fields checked in clean() by
+`locations.ocpi_classes`; everything that is searched, filtered or referenced is a column.
 """
 
 from django.core.exceptions import ValidationError
