@@ -80,6 +80,7 @@ class LocationAdmin(admin.ModelAdmin):
         "evse_count",
         "publish",
         "publishable",
+        "missing_for_gireve",
         "last_updated",
     ]
     list_filter = ["operator", "evses__status", "publish", PublishableFilter]
@@ -148,6 +149,13 @@ class LocationAdmin(admin.ModelAdmin):
     @admin.display(description="publishable", boolean=True)
     def publishable(self, obj):
         return obj.is_publishable
+
+    @admin.display(description="missing for Gireve")
+    def missing_for_gireve(self, obj):
+        missing = obj.gireve_missing
+        if len(missing) > 2:
+            return f"{missing[0]}; {missing[1]}; and {len(missing) - 2} more"
+        return "; ".join(missing) or "-"
 
     @admin.display(description="Gireve")
     def gireve_status(self, obj):

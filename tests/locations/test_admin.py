@@ -75,6 +75,9 @@ def test_changelist_searches_by_evse_id_and_filters_unpublishable(admin_client):
     assert list(found.context["cl"].result_list) == [ok]
     not_publishable = admin_client.get(CHANGELIST, {"publishable": "no"})
     assert list(not_publishable.context["cl"].result_list) == [incomplete]
+    assert '<td class="field-missing_for_gireve">owner.name</td>' in (
+        not_publishable.content.decode()
+    )
     by_status = admin_client.get(CHANGELIST, {"evses__status": Status.AVAILABLE})
     assert list(by_status.context["cl"].result_list) == [ok]
 

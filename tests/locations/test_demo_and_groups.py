@@ -1,10 +1,13 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.urls import reverse
 
 from locations.enums import Status
+from locations.groups import ensure_staff_groups
 from locations.models import EVSE, Location, Operator
 from locations.selectors import roaming_locations
+from tests.factories import LocationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +69,32 @@ def test_ensure_admin_sets_up_staff_groups(capsys):
 
     call_command("ensure_admin", "--password", "pw")  # re-runnable
     assert _codenames(Group.objects.get(name="operations")) == operations
+
+
+def _staff_in(group_name: str, client):
+    user = UserFactory()
+    user.groups.add(ensure_staff_groups()[group_name])
+    client.force_login(user)
+    return client
+
+
+def test_operations_staff_edit_locations_but_cannot_delete_them(client):
+    location = LocationFactory()
+    client = _staff_in("operations", client)
+    change = client.get(reverse("admin:locations_location_change", args=[location.pk]))
+    assert change.status_code == 200
+    assert change.context["has_change_permission"]
+    assert not change.context["has_delete_permission"]
+    delete = client.get(reverse("admin:locations_location_delete", args=[location.pk]))
+    assert delete.status_code == 403
+
+
+def test_finance_staff_only_view(client):
+    location = LocationFactory()
+    client = _staff_in("finance", client)
+    url = reverse("admin:locations_location_change", args=[location.pk])
+    change = client.get(url)
+    assert change.status_code == 200
+    assert not change.context["has_change_permission"]
+    assert client.post(url, {"name": "changed"}).status_code == 403
+    assert client.get(reverse("admin:locations_location_add")).status_code == 403
