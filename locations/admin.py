@@ -142,6 +142,11 @@ class LocationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(evse_total=Count("evses", distinct=True))
 
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None:  # OCPI: a location's id never changes
+            return [*self.readonly_fields, "operator", "ocpi_id"]
+        return self.readonly_fields
+
     @admin.display(description="EVSEs", ordering="evse_total")
     def evse_count(self, obj):
         return obj.evse_total
@@ -252,8 +257,8 @@ class EVSEAdmin(admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
-        if obj is not None:  # an EVSE does not move between locations
-            return [*self.readonly_fields, "location"]
+        if obj is not None:  # OCPI: an EVSE's uid never changes, nor does its location
+            return [*self.readonly_fields, "location", "uid"]
         return self.readonly_fields
 
     @admin.display(description="location", ordering="location__ocpi_id")

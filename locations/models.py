@@ -171,6 +171,7 @@ class Location(TimestampedModel):
             self,
         )
         errors.update(_printable_errors(self, ["name", "address", "city", "postal_code", "state"]))
+        errors.update(_frozen_errors(self, ["operator", "ocpi_id"]))
         if self.publish and self.publish_allowed_to:
             # OCPI 2.2.1 Location: publish_allowed_to only when publish is false.
             errors.setdefault("publish_allowed_to", []).append(
@@ -256,6 +257,7 @@ class EVSE(TimestampedModel):
             self,
         )
         errors.update(_printable_errors(self, ["floor_level", "physical_reference"]))
+        errors.update(_frozen_errors(self, ["location", "uid"]))
         evse_id_problem = self._evse_id_problem()
         if evse_id_problem:
             errors["evse_id"] = [evse_id_problem]
@@ -350,4 +352,22 @@ def _printable_errors(instance, fields: list[str]) -> dict[str, list[str]]:
         field: ["Only printable characters are allowed (no tabs or line breaks)."]
         for field in fields
         if oc.non_printable(getattr(instance, field) or "")
+    }
+
+
+def _frozen_errors(instance, names: list[str]) -> dict[str, list[str]]:
+    """OCPI 2.2.1: Location.id and EVSE.uid "can never be changed, modified or renamed"."""
+    if instance.pk is None:
+        return {}
+    attnames = {name: instance._meta.get_field(name).attname for name in names}
+    stored = type(instance).objects.filter(pk=instance.pk).values(*attnames.values()).first()
+    if stored is None:
+        return {}
+    return {
+        name: [
+            "Cannot be changed once created: OCPI ids are permanent. Create a new one "
+            "instead (and set EVSEs that are gone to REMOVED)."
+        ]
+        for name, attname in attnames.items()
+        if stored[attname] != getattr(instance, attname)
     }

@@ -380,3 +380,19 @@ def test_roaming_locations_are_publishable_and_published():
 
     assert list(roaming_locations()) == [shared]
     assert list(roaming_locations(operator=unpublished.operator)) == []
+
+
+def test_location_id_and_evse_uid_can_never_change():
+    evse = EVSEFactory(uid="BAY-1")
+    location = evse.location
+    location.ocpi_id = location.ocpi_id + "X"
+    assert "Cannot be changed once created" in _errors(location)["ocpi_id"][0]
+    location.refresh_from_db()
+    location.operator = OperatorFactory()
+    assert "operator" in _errors(location)
+
+    evse.uid = "bay-1"  # even the case of an id is kept
+    assert "uid" in _errors(evse)
+    evse.uid = "BAY-1"
+    evse.location = LocationFactory(operator=location.operator)
+    assert "location" in _errors(evse)
