@@ -7,25 +7,25 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
 country_code_validator = RegexValidator(
-    r"^[A-Za-z]{2}$", "Country code must be 2 letters (ISO 3166-1 alpha-2), e.g. FR."
+    r"^[A-Za-z]{2}\Z", "Country code must be 2 letters (ISO 3166-1 alpha-2), e.g. FR."
 )
 party_id_validator = RegexValidator(
-    r"^[A-Za-z0-9]{3}$", "Party id must be 3 letters or digits (eMI3 spot operator id), e.g. AB1."
+    r"^[A-Za-z0-9]{3}\Z", "Party id must be 3 letters or digits (eMI3 spot operator id), e.g. AB1."
 )
 country_alpha3_validator = RegexValidator(
-    r"^[A-Z]{3}$", "Country must be an ISO 3166-1 alpha-3 code in capitals, e.g. FRA."
+    r"^[A-Z]{3}\Z", "Country must be an ISO 3166-1 alpha-3 code in capitals, e.g. FRA."
 )
 latitude_validator = RegexValidator(
-    r"^-?[0-9]{1,2}\.[0-9]{5,7}$",
+    r"^-?[0-9]{1,2}\.[0-9]{5,7}\Z",
     "Latitude must be decimal degrees with 5 to 7 decimals, e.g. 48.856614.",
 )
 longitude_validator = RegexValidator(
-    r"^-?[0-9]{1,3}\.[0-9]{5,7}$",
+    r"^-?[0-9]{1,3}\.[0-9]{5,7}\Z",
     "Longitude must be decimal degrees with 5 to 7 decimals, e.g. 2.352222.",
 )
 # eMI3 EVSE id (Part 2 v1.0): <country 2><*?><operator 3><*?>E<power outlet id>, the outlet
 # id being alphanumerics and '*' (max 48 chars in OCPI).
-EVSE_ID_RE = re.compile(r"^([A-Za-z]{2})\*?([A-Za-z0-9]{3})\*?[Ee][A-Za-z0-9*]{1,30}$")
+EVSE_ID_RE = re.compile(r"^([A-Za-z]{2})\*?([A-Za-z0-9]{3})\*?[Ee][A-Za-z0-9*]{1,30}\Z")
 
 
 def validate_time_zone(value: str) -> None:

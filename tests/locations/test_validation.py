@@ -396,3 +396,10 @@ def test_location_id_and_evse_uid_can_never_change():
     evse.uid = "BAY-1"
     evse.location = LocationFactory(operator=location.operator)
     assert "location" in _errors(evse)
+
+
+def test_trailing_line_breaks_are_not_accepted_in_formatted_fields(ab1_location):
+    evse = EVSEFactory.build(location=ab1_location, evse_id="FR*AB1*E1\n")
+    assert "evse_id" in _errors(evse)
+    location = LocationFactory.build(operator=OperatorFactory(), latitude="48.856614\n")
+    assert "latitude" in _errors(location)
