@@ -114,3 +114,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# --- OCPI API (inbound, roaming.api) ---
+# Largest page a sender interface returns, per module (OCPI 2.2.1 pagination, X-Limit).
+OCPI_MAX_PAGE_SIZE = {"locations": 100, "tariffs": 100, "sessions": 50, "cdrs": 20}
+# Request bodies above this are refused with HTTP 413 in the OCPI envelope.
+OCPI_MAX_BODY_BYTES = env.int("OCPI_MAX_BODY_BYTES", default=1024 * 1024)
+# Requests per token per window (0 disables); counted in the Django cache.
+OCPI_RATE_LIMIT = env.int("OCPI_RATE_LIMIT", default=600)
+OCPI_RATE_WINDOW_SECONDS = env.int("OCPI_RATE_WINDOW_SECONDS", default=60)
+OCPI_LOG_BODY_LIMIT = env.int("OCPI_LOG_BODY_LIMIT", default=10_000)

@@ -1,3 +1,23 @@
-"""OCPI API routes (filled in by the connection module)."""
+"""OCPI API routes. Adding a module: route it here and `register_module` it for version details."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from locations.views import LocationsView
+
+from .views import VersionDetailsView, VersionsView, register_module
+
+urlpatterns = [
+    path("versions", VersionsView.as_view(), name="ocpi-versions"),
+    path("2.2.1", VersionDetailsView.as_view(), name="ocpi-details"),
+]
+
+register_module("locations", "SENDER", "locations")
+urlpatterns += [
+    path("2.2.1/locations", LocationsView.as_view(), name="ocpi-locations"),
+    path("2.2.1/locations/<str:location_id>", LocationsView.as_view()),
+    path("2.2.1/locations/<str:location_id>/<str:evse_uid>", LocationsView.as_view()),
+    path(
+        "2.2.1/locations/<str:location_id>/<str:evse_uid>/<str:connector_id>",
+        LocationsView.as_view(),
+    ),
+]

@@ -1,0 +1,246 @@
+"""The OcpiView base class: every rule of OCPI 2.2.1 transport_and_format in one place."""
+
+import base64
+import binascii
+import ipaddress
+import json
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views import View
+
+from locations.models import Operator
+from roaming import message_log
+from roaming.models import MessageLog, Platform, hash_token
+from roaming.ocpi_time import format_datetime
+
+# OCPI 2.2.1 status_codes
+SUCCESS = 1000
+CLIENT_ERROR = 2000
+INVALID_PARAMETERS = 2001
+NOT_ENOUGH_INFORMATION = 2002
+UNKNOWN_LOCATION = 2003
+UNKNOWN_TOKEN = 2004
+SERVER_ERROR = 3000
+
+
+class OcpiError(Exception):
+    def __init__(self, ocpi_status: int, message: str, *, http_status: int = 400):
+        super().__init__(message)
+        self.ocpi_status = ocpi_status
+        self.message = message
+        self.http_status = http_status
+
+
+def envelope(data=None, *, status_code=SUCCESS, message="Success") -> dict:
+    """OCPI 2.2.1 transport_and_format §Response format."""
+    body = {"status_code": status_code, "status_message": message}
+    if data is not None:
+        body["data"] = data
+    body["timestamp"] = format_datetime(timezone.now())
+    return body
+
+
+def ocpi_response(
+    data=None, *, http_status=200, status_code=SUCCESS, message="Success", headers=None
+):
+    return JsonResponse(
+        envelope(data, status_code=status_code, message=message),
+        status=http_status,
+        headers=headers,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def error_response(error: OcpiError) -> JsonResponse:
+    return ocpi_response(
+        http_status=error.http_status, status_code=error.ocpi_status, message=error.message
+    )
+
+
+def token_from_header(value: str) -> str:
+    """OCPI 2.2.1 §2.2.1: `Token <base64(token)>`; an unencoded token is admitted too."""
+    scheme, _, credential = value.partition(" ")
+    credential = credential.strip()
+    if scheme.lower() != "token" or not credential:
+        raise OcpiError(CLIENT_ERROR, "Missing or malformed Authorization header", http_status=401)
+    try:
+        decoded = base64.b64decode(credential, validate=True).decode("ascii")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return credential
+    return decoded if decoded.isprintable() and decoded else credential
+
+
+def authenticate(request) -> tuple[Platform, str]:
+    header = request.headers.get("Authorization", "")
+    if not header:
+        raise OcpiError(CLIENT_ERROR, "Missing Authorization header", http_status=401)
+    token = token_from_header(header)
+    raw = header.partition(" ")[2].strip()
+    # Try the decoded value first, then the raw one (a raw token may also be valid base64).
+    for candidate in dict.fromkeys([token, raw]):
+        platform = Platform.objects.filter(incoming_token_hash=hash_token(candidate)).first()
+        if platform is not None and platform.incoming_token_matches(candidate):
+            return platform, candidate
+    raise OcpiError(CLIENT_ERROR, "Unknown or revoked token", http_status=401)
+
+
+def check_ip(platform: Platform, request) -> None:
+    if not platform.ip_allowlist:
+        return
+    address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "0.0.0.0"))
+    for network in platform.ip_allowlist:
+        if address in ipaddress.ip_network(network, strict=False):
+            return
+    raise OcpiError(CLIENT_ERROR, "Address not allowed for this token", http_status=403)
+
+
+def check_rate(token: str) -> None:
+    limit = settings.OCPI_RATE_LIMIT
+    if not limit:
+        return
+    window = settings.OCPI_RATE_WINDOW_SECONDS
+    key = f"ocpi-rate:{hash_token(token)}:{int(time.time() // window)}"
+    cache.add(key, 0, timeout=window * 2)
+    if cache.incr(key) > limit:
+        raise OcpiError(CLIENT_ERROR, "Too many requests", http_status=429)
+
+
+def too_large(request) -> bool:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0) > settings.OCPI_MAX_BODY_BYTES
+    except ValueError:
+        return True
+
+
+def party_roles(platform: Platform) -> set[tuple[str, str]]:
+    return {
+        (str(role.get("country_code", "")).upper(), str(role.get("party_id", "")).upper())
+        for role in platform.roles or []
+    }
+
+
+class OcpiView(View):
+    """Authenticates, checks routing headers, answers in the envelope and logs the exchange."""
+
+    module = ""
+    routing_headers = True
+    registration_allowed = False
+
+    def dispatch(self, request, *args, **kwargs):
+        started = time.monotonic()
+        request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
+        correlation_id = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
+        request.ocpi_platform = None
+        try:
+            response = self.handle(request, *args, **kwargs)
+        except OcpiError as error:
+            response = error_response(error)
+        except Exception as error:  # noqa: BLE001 - never an HTML 500 on the OCPI API
+            if settings.DEBUG_PROPAGATE_EXCEPTIONS:
+                raise
+            import logging
+
+            logging.getLogger(__name__).exception("OCPI endpoint failed")
+            response = error_response(
+                OcpiError(SERVER_ERROR, f"Internal error: {type(error).__name__}", http_status=500)
+            )
+        add_transport_headers(response, request, request_id, correlation_id)
+        log_exchange(request, response, self.module, kwargs, started, request_id, correlation_id)
+        return response
+
+    def handle(self, request, *args, **kwargs):
+        if request.method.lower() not in self.http_method_names or not hasattr(
+            self, request.method.lower()
+        ):
+            raise OcpiError(CLIENT_ERROR, f"Method {request.method} not allowed", http_status=405)
+        if too_large(request):
+            raise OcpiError(CLIENT_ERROR, "Request body too large", http_status=413)
+        platform, token = authenticate(request)
+        request.ocpi_platform = platform
+        check_ip(platform, request)
+        check_rate(token)
+        if platform.status in (Platform.Status.UNREGISTERED, Platform.Status.SUSPENDED):
+            raise OcpiError(CLIENT_ERROR, f"Platform is {platform.status}", http_status=401)
+        if platform.incoming_token_is_registration and not self.registration_allowed:
+            raise OcpiError(
+                CLIENT_ERROR,
+                "Registration token only valid for versions and credentials",
+                http_status=401,
+            )
+        if self.routing_headers:
+            self.check_routing(request, platform)
+        request.ocpi_json = self.parse_body(request)
+        return getattr(self, request.method.lower())(request, *args, **kwargs)
+
+    def check_routing(self, request, platform: Platform) -> None:
+        """Gireve §2.1.3: OCPI-from/to headers on every module but versions and credentials."""
+        names = [
+            "OCPI-to-country-code",
+            "OCPI-to-party-id",
+            "OCPI-from-country-code",
+            "OCPI-from-party-id",
+        ]
+        values = {name: request.headers.get(name, "").strip().upper() for name in names}
+        missing = [name for name, value in values.items() if not value]
+        if missing:
+            raise OcpiError(INVALID_PARAMETERS, f"Missing routing headers: {', '.join(missing)}")
+        operator = Operator.objects.filter(
+            country_code__iexact=values["OCPI-to-country-code"],
+            party_id__iexact=values["OCPI-to-party-id"],
+        ).first()
+        if operator is None:
+            raise OcpiError(INVALID_PARAMETERS, "OCPI-to-* does not name one of our operators")
+        sender = (values["OCPI-from-country-code"], values["OCPI-from-party-id"])
+        if sender not in party_roles(platform):
+            raise OcpiError(INVALID_PARAMETERS, "OCPI-from-* is not a party behind this platform")
+        request.ocpi_to_operator = operator
+        request.ocpi_from = sender
+
+    def parse_body(self, request):
+        if request.method not in ("POST", "PUT", "PATCH") or not request.body:
+            return None
+        try:
+            return json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise OcpiError(INVALID_PARAMETERS, f"Malformed JSON body: {error}") from error
+
+
+def add_transport_headers(response, request, request_id, correlation_id) -> None:
+    """Gireve §2.1.4: X-Request-ID / X-Correlation-ID on every answer; routing headers swapped."""
+    response["X-Request-ID"] = request_id
+    response["X-Correlation-ID"] = correlation_id
+    for ours, theirs in (("from", "to"), ("to", "from")):
+        for part in ("country-code", "party-id"):
+            value = request.headers.get(f"OCPI-{theirs}-{part}")
+            if value:
+                response[f"OCPI-{ours}-{part}"] = value
+
+
+def log_exchange(request, response, module, kwargs, started, request_id, correlation_id) -> None:
+    try:
+        ocpi_status = json.loads(response.content).get("status_code")
+    except (ValueError, AttributeError):
+        ocpi_status = None
+    sender = getattr(request, "ocpi_from", None)
+    message_log.record(
+        direction=MessageLog.Direction.INBOUND,
+        platform=request.ocpi_platform,
+        method=request.method,
+        url=request.get_full_path(),
+        module=module,
+        request_headers=request.headers,
+        request_body=b"" if too_large(request) else request.body,
+        http_status=response.status_code,
+        ocpi_status=ocpi_status,
+        response_body=response.content,
+        duration_ms=int((time.monotonic() - started) * 1000),
+        request_id=request_id,
+        correlation_id=correlation_id,
+        object_id="/".join(str(value) for value in kwargs.values()),
+        party=f"{sender[0]}*{sender[1]}" if sender else "",
+    )

@@ -1,0 +1,67 @@
+"""Recording of OCPI exchanges in MessageLog, secrets removed and bodies truncated.
+
+Written by B1 (inbound API) first; B2's outbound client uses the same `record(...)`.
+"""
+
+from django.conf import settings
+
+from .models import MessageLog
+
+SECRET_HEADERS = {"authorization", "cookie", "proxy-authorization"}
+DEFAULT_BODY_LIMIT = 10_000
+
+
+def clean_headers(headers) -> dict:
+    """Headers as a dict with every secret replaced by a mark."""
+    return {
+        name: ("<hidden>" if name.lower() in SECRET_HEADERS else str(value))
+        for name, value in dict(headers).items()
+    }
+
+
+def truncate(body) -> str:
+    if body is None:
+        return ""
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", errors="replace")
+    limit = getattr(settings, "OCPI_LOG_BODY_LIMIT", DEFAULT_BODY_LIMIT)
+    return body if len(body) <= limit else body[:limit] + "…[truncated]"
+
+
+def record(
+    *,
+    direction: str,
+    method: str,
+    url: str,
+    platform=None,
+    module: str = "",
+    request_headers=None,
+    request_body=None,
+    http_status: int | None = None,
+    ocpi_status: int | None = None,
+    response_body=None,
+    duration_ms: int | None = None,
+    request_id: str = "",
+    correlation_id: str = "",
+    object_id: str = "",
+    party: str = "",
+    error: str = "",
+) -> MessageLog:
+    return MessageLog.objects.create(
+        direction=direction,
+        platform=platform,
+        method=method[:8],
+        url=url[:1000],
+        module=module[:20],
+        request_headers=clean_headers(request_headers or {}),
+        request_body=truncate(request_body),
+        http_status=http_status,
+        ocpi_status=ocpi_status,
+        response_body=truncate(response_body),
+        duration_ms=duration_ms,
+        request_id=request_id[:64],
+        correlation_id=correlation_id[:64],
+        object_id=object_id[:100],
+        party=party[:10],
+        error=error,
+    )

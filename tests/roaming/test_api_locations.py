@@ -1,0 +1,134 @@
+"""Inbound OCPI API: auth, envelope, routing headers and the locations sender, full stack."""
+
+import base64
+
+import pytest
+from django.test import Client
+
+from locations.services import refresh_publishability
+from roaming.models import MessageLog, Platform
+from tests.factories import ConnectorFactory, EVSEFactory, LocationFactory, OperatorFactory
+
+pytestmark = pytest.mark.django_db
+TOKEN = "token-c-for-tests"
+
+
+@pytest.fixture
+def platform():
+    platform = Platform(
+        name="Gireve",
+        status=Platform.Status.CONNECTED,
+        roles=[
+            {
+                "role": "EMSP",
+                "country_code": "DE",
+                "party_id": "EMS",
+                "business_details": {"name": "e"},
+            }
+        ],
+    )
+    platform.set_incoming_token(TOKEN, registration=False)
+    platform.save()
+    return platform
+
+
+@pytest.fixture
+def operator():
+    return OperatorFactory(country_code="FR", party_id="CPO")
+
+
+def headers(token=TOKEN, **extra):
+    values = {
+        "HTTP_AUTHORIZATION": f"Token {base64.b64encode(token.encode()).decode()}",
+        "HTTP_OCPI_TO_COUNTRY_CODE": "FR",
+        "HTTP_OCPI_TO_PARTY_ID": "cpo",
+        "HTTP_OCPI_FROM_COUNTRY_CODE": "DE",
+        "HTTP_OCPI_FROM_PARTY_ID": "EMS",
+    }
+    values.update(extra)
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def make_locations(operator, count):
+    locations = []
+    for _ in range(count):
+        location = LocationFactory(operator=operator)
+        ConnectorFactory(evse=EVSEFactory(location=location))
+        refresh_publishability(location)
+        locations.append(location)
+    return locations
+
+
+def test_full_pull_follows_link_without_gaps_or_duplicates(platform, operator):
+    make_locations(operator, 25)
+    make_locations(OperatorFactory(country_code="FR", party_id="OTH"), 3)
+    client, url, seen = Client(), "/ocpi/2.2.1/locations?limit=10", []
+    while url:
+        response = client.get(url, **headers())
+        body = response.json()
+        assert response.status_code == 200 and body["status_code"] == 1000
+        assert response["X-Total-Count"] == "25"
+        seen += [loc["id"] for loc in body["data"]]
+        link = response.get("Link")
+        url = link.split(">")[0].lstrip("<").replace("http://testserver", "") if link else None
+    assert len(seen) == 25 == len(set(seen))
+
+
+def test_missing_token_is_401_in_envelope_and_logged(platform, operator):
+    response = Client().get("/ocpi/2.2.1/locations", **headers(HTTP_AUTHORIZATION=None))
+    assert response.status_code == 401
+    assert response.json()["status_code"] == 2000
+    assert response["X-Request-ID"]
+    log = MessageLog.objects.get()
+    assert log.http_status == 401 and "Authorization" not in str(
+        log.request_headers.get("Authorization", "")
+    )
+
+
+def test_unencoded_token_is_accepted(platform, operator):
+    response = Client().get("/ocpi/2.2.1/locations", **headers(HTTP_AUTHORIZATION=f"Token {TOKEN}"))
+    assert response.status_code == 200
+
+
+def test_wrong_routing_headers_are_refused(platform, operator):
+    response = Client().get("/ocpi/2.2.1/locations", **headers(HTTP_OCPI_FROM_PARTY_ID="XXX"))
+    assert response.json()["status_code"] == 2001
+
+
+def test_unknown_location_is_404_2003(platform, operator):
+    response = Client().get("/ocpi/2.2.1/locations/NOPE", **headers())
+    assert response.status_code == 404 and response.json()["status_code"] == 2003
+
+
+def test_single_location_evse_connector(platform, operator):
+    location = make_locations(operator, 1)[0]
+    evse = location.evses.get()
+    connector = evse.connectors.get()
+    client = Client()
+    base = f"/ocpi/2.2.1/locations/{location.ocpi_id}"
+    assert client.get(base, **headers()).json()["data"]["id"] == location.ocpi_id
+    assert client.get(f"{base}/{evse.uid}", **headers()).json()["data"]["uid"] == evse.uid
+    data = client.get(f"{base}/{evse.uid}/{connector.ocpi_id}", **headers()).json()["data"]
+    assert data["id"] == connector.ocpi_id
+
+
+def test_registration_token_only_reaches_versions(platform, operator):
+    platform.incoming_token_is_registration = True
+    platform.save()
+    client = Client()
+    assert client.get("/ocpi/versions", **headers()).status_code == 200
+    assert client.get("/ocpi/2.2.1/locations", **headers()).status_code == 401
+
+
+def test_version_details_list_locations(platform):
+    body = Client().get("/ocpi/2.2.1", **headers()).json()
+    assert {
+        "identifier": "locations",
+        "role": "SENDER",
+        "url": "http://testserver/ocpi/2.2.1/locations",
+    } in body["data"]["endpoints"]
+
+
+def test_bad_date_from_is_2001(platform, operator):
+    response = Client().get("/ocpi/2.2.1/locations?date_from=yesterday", **headers())
+    assert response.status_code == 400 and response.json()["status_code"] == 2001
