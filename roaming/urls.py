@@ -3,6 +3,7 @@
 from django.urls import path
 
 from locations.views import LocationsView
+from sessions.views import ChargingPreferencesView, CommandsView, TokensView
 
 from .views import VersionDetailsView, VersionsView, register_module
 
@@ -20,4 +21,13 @@ urlpatterns += [
         "2.2.1/locations/<str:location_id>/<str:evse_uid>/<str:connector_id>",
         LocationsView.as_view(),
     ),
+]
+
+register_module("tokens", "RECEIVER", "tokens")
+register_module("commands", "RECEIVER", "commands")
+register_module("sessions", "RECEIVER", "sessions")
+urlpatterns += [
+    path("2.2.1/tokens/<str:country_code>/<str:party_id>/<str:uid>", TokensView.as_view()),
+    path("2.2.1/commands/<str:command>", CommandsView.as_view()),
+    path("2.2.1/sessions/<str:session_id>/charging_preferences", ChargingPreferencesView.as_view()),
 ]

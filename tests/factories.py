@@ -1,5 +1,7 @@
 """factory-boy factories for every model, grouped by app."""
 
+import datetime as dt
+
 import factory
 
 from locations import enums as loc_enums
@@ -87,3 +89,21 @@ class GroupFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"group {n}")
+
+
+# --- sessions (label charging) ---------------------------------------------
+
+
+class TokenFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "charging.Token"
+
+    country_code = "DE"
+    party_id = "TNM"
+    uid = factory.Sequence(lambda n: f"RFID{n:08d}")
+    type = "RFID"
+    contract_id = factory.Sequence(lambda n: f"DE-TNM-C{n:08d}")
+    issuer = "TheNewMotion"
+    valid = True
+    whitelist = "ALLOWED"
+    last_updated = factory.Faker("date_time", tzinfo=dt.UTC)

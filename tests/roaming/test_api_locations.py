@@ -1,35 +1,19 @@
 """Inbound OCPI API: auth, envelope, routing headers and the locations sender, full stack."""
 
-import base64
-
 import pytest
 from django.test import Client
 
 from locations.services import refresh_publishability
-from roaming.models import MessageLog, Platform
+from roaming.models import MessageLog
 from tests.factories import ConnectorFactory, EVSEFactory, LocationFactory, OperatorFactory
+from tests.ocpi_api import TOKEN, make_platform, ocpi_headers
 
 pytestmark = pytest.mark.django_db
-TOKEN = "token-c-for-tests"
 
 
 @pytest.fixture
 def platform():
-    platform = Platform(
-        name="Gireve",
-        status=Platform.Status.CONNECTED,
-        roles=[
-            {
-                "role": "EMSP",
-                "country_code": "DE",
-                "party_id": "EMS",
-                "business_details": {"name": "e"},
-            }
-        ],
-    )
-    platform.set_incoming_token(TOKEN, registration=False)
-    platform.save()
-    return platform
+    return make_platform()
 
 
 @pytest.fixture
@@ -37,16 +21,7 @@ def operator():
     return OperatorFactory(country_code="FR", party_id="CPO")
 
 
-def headers(token=TOKEN, **extra):
-    values = {
-        "HTTP_AUTHORIZATION": f"Token {base64.b64encode(token.encode()).decode()}",
-        "HTTP_OCPI_TO_COUNTRY_CODE": "FR",
-        "HTTP_OCPI_TO_PARTY_ID": "cpo",
-        "HTTP_OCPI_FROM_COUNTRY_CODE": "DE",
-        "HTTP_OCPI_FROM_PARTY_ID": "EMS",
-    }
-    values.update(extra)
-    return {k: v for k, v in values.items() if v is not None}
+headers = ocpi_headers
 
 
 def make_locations(operator, count):

@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from .models import Token
+
+
+@admin.register(Token)
+class TokenAdmin(admin.ModelAdmin):
+    list_display = [
+        "uid",
+        "type",
+        "country_code",
+        "party_id",
+        "contract_id",
+        "valid",
+        "whitelist",
+        "last_updated",
+    ]
+    list_filter = ["type", "valid", "whitelist", "country_code", "party_id"]
+    search_fields = ["uid", "contract_id", "visual_number", "issuer"]
+    readonly_fields = ["last_updated"]

@@ -1,0 +1,35 @@
+"""Helpers for inbound OCPI API tests: a calling platform and its request headers."""
+
+import base64
+
+from roaming.models import Platform
+
+TOKEN = "token-c-for-tests"
+EMSP = {
+    "role": "EMSP",
+    "country_code": "DE",
+    "party_id": "TNM",
+    "business_details": {"name": "eMSP"},
+}
+
+
+def make_platform(*, token: str = TOKEN, registration: bool = False, **fields) -> Platform:
+    platform = Platform(
+        name=fields.pop("name", "Gireve"), status=Platform.Status.CONNECTED, roles=[EMSP], **fields
+    )
+    platform.set_incoming_token(token, registration=registration)
+    platform.save()
+    return platform
+
+
+def ocpi_headers(token: str = TOKEN, **extra) -> dict:
+    """Django test client kwargs: Authorization and routing headers (None removes one)."""
+    values = {
+        "HTTP_AUTHORIZATION": f"Token {base64.b64encode(token.encode()).decode()}",
+        "HTTP_OCPI_TO_COUNTRY_CODE": "FR",
+        "HTTP_OCPI_TO_PARTY_ID": "cpo",
+        "HTTP_OCPI_FROM_COUNTRY_CODE": "DE",
+        "HTTP_OCPI_FROM_PARTY_ID": "TNM",
+    }
+    values.update(extra)
+    return {key: value for key, value in values.items() if value is not None}
