@@ -5,7 +5,7 @@ from django.urls import path
 from locations.views import LocationsView
 from sessions.views import ChargingPreferencesView, CommandsView, TokensView
 
-from .views import VersionDetailsView, VersionsView, register_module
+from .views import HubClientInfoView, VersionDetailsView, VersionsView, register_module
 
 urlpatterns = [
     path("versions", VersionsView.as_view(), name="ocpi-versions"),
@@ -30,4 +30,9 @@ urlpatterns += [
     path("2.2.1/tokens/<str:country_code>/<str:party_id>/<str:uid>", TokensView.as_view()),
     path("2.2.1/commands/<str:command>", CommandsView.as_view()),
     path("2.2.1/sessions/<str:session_id>/charging_preferences", ChargingPreferencesView.as_view()),
+]
+
+register_module("hubclientinfo", "RECEIVER", "hubclientinfo")
+urlpatterns += [
+    path("2.2.1/hubclientinfo/<str:country_code>/<str:party_id>", HubClientInfoView.as_view()),
 ]

@@ -2,7 +2,10 @@
 
 from django.conf import settings
 
-from .api import OcpiView, ocpi_response
+from .api import OcpiError, OcpiView, ocpi_response
+from .api.base import INVALID_PARAMETERS
+from .hub_client_info import client_info_errors, client_info_to_ocpi, store_client_info
+from .models import HubClientInfo
 
 VERSION = "2.2.1"
 
@@ -39,3 +42,36 @@ class VersionDetailsView(OcpiView):
             for identifier, role, path in MODULES
         ]
         return ocpi_response({"version": VERSION, "endpoints": endpoints})
+
+
+class HubClientInfoView(OcpiView):
+    """OCPI 2.2.1 mod_hub_client_info §Receiver Interface (the hub owns these objects)."""
+
+    module = "hubclientinfo"
+
+    def get(self, request, country_code, party_id):
+        info = (
+            HubClientInfo.objects.filter(
+                platform=request.ocpi_platform,
+                country_code__iexact=country_code,
+                party_id__iexact=party_id,
+            )
+            .order_by("-last_updated")
+            .first()
+        )
+        if info is None:
+            raise OcpiError(INVALID_PARAMETERS, "Unknown ClientInfo", http_status=404)
+        return ocpi_response(client_info_to_ocpi(info))
+
+    def put(self, request, country_code, party_id):
+        data = request.ocpi_json
+        errors = client_info_errors(data)
+        if not errors and (data["country_code"].upper(), data["party_id"].upper()) != (
+            country_code.upper(),
+            party_id.upper(),
+        ):
+            errors.append("country_code/party_id: do not match the URL")
+        if errors:
+            raise OcpiError(INVALID_PARAMETERS, "Invalid ClientInfo: " + "; ".join(errors))
+        store_client_info(platform=request.ocpi_platform, data=data)
+        return ocpi_response()

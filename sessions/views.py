@@ -16,7 +16,7 @@ def _invalid(errors: list[str]) -> OcpiError:
 
 
 class TokensView(OcpiView):
-    """OCPI 2.2.1 mod_tokens §Receiver Interface: /tokens/{country_code}/{party_id}/{uid}[?type=]."""
+    """OCPI 2.2.1 mod_tokens §Receiver Interface: /tokens/{country_code}/{party_id}/{uid}."""
 
     module = "tokens"
 

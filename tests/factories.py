@@ -107,3 +107,28 @@ class TokenFactory(factory.django.DjangoModelFactory):
     valid = True
     whitelist = "ALLOWED"
     last_updated = factory.Faker("date_time", tzinfo=dt.UTC)
+
+
+# --- roaming ---------------------------------------------------------------
+
+
+class PlatformFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roaming.Platform"
+        django_get_or_create = ("name",)
+
+    name = factory.Sequence(lambda n: f"Hub {n}")
+    status = "CONNECTED"
+    incoming_token_is_registration = False
+
+
+class HubClientInfoFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roaming.HubClientInfo"
+
+    platform = factory.SubFactory(PlatformFactory)
+    country_code = "DE"
+    party_id = factory.Sequence(lambda n: f"E{n % 100:02d}")
+    role = "EMSP"
+    status = "CONNECTED"
+    last_updated = factory.Faker("date_time", tzinfo=dt.UTC)
