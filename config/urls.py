@@ -8,3 +8,7 @@ urlpatterns = [
     path("health", health, name="health"),
     path("ocpi/", include("roaming.urls")),
 ]
+
+# OCPI 2.2.1 transport_and_format: answers under /ocpi/ are always in the OCPI envelope.
+handler404 = "roaming.api.errors.page_not_found"
+handler500 = "roaming.api.errors.server_error"

@@ -5,12 +5,22 @@ from django.urls import path
 from locations.views import LocationsView
 from sessions.views import ChargingPreferencesView, CommandsView, TokensView
 
-from .views import HubClientInfoView, VersionDetailsView, VersionsView, register_module
+from .views import (
+    CredentialsView,
+    HubClientInfoView,
+    VersionDetailsView,
+    VersionsView,
+    register_module,
+)
 
 urlpatterns = [
     path("versions", VersionsView.as_view(), name="ocpi-versions"),
     path("2.2.1", VersionDetailsView.as_view(), name="ocpi-details"),
 ]
+
+register_module("credentials", "SENDER", "credentials")
+register_module("credentials", "RECEIVER", "credentials")
+urlpatterns += [path("2.2.1/credentials", CredentialsView.as_view(), name="ocpi-credentials")]
 
 register_module("locations", "SENDER", "locations")
 urlpatterns += [

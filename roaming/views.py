@@ -3,7 +3,8 @@
 from django.conf import settings
 
 from .api import OcpiError, OcpiView, ocpi_response
-from .api.base import INVALID_PARAMETERS
+from .api.base import CLIENT_ERROR, INVALID_PARAMETERS
+from .enums import Role
 from .hub_client_info import client_info_errors, client_info_to_ocpi, store_client_info
 from .models import HubClientInfo
 
@@ -75,3 +76,88 @@ class HubClientInfoView(OcpiView):
             raise OcpiError(INVALID_PARAMETERS, "Invalid ClientInfo: " + "; ".join(errors))
         store_client_info(platform=request.ocpi_platform, data=data)
         return ocpi_response()
+
+
+def credentials_errors(data) -> list[str]:
+    """OCPI 2.2.1 credentials §Credentials object: token, url, roles (CredentialsRole list)."""
+    if not isinstance(data, dict):
+        return ["body must be a Credentials object"]
+    errors = []
+    if not isinstance(data.get("token"), str) or not 0 < len(data["token"]) <= 64:
+        errors.append("token: required string of at most 64 characters")
+    if not isinstance(data.get("url"), str) or not data["url"].startswith(("http://", "https://")):
+        errors.append("url: required URL of their versions endpoint")
+    roles = data.get("roles")
+    if not isinstance(roles, list) or not roles:
+        errors.append("roles: required list of CredentialsRole")
+        return errors
+    for index, role in enumerate(roles):
+        if not isinstance(role, dict):
+            errors.append(f"roles[{index}]: must be an object")
+            continue
+        if role.get("role") not in Role.values:
+            errors.append(f"roles[{index}].role: must be one of {', '.join(Role.values)}")
+        for name, length in (("country_code", 2), ("party_id", 3)):
+            value = role.get(name)
+            if not isinstance(value, str) or len(value) != length:
+                errors.append(f"roles[{index}].{name}: must be a string of {length} characters")
+        if not isinstance(role.get("business_details"), dict) or not role["business_details"].get(
+            "name"
+        ):
+            errors.append(f"roles[{index}].business_details: must be an object with name")
+    return errors
+
+
+def _registration():
+    """B2's roaming.registration, imported late so this module loads before it exists."""
+    from roaming import registration
+
+    return registration
+
+
+class CredentialsView(OcpiView):
+    """OCPI 2.2.1 credentials module: registration with a token A, then update or unregister.
+
+    roaming.registration may raise OcpiError (e.g. 3001 when their API cannot be used).
+    """
+
+    module = "credentials"
+    routing_headers = False
+    registration_allowed = True
+
+    def registered(self, request) -> bool:
+        return not request.ocpi_platform.incoming_token_is_registration
+
+    def valid_body(self, request) -> dict:
+        errors = credentials_errors(request.ocpi_json)
+        if errors:
+            raise OcpiError(INVALID_PARAMETERS, "Invalid Credentials: " + "; ".join(errors))
+        return request.ocpi_json
+
+    def get(self, request):
+        return ocpi_response(_registration().our_credentials(token=request.ocpi_token))
+
+    def post(self, request):
+        # credentials §POST: 405 if the client has already been registered.
+        if self.registered(request):
+            raise OcpiError(CLIENT_ERROR, "Already registered: use PUT", http_status=405)
+        return self.accept(request, replace=False)
+
+    def put(self, request):
+        # credentials §PUT: 405 if the client has not been registered yet.
+        if not self.registered(request):
+            raise OcpiError(CLIENT_ERROR, "Not registered: use POST", http_status=405)
+        return self.accept(request, replace=True)
+
+    def delete(self, request):
+        if not self.registered(request):
+            raise OcpiError(CLIENT_ERROR, "Not registered", http_status=405)
+        _registration().unregister(platform=request.ocpi_platform)
+        return ocpi_response()
+
+    def accept(self, request, *, replace: bool):
+        credentials = self.valid_body(request)
+        data = _registration().accept_registration(
+            platform=request.ocpi_platform, credentials=credentials, replace=replace
+        )
+        return ocpi_response(data)

@@ -14,9 +14,8 @@ EMSP = {
 
 
 def make_platform(*, token: str = TOKEN, registration: bool = False, **fields) -> Platform:
-    platform = Platform(
-        name=fields.pop("name", "Gireve"), status=Platform.Status.CONNECTED, roles=[EMSP], **fields
-    )
+    fields = {"name": "Gireve", "status": Platform.Status.CONNECTED, "roles": [EMSP], **fields}
+    platform = Platform(**fields)
     platform.set_incoming_token(token, registration=registration)
     platform.save()
     return platform

@@ -133,8 +133,7 @@ class OcpiView(View):
 
     def dispatch(self, request, *args, **kwargs):
         started = time.monotonic()
-        request_id = request.headers.get("X-Request-ID") or str(uuid.uuid4())
-        correlation_id = request.headers.get("X-Correlation-ID") or str(uuid.uuid4())
+        request_id, correlation_id = transport_ids(request)
         request.ocpi_platform = None
         try:
             response = self.handle(request, *args, **kwargs)
@@ -162,6 +161,7 @@ class OcpiView(View):
             raise OcpiError(CLIENT_ERROR, "Request body too large", http_status=413)
         platform, token = authenticate(request)
         request.ocpi_platform = platform
+        request.ocpi_token = token
         check_ip(platform, request)
         check_rate(token)
         if platform.status in (Platform.Status.UNREGISTERED, Platform.Status.SUSPENDED):
@@ -208,6 +208,14 @@ class OcpiView(View):
             return json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as error:
             raise OcpiError(INVALID_PARAMETERS, f"Malformed JSON body: {error}") from error
+
+
+def transport_ids(request) -> tuple[str, str]:
+    """Gireve §2.1.4: their X-Request-ID / X-Correlation-ID, or fresh ones."""
+    return (
+        request.headers.get("X-Request-ID") or str(uuid.uuid4()),
+        request.headers.get("X-Correlation-ID") or str(uuid.uuid4()),
+    )
 
 
 def add_transport_headers(response, request, request_id, correlation_id) -> None:
