@@ -2,9 +2,12 @@
 
 import pytest
 from django.test import Client
+from py_ocpi.core.schemas import OCPIResponse
+from py_ocpi.modules.locations.v_2_2_1.schemas import Location as PydanticLocation
 
 from locations.services import refresh_publishability
 from roaming.models import MessageLog
+from roaming.ocpi_time import parse_datetime
 from tests.factories import ConnectorFactory, EVSEFactory, LocationFactory, OperatorFactory
 from tests.ocpi_api import TOKEN, make_platform, ocpi_headers
 
@@ -107,3 +110,62 @@ def test_version_details_list_locations(platform):
 def test_bad_date_from_is_2001(platform, operator):
     response = Client().get("/ocpi/2.2.1/locations?date_from=yesterday", **headers())
     assert response.status_code == 400 and response.json()["status_code"] == 2001
+
+
+def _pull(url: str, client: Client) -> tuple[list[dict], list]:
+    """Follow Link headers from `url`; returns every object and each page's size."""
+    objects, sizes = [], []
+    while url:
+        response = client.get(url, **headers())
+        body = response.json()
+        assert response.status_code == 200 and body["status_code"] == 1000
+        OCPIResponse(**body)
+        for obj in body["data"]:
+            PydanticLocation(**obj)
+        objects += body["data"]
+        sizes.append((len(body["data"]), response["X-Total-Count"], response["X-Limit"]))
+        link = response.get("Link")
+        assert link is None or link.endswith('>; rel="next"')
+        url = link[1 : link.index(">")].replace("http://testserver", "") if link else None
+    return objects, sizes
+
+
+@pytest.mark.parametrize("limit, pages", [(10, 25), (None, 3)])
+def test_full_pull_of_250_locations_page_by_page(platform, operator, limit, pages):
+    expected = {location.ocpi_id for location in make_locations(operator, 250)}
+    url = "/ocpi/2.2.1/locations" + (f"?limit={limit}" if limit else "")
+    objects, sizes = _pull(url, Client())
+    ids = [obj["id"] for obj in objects]
+    assert len(ids) == 250 and set(ids) == expected
+    assert len(sizes) == pages
+    assert all(total == "250" and maximum == "100" for _, total, maximum in sizes)
+
+
+def test_limit_above_server_maximum_is_capped(platform, operator, settings):
+    settings.OCPI_MAX_PAGE_SIZE = {"locations": 4}
+    make_locations(operator, 5)
+    response = Client().get("/ocpi/2.2.1/locations?limit=50", **headers())
+    assert len(response.json()["data"]) == 4 and response["X-Limit"] == "4"
+    assert "offset=4" in response["Link"] and response["Link"].startswith(
+        "<http://testserver/ocpi/"
+    )
+
+
+def test_date_from_inclusive_and_date_to_exclusive(platform, operator):
+    locations = make_locations(operator, 3)
+    stamps = ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", "2026-01-03T00:00:00Z"]
+    for location, stamp in zip(locations, stamps, strict=True):
+        location.last_updated = parse_datetime(stamp)
+        location.save(touch=False)
+    url = "/ocpi/2.2.1/locations?date_from=2026-01-02T00:00:00Z&date_to=2026-01-03T00:00:00Z"
+    response = Client().get(url, **headers())
+    assert [obj["id"] for obj in response.json()["data"]] == [locations[1].ocpi_id]
+    assert response["X-Total-Count"] == "1" and "Link" not in response
+
+
+def test_unpublished_locations_are_not_served(platform, operator):
+    hidden = make_locations(operator, 1)[0]
+    hidden.publish = False
+    hidden.save()
+    response = Client().get(f"/ocpi/2.2.1/locations/{hidden.ocpi_id}", **headers())
+    assert response.status_code == 404
