@@ -204,6 +204,9 @@ class OcpiView(View):
     def parse_body(self, request):
         if request.method not in ("POST", "PUT", "PATCH") or not request.body:
             return None
+        # OCPI 2.2.1 transport_and_format: bodies are JSON.
+        if request.content_type not in ("application/json", ""):
+            raise OcpiError(CLIENT_ERROR, "Content-Type must be application/json", http_status=415)
         try:
             return json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as error:

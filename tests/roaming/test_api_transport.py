@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 
 from locations.models import Operator
-from roaming.models import MessageLog, Platform
+from roaming.models import HubClientInfo, MessageLog, Platform
 from tests.ocpi_api import TOKEN, make_platform, ocpi_headers
 
 pytestmark = pytest.mark.django_db
@@ -139,3 +139,15 @@ def test_invalid_credentials_body_is_2001_with_field_messages():
     )
     message = assert_envelope(response, 400, 2001)["status_message"]
     assert "token" in message and "url" in message and "roles[0].role" in message
+
+
+def test_non_json_body_is_415_and_changes_nothing():
+    make_platform()
+    response = Client().put(
+        "/ocpi/2.2.1/hubclientinfo/NL/ALL",
+        "status=CONNECTED",
+        content_type="text/plain",
+        **ocpi_headers(),
+    )
+    assert_envelope(response, 415, 2000)
+    assert not HubClientInfo.objects.exists()
