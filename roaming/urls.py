@@ -3,7 +3,13 @@
 from django.urls import path
 
 from locations.views import LocationsView
-from sessions.views import ChargingPreferencesView, CommandsView, TokensView
+from sessions.views import (
+    CdrsView,
+    ChargingPreferencesView,
+    CommandsView,
+    SessionsView,
+    TokensView,
+)
 
 from .views import (
     CredentialsView,
@@ -45,4 +51,11 @@ urlpatterns += [
 register_module("hubclientinfo", "RECEIVER", "hubclientinfo")
 urlpatterns += [
     path("2.2.1/hubclientinfo/<str:country_code>/<str:party_id>", HubClientInfoView.as_view()),
+]
+
+register_module("sessions", "SENDER", "sessions")
+register_module("cdrs", "SENDER", "cdrs")
+urlpatterns += [
+    path("2.2.1/sessions", SessionsView.as_view(), name="ocpi-sessions"),
+    path("2.2.1/cdrs", CdrsView.as_view(), name="ocpi-cdrs"),
 ]

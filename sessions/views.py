@@ -1,6 +1,6 @@
 """Receiver interfaces for eMSP data: tokens, commands, charging preferences (OCPI 2.2.1)."""
 
-from roaming.api import OcpiError, OcpiView, ocpi_response
+from roaming.api import OcpiError, OcpiView, ocpi_response, paginated_response
 from roaming.api.base import INVALID_PARAMETERS, UNKNOWN_TOKEN, party_roles
 
 from .enums import CommandType, TokenType
@@ -101,3 +101,20 @@ class ChargingPreferencesView(OcpiView):
             )
         # ChargingPreferencesResponse has no NOT_SUPPORTED value; NOT_POSSIBLE is the closest.
         return ocpi_response("NOT_POSSIBLE")
+
+
+class SessionsView(OcpiView):
+    """OCPI 2.2.1 mod_sessions §Sender Interface: no charging session is recorded yet."""
+
+    module = "sessions"
+    # Sessions are filled in by the sessions issue; until then the list is honestly empty.
+    sessions: tuple = ()
+
+    def get(self, request):
+        return paginated_response(request, list(self.sessions), dict, module=self.module)
+
+
+class CdrsView(SessionsView):
+    """OCPI 2.2.1 mod_cdrs §Sender Interface: no CDR is recorded yet."""
+
+    module = "cdrs"

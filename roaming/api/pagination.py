@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from roaming.ocpi_time import parse_datetime
 
@@ -39,7 +40,7 @@ def _date_param(request, name: str):
 
 
 def paginated_response(request, queryset, serialize, *, module: str):
-    """One page of `queryset` (ordered stably), each object through `serialize`.
+    """One page of `queryset` (a QuerySet or a sequence), each object through `serialize`.
 
     date_from is inclusive and date_to exclusive, both on last_updated (OCPI 2.2.1
     mod_locations §GET list). The limit is capped by settings.OCPI_MAX_PAGE_SIZE[module].
@@ -49,13 +50,22 @@ def paginated_response(request, queryset, serialize, *, module: str):
     limit = min(_int_param(request, "limit", maximum), maximum)
     date_from = _date_param(request, "date_from")
     date_to = _date_param(request, "date_to")
-    if date_from is not None:
-        queryset = queryset.filter(last_updated__gte=date_from)
-    if date_to is not None:
-        queryset = queryset.filter(last_updated__lt=date_to)
-    if not queryset.ordered:
-        queryset = queryset.order_by("last_updated", "pk")
-    total = queryset.count()
+    if isinstance(queryset, QuerySet):
+        if date_from is not None:
+            queryset = queryset.filter(last_updated__gte=date_from)
+        if date_to is not None:
+            queryset = queryset.filter(last_updated__lt=date_to)
+        if not queryset.ordered:
+            queryset = queryset.order_by("last_updated", "pk")
+        total = queryset.count()
+    else:  # a plain sequence of objects with last_updated, already in a stable order
+        queryset = [
+            obj
+            for obj in queryset
+            if (date_from is None or obj.last_updated >= date_from)
+            and (date_to is None or obj.last_updated < date_to)
+        ]
+        total = len(queryset)
     page = list(queryset[offset : offset + limit]) if limit else []
     headers = {"X-Total-Count": str(total), "X-Limit": str(maximum)}
     if limit and offset + limit < total:

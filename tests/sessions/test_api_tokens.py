@@ -133,3 +133,12 @@ def test_charging_preferences_answer_not_possible():
         **ocpi_headers(),
     )
     assert response.json()["data"] == "NOT_POSSIBLE"
+
+
+@pytest.mark.parametrize("module", ["sessions", "cdrs"])
+def test_sessions_and_cdrs_lists_are_empty_pages(module):
+    response = Client().get(
+        f"/ocpi/2.2.1/{module}?date_from=2026-01-01T00:00:00Z", **ocpi_headers()
+    )
+    assert response.json()["data"] == [] and response["X-Total-Count"] == "0"
+    assert "Link" not in response
