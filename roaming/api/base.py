@@ -4,6 +4,7 @@ import base64
 import binascii
 import ipaddress
 import json
+import logging
 import time
 import uuid
 
@@ -17,6 +18,8 @@ from locations.models import Operator
 from roaming import message_log
 from roaming.models import MessageLog, Platform, hash_token
 from roaming.ocpi_time import format_datetime
+
+logger = logging.getLogger(__name__)
 
 # OCPI 2.2.1 status_codes
 SUCCESS = 1000
@@ -142,9 +145,7 @@ class OcpiView(View):
         except Exception as error:  # noqa: BLE001 - never an HTML 500 on the OCPI API
             if settings.DEBUG_PROPAGATE_EXCEPTIONS:
                 raise
-            import logging
-
-            logging.getLogger(__name__).exception("OCPI endpoint failed")
+            logger.exception("OCPI endpoint failed")
             response = error_response(
                 OcpiError(SERVER_ERROR, f"Internal error: {type(error).__name__}", http_status=500)
             )
