@@ -12,7 +12,9 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
 from django.utils import timezone
+from django.utils.decorators import method_decorator
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 
 from locations.models import Operator
 from roaming import message_log
@@ -127,6 +129,8 @@ def party_roles(platform: Platform) -> set[tuple[str, str]]:
     }
 
 
+# OCPI clients authenticate with a token, never a browser cookie: CSRF does not apply.
+@method_decorator(csrf_exempt, name="dispatch")
 class OcpiView(View):
     """Authenticates, checks routing headers, answers in the envelope and logs the exchange."""
 
