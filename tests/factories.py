@@ -132,3 +132,17 @@ class HubClientInfoFactory(factory.django.DjangoModelFactory):
     role = "EMSP"
     status = "CONNECTED"
     last_updated = factory.Faker("date_time", tzinfo=dt.UTC)
+
+
+class MessageLogFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roaming.MessageLog"
+
+    direction = "OUT"
+    platform = factory.SubFactory(PlatformFactory)
+    method = "PUT"
+    url = "https://hub.example.com/ocpi/2.2.1/locations/FR/AB1/LOC1"
+    module = "locations"
+    http_status = 200
+    ocpi_status = 1000
+    correlation_id = factory.Faker("uuid4")
