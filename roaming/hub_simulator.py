@@ -15,6 +15,8 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+import requests
+
 RECEIVERS = ("locations", "sessions", "cdrs", "tariffs")
 FAULTS = (None, "down", "http500", "slow", "reject2001")
 
@@ -32,6 +34,8 @@ class HubSimulator:
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, token: str = "hub-token-c"):
         self.host, self.port = host, port
         self.token = token  # the token we must send (their token C)
+        self.registration_token = "hub-token-a"  # token A it gives us for Register ToIOP
+        self.registered_credentials: dict | None = None
         self.received: list[Recorded] = []
         self.objects: dict[str, dict] = {}
         self.tokens: list[dict] = []
@@ -51,7 +55,10 @@ class HubSimulator:
     def endpoints(self) -> list[dict]:
         base = f"{self.url}/2.2.1"
         endpoints = [{"identifier": m, "role": "RECEIVER", "url": f"{base}/{m}"} for m in RECEIVERS]
-        return endpoints + [{"identifier": "tokens", "role": "SENDER", "url": f"{base}/tokens"}]
+        return endpoints + [
+            {"identifier": "tokens", "role": "SENDER", "url": f"{base}/tokens"},
+            {"identifier": "credentials", "role": "RECEIVER", "url": f"{base}/credentials"},
+        ]
 
     def start(self) -> "HubSimulator":
         self._server = ThreadingHTTPServer((self.host, self.port), _handler(self))
@@ -85,11 +92,16 @@ class HubSimulator:
             time.sleep(self.delay)
         if self.fault == "http500":
             return 500, envelope(None, 3000, "Simulated server error"), {}
-        if headers.get("Authorization", "").split(" ")[-1] not in _encodings(self.token):
+        parts = [p for p in path.split("/") if p][1:]  # drop "ocpi"
+        sent = headers.get("Authorization", "").split(" ")[-1]
+        registering = parts[-1:] in (["versions"], ["2.2.1"], ["credentials"])
+        if sent in _encodings(self.registration_token) and registering:
+            if parts == ["2.2.1", "credentials"] and method == "POST":
+                return self._register(body)
+        elif sent not in _encodings(self.token):
             return 401, envelope(None, 2000, "Unknown token"), {}
         if self.fault == "reject2001":
             return 200, envelope(None, 2001, "Simulated rejection: invalid data"), {}
-        parts = [p for p in path.split("/") if p][1:]  # drop "ocpi"
         if parts == ["versions"]:
             return 200, envelope([{"version": "2.2.1", "url": f"{self.url}/2.2.1"}]), {}
         if parts == ["2.2.1"]:
@@ -99,6 +111,34 @@ class HubSimulator:
         if len(parts) >= 5 and parts[1] in RECEIVERS:
             return self._store(method, "/".join(parts[1:]), body)
         return 404, envelope(None, 2000, "Unknown path"), {}
+
+    def _register(self, body) -> tuple[int, dict, dict]:
+        """credentials POST with our token A: check their versions with their token B."""
+        try:
+            reply = requests.get(
+                body["url"],
+                headers={"Authorization": "Token " + _b64(body["token"])},
+                timeout=5,
+            )
+            ok = reply.ok and reply.json().get("status_code") == 1000
+        except (requests.RequestException, ValueError, KeyError, TypeError):
+            ok = False
+        if not ok:
+            return 200, envelope(None, 3001, "Unable to use the client's API"), {}
+        self.registered_credentials = body
+        ours = {
+            "token": self.token,
+            "url": self.versions_url,
+            "roles": [
+                {
+                    "role": "HUB",
+                    "country_code": "FR",
+                    "party_id": "107",
+                    "business_details": {"name": "GIREVE"},
+                }
+            ],
+        }
+        return 200, envelope(ours), {}
 
     def _store(self, method: str, key: str, body) -> tuple[int, dict, dict]:
         with self._lock:
@@ -134,8 +174,12 @@ def envelope(data=None, status_code: int = 1000, message: str = "Success") -> di
     }
 
 
+def _b64(token: str) -> str:
+    return base64.b64encode(token.encode()).decode()
+
+
 def _encodings(token: str) -> set[str]:
-    return {token, base64.b64encode(token.encode()).decode()}
+    return {token, _b64(token)}
 
 
 def _handler(hub: HubSimulator):

@@ -99,6 +99,58 @@ def accept_registration(*, platform: Platform, credentials: dict, replace: bool)
     return our_credentials(token=token_c)
 
 
+def register_to(*, platform: Platform, versions_url: str, token_a: str) -> Platform:
+    """Register ToIOP: read their versions with token A, POST ours with a fresh token B."""
+    versions = _get(platform, versions_url, token_a)
+    offered = versions if isinstance(versions, list) else []
+    chosen = next((v for v in offered if isinstance(v, dict) and v.get("version") == VERSION), None)
+    if chosen is None:
+        raise OcpiError(UNSUPPORTED_VERSION, f"No OCPI {VERSION} in {versions_url}")
+    details = _get(platform, chosen["url"], token_a)
+    endpoints = [e for e in (details or {}).get("endpoints", []) if isinstance(e, dict)]
+    credentials_url = next(
+        (e["url"] for e in endpoints if e.get("identifier") == "credentials"), None
+    )
+    if credentials_url is None:
+        raise OcpiError(UNABLE_TO_USE_CLIENT_API, "Their version details have no credentials")
+    # They may read our versions with token B while handling our POST: make it valid first.
+    token_b = new_token()
+    previous = (platform.incoming_token_hash, platform.incoming_token_is_registration)
+    token_fields = ["incoming_token_hash", "incoming_token_is_registration"]
+    platform.set_incoming_token(token_b, registration=True)
+    platform.save(update_fields=token_fields)
+    try:
+        theirs = _call(platform, "POST", credentials_url, token_a, our_credentials(token=token_b))
+        if not isinstance(theirs, dict) or not theirs.get("token") or not theirs.get("roles"):
+            raise OcpiError(UNABLE_TO_USE_CLIENT_API, "Their credentials answer is incomplete")
+    except OcpiError:
+        platform.incoming_token_hash, platform.incoming_token_is_registration = previous
+        platform.save(update_fields=token_fields)
+        raise
+    hub_role = next((r for r in theirs["roles"] if r.get("role") == Role.HUB), theirs["roles"][0])
+    with transaction.atomic():
+        platform = Platform.objects.select_for_update().get(pk=platform.pk)
+        platform.versions_url = versions_url
+        platform.version = VERSION
+        platform.version_details_url = chosen["url"]
+        platform.outgoing_token = theirs["token"]
+        platform.roles = theirs["roles"]
+        platform.hub_country_code = hub_role.get("country_code", "")
+        platform.hub_party_id = hub_role.get("party_id", "")
+        platform.status = Platform.Status.CONNECTED
+        platform.incoming_token_is_registration = False
+        platform.save()
+        platform.endpoints.all().delete()
+        PlatformEndpoint.objects.bulk_create(
+            PlatformEndpoint(
+                platform=platform, identifier=e["identifier"], role=e.get("role", ""), url=e["url"]
+            )
+            for e in endpoints
+            if e.get("identifier") and e.get("url")
+        )
+    return platform
+
+
 def unregister(*, platform: Platform) -> None:
     """Forget the connection: both tokens stop working, endpoints are dropped."""
     with transaction.atomic():
@@ -112,7 +164,11 @@ def unregister(*, platform: Platform) -> None:
 
 
 def _get(platform: Platform, url: str, token: str):
-    """GET one of their OCPI resources and return its `data`, or raise a 3001 OcpiError."""
+    return _call(platform, "GET", url, token)
+
+
+def _call(platform: Platform, method: str, url: str, token: str, body: dict | None = None):
+    """Call one of their OCPI resources and return its `data`, or raise a 3001 OcpiError."""
     encoded = base64.b64encode(token.encode()).decode()
     request_id = str(uuid.uuid4())
     headers = {
@@ -123,8 +179,10 @@ def _get(platform: Platform, url: str, token: str):
     started = time.monotonic()
     response = error = None
     try:
-        response = requests.get(
+        response = requests.request(
+            method,
             url,
+            json=body,
             headers=headers,
             timeout=(platform.connect_timeout, platform.read_timeout),
             verify=platform.verify_tls,
@@ -135,10 +193,10 @@ def _get(platform: Platform, url: str, token: str):
         body = None
     message_log.record(
         direction="OUT",
-        method="GET",
+        method=method,
         url=url,
         platform=platform,
-        module="versions",
+        module="credentials" if body is not None else "versions",
         request_headers=headers,
         http_status=response.status_code if response is not None else None,
         ocpi_status=body.get("status_code") if isinstance(body, dict) else None,

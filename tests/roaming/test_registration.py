@@ -10,7 +10,7 @@ import socket
 
 import pytest
 import requests
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from roaming.models import Platform
 from roaming.registration import invite
@@ -124,3 +124,35 @@ def test_ocpi_invite_prints_token_a_that_opens_versions_only(ocpi_url, capsys):
     assert json.loads(versions.text)["status_code"] == 1000
     locations = requests.get(f"{ocpi_url}/2.2.1/locations", headers=auth(token_a), timeout=10)
     assert locations.status_code == 401
+
+
+def test_register_to_hub_with_its_token_a(ocpi_url, hub_simulator, capsys):
+    call_command(
+        "ocpi_register",
+        "IOP",
+        "--versions-url",
+        hub_simulator.versions_url,
+        "--token",
+        "hub-token-a",
+    )
+
+    platform = Platform.objects.get(name="IOP")
+    assert platform.status == Platform.Status.CONNECTED
+    assert platform.outgoing_token == hub_simulator.token
+    assert (platform.hub_country_code, platform.hub_party_id) == ("FR", "107")
+    assert platform.endpoint_url("locations", "RECEIVER") == f"{hub_simulator.url}/2.2.1/locations"
+    # The hub read our versions with token B during the POST; token B now opens our modules.
+    token_b = hub_simulator.registered_credentials["token"]
+    assert platform.incoming_token_matches(token_b)
+    assert not platform.incoming_token_is_registration
+
+
+def test_register_to_with_wrong_token_a_fails_and_changes_nothing(ocpi_url, hub_simulator):
+    with pytest.raises(CommandError, match="3001"):
+        call_command(
+            "ocpi_register", "IOP", "--versions-url", hub_simulator.versions_url, "--token", "nope"
+        )
+
+    platform = Platform.objects.get(name="IOP")
+    assert platform.status == Platform.Status.INVITED
+    assert not platform.endpoints.exists() and platform.outgoing_token == ""
