@@ -58,59 +58,23 @@ def accept_registration(*, platform: Platform, credentials: dict, replace: bool)
 
     Their API is read before anything is written, so a failure changes nothing.
     """
-    their_token = credentials["token"]
-    versions = _get(platform, credentials["url"], their_token)
-    offered = versions if isinstance(versions, list) else []
-    chosen = next((v for v in offered if isinstance(v, dict) and v.get("version") == VERSION), None)
-    if chosen is None:
-        raise OcpiError(UNSUPPORTED_VERSION, f"No OCPI {VERSION} in {credentials['url']}")
-    details = _get(platform, chosen["url"], their_token)
-    endpoints = details.get("endpoints") if isinstance(details, dict) else None
-    if not isinstance(endpoints, list):
-        raise OcpiError(UNABLE_TO_USE_CLIENT_API, "Their version details have no endpoints list")
-
-    token_c = new_token()
-    hub_role = next(
-        (r for r in credentials["roles"] if r.get("role") == Role.HUB), credentials["roles"][0]
+    details_url, endpoints = _read_version_details(
+        platform, credentials["url"], credentials["token"]
     )
+    token_c = new_token()
     with transaction.atomic():
-        platform = Platform.objects.select_for_update().get(pk=platform.pk)
-        platform.versions_url = credentials["url"]
-        platform.version = VERSION
-        platform.version_details_url = chosen["url"]
-        platform.outgoing_token = their_token
-        platform.roles = credentials["roles"]
-        platform.hub_country_code = hub_role["country_code"]
-        platform.hub_party_id = hub_role["party_id"]
-        platform.status = Platform.Status.CONNECTED
+        platform = _store_connection(
+            platform, credentials["url"], details_url, credentials, endpoints
+        )
         platform.set_incoming_token(token_c, registration=False)
         platform.save()
-        platform.endpoints.all().delete()
-        PlatformEndpoint.objects.bulk_create(
-            PlatformEndpoint(
-                platform=platform,
-                identifier=endpoint["identifier"],
-                role=endpoint.get("role", ""),
-                url=endpoint["url"],
-            )
-            for endpoint in endpoints
-            if isinstance(endpoint, dict) and endpoint.get("identifier") and endpoint.get("url")
-        )
     return our_credentials(token=token_c)
 
 
 def register_to(*, platform: Platform, versions_url: str, token_a: str) -> Platform:
     """Register ToIOP: read their versions with token A, POST ours with a fresh token B."""
-    versions = _get(platform, versions_url, token_a)
-    offered = versions if isinstance(versions, list) else []
-    chosen = next((v for v in offered if isinstance(v, dict) and v.get("version") == VERSION), None)
-    if chosen is None:
-        raise OcpiError(UNSUPPORTED_VERSION, f"No OCPI {VERSION} in {versions_url}")
-    details = _get(platform, chosen["url"], token_a)
-    endpoints = [e for e in (details or {}).get("endpoints", []) if isinstance(e, dict)]
-    credentials_url = next(
-        (e["url"] for e in endpoints if e.get("identifier") == "credentials"), None
-    )
+    details_url, endpoints = _read_version_details(platform, versions_url, token_a)
+    credentials_url = next((e["url"] for e in endpoints if e["identifier"] == "credentials"), None)
     if credentials_url is None:
         raise OcpiError(UNABLE_TO_USE_CLIENT_API, "Their version details have no credentials")
     # They may read our versions with token B while handling our POST: make it valid first.
@@ -127,27 +91,48 @@ def register_to(*, platform: Platform, versions_url: str, token_a: str) -> Platf
         platform.incoming_token_hash, platform.incoming_token_is_registration = previous
         platform.save(update_fields=token_fields)
         raise
-    hub_role = next((r for r in theirs["roles"] if r.get("role") == Role.HUB), theirs["roles"][0])
     with transaction.atomic():
-        platform = Platform.objects.select_for_update().get(pk=platform.pk)
-        platform.versions_url = versions_url
-        platform.version = VERSION
-        platform.version_details_url = chosen["url"]
-        platform.outgoing_token = theirs["token"]
-        platform.roles = theirs["roles"]
-        platform.hub_country_code = hub_role.get("country_code", "")
-        platform.hub_party_id = hub_role.get("party_id", "")
-        platform.status = Platform.Status.CONNECTED
+        platform = _store_connection(platform, versions_url, details_url, theirs, endpoints)
         platform.incoming_token_is_registration = False
         platform.save()
-        platform.endpoints.all().delete()
-        PlatformEndpoint.objects.bulk_create(
-            PlatformEndpoint(
-                platform=platform, identifier=e["identifier"], role=e.get("role", ""), url=e["url"]
-            )
-            for e in endpoints
-            if e.get("identifier") and e.get("url")
+    return platform
+
+
+def _read_version_details(platform: Platform, versions_url: str, token: str):
+    """(details URL, endpoints) of their 2.2.1, read with `token`; OcpiError if unusable."""
+    versions = _get(platform, versions_url, token)
+    offered = versions if isinstance(versions, list) else []
+    chosen = next((v for v in offered if isinstance(v, dict) and v.get("version") == VERSION), None)
+    if chosen is None:
+        raise OcpiError(UNSUPPORTED_VERSION, f"No OCPI {VERSION} in {versions_url}")
+    details = _get(platform, chosen["url"], token)
+    endpoints = details.get("endpoints") if isinstance(details, dict) else None
+    if not isinstance(endpoints, list):
+        raise OcpiError(UNABLE_TO_USE_CLIENT_API, "Their version details have no endpoints list")
+    usable = [e for e in endpoints if isinstance(e, dict) and e.get("identifier") and e.get("url")]
+    return chosen["url"], usable
+
+
+def _store_connection(platform, versions_url, details_url, credentials, endpoints) -> Platform:
+    """Save what their credentials and version details told us (caller holds a transaction)."""
+    roles = credentials["roles"]
+    hub_role = next((r for r in roles if r.get("role") == Role.HUB), roles[0])
+    platform = Platform.objects.select_for_update().get(pk=platform.pk)
+    platform.versions_url = versions_url
+    platform.version = VERSION
+    platform.version_details_url = details_url
+    platform.outgoing_token = credentials["token"]
+    platform.roles = roles
+    platform.hub_country_code = hub_role.get("country_code", "")
+    platform.hub_party_id = hub_role.get("party_id", "")
+    platform.status = Platform.Status.CONNECTED
+    platform.endpoints.all().delete()
+    PlatformEndpoint.objects.bulk_create(
+        PlatformEndpoint(
+            platform=platform, identifier=e["identifier"], role=e.get("role", ""), url=e["url"]
         )
+        for e in endpoints
+    )
     return platform
 
 
