@@ -2,10 +2,17 @@
 
 Outcomes (Gireve §3.5.5): success = HTTP 2xx and OCPI 1xxx; rejected = OCPI 2xxx (the hub
 refuses our data: retrying the same message cannot help); technical = anything else
-(network error, timeout, non-2xx HTTP, 3xxx/4xxx): retry.
+(network error, timeout, non-2xx HTTP, 3xxx/4xxx, our token refused with HTTP 401/403): retry.
+
+    client = OcpiClient(platform, correlation_id=<X-Correlation-ID of the inbound request>)
+    outcome = client.send("PUT", client.endpoint("locations", "RECEIVER") + "/FR/AB1/LOC1",
+                          json=location, from_operator=operator, module="locations",
+                          object_id="LOC1")
+    if outcome.kind == "technical": retry later
 """
 
 import base64
+import json as jsonlib
 import threading
 import time
 import uuid
@@ -17,7 +24,12 @@ import requests
 from . import message_log
 from .models import Platform
 
-_sessions = threading.local()
+# Gireve §2.1.9: IOP's largest page per module; Platform.page_limits overrides.
+IOP_PAGE_LIMITS = {"locations": 100, "tokens": 1000, "cdrs": 20, "tariffs": 100}
+# Modules spoken platform to platform: no OCPI-from/to headers (Gireve §2.1.3, §3.4).
+PLATFORM_MODULES = {"", "versions", "credentials"}
+
+_local = threading.local()
 
 
 @dataclass
@@ -37,48 +49,84 @@ class Outcome:
 
 
 def classify(http_status: int | None, body) -> tuple[str, int | None, str]:
+    """(kind, OCPI status, message) of one answer; see the module docstring."""
     ocpi_status = body.get("status_code") if isinstance(body, dict) else None
-    message = (body.get("status_message") or "") if isinstance(body, dict) else ""
-    if isinstance(ocpi_status, int) and 2000 <= ocpi_status < 3000:
+    if not isinstance(ocpi_status, int) or isinstance(ocpi_status, bool):
+        ocpi_status = None
+    message = str(body.get("status_message") or "") if isinstance(body, dict) else ""
+    if http_status in (401, 403):
+        # Our token was refused: a connection problem to fix, not a verdict on the data.
+        return "technical", ocpi_status, message or f"HTTP {http_status}: token refused"
+    if ocpi_status is not None and 2000 <= ocpi_status < 3000:
         return "rejected", ocpi_status, message
     if http_status and 200 <= http_status < 300:
-        if isinstance(ocpi_status, int) and 1000 <= ocpi_status < 2000:
+        if ocpi_status is not None and 1000 <= ocpi_status < 2000:
             return "success", ocpi_status, message
-        return "technical", ocpi_status, message or "no OCPI envelope in a 2xx answer"
+        return "technical", ocpi_status, message or "no OCPI 1xxx envelope in a 2xx answer"
     return "technical", ocpi_status, message or f"HTTP {http_status}"
 
 
-def _session() -> requests.Session:
-    """One pooled requests.Session per thread (connection reuse toward the hub)."""
-    if not hasattr(_sessions, "session"):
-        _sessions.session = requests.Session()
-    return _sessions.session
+def _session(platform: Platform) -> requests.Session:
+    """One pooled requests.Session per platform and thread (connection reuse toward the hub)."""
+    sessions = getattr(_local, "sessions", None)
+    if sessions is None:
+        sessions = _local.sessions = {}
+    key = platform.pk or id(platform)
+    if key not in sessions:
+        sessions[key] = requests.Session()
+    return sessions[key]
+
+
+def _party(operator) -> tuple[str, str] | None:
+    if operator is None:
+        return None
+    if isinstance(operator, tuple | list):
+        return operator[0], operator[1]
+    return operator.country_code, operator.party_id
 
 
 class OcpiClient:
-    def __init__(self, platform: Platform, *, correlation_id: str | None = None):
+    """Calls one platform. `token` overrides the stored one (registration uses token A)."""
+
+    def __init__(
+        self, platform: Platform, *, correlation_id: str | None = None, token: str | None = None
+    ):
         self.platform = platform
         self.correlation_id = correlation_id or str(uuid.uuid4())
+        self.token = platform.outgoing_token if token is None else token
 
     def endpoint(self, module: str, role: str) -> str | None:
         return self.platform.endpoint_url(module, role)
 
-    def headers(self, request_id: str, from_operator=None) -> dict:
-        token = base64.b64encode(self.platform.outgoing_token.encode()).decode()
+    def headers(self, request_id: str, from_party: tuple[str, str] | None = None) -> dict:
+        # OCPI 2.2.1 transport_and_format: the token is sent base64 encoded.
+        token = base64.b64encode(self.token.encode()).decode()
         headers = {
             "Authorization": f"Token {token}",
             "X-Request-ID": request_id,
             "X-Correlation-ID": self.correlation_id,
         }
-        if from_operator is not None:
-            # Gireve §2.1.3: From = our operator, To = the hub operator.
+        if from_party is not None:
+            # Gireve §2.1.3/§2.1.6: From = our operator, To = the hub operator (FR*107/FR*007).
             headers |= {
-                "OCPI-from-country-code": from_operator.country_code,
-                "OCPI-from-party-id": from_operator.party_id,
+                "OCPI-from-country-code": from_party[0],
+                "OCPI-from-party-id": from_party[1],
                 "OCPI-to-country-code": self.platform.hub_country_code,
                 "OCPI-to-party-id": self.platform.hub_party_id,
             }
         return headers
+
+    def _owner_party(self, module: str, url: str, body) -> tuple[str, str] | None:
+        """Our operator found in a client-owned URL (/{cc}/{pid}/...) or in the object sent."""
+        if isinstance(body, dict) and body.get("country_code") and body.get("party_id"):
+            return body["country_code"], body["party_id"]
+        for role in ("RECEIVER", "SENDER"):
+            base = self.endpoint(module, role)
+            if base and url.startswith(base.rstrip("/") + "/"):
+                parts = url[len(base.rstrip("/")) + 1 :].split("?")[0].split("/")
+                if len(parts) >= 2 and len(parts[0]) == 2 and len(parts[1]) == 3:
+                    return parts[0], parts[1]
+        return None
 
     def send(
         self,
@@ -91,8 +139,12 @@ class OcpiClient:
         module: str = "",
         object_id: str = "",
     ) -> Outcome:
+        """One exchange, logged; never raises for network, HTTP or OCPI failures."""
         request_id = str(uuid.uuid4())
-        headers = self.headers(request_id, from_operator)
+        from_party = _party(from_operator)
+        if from_party is None and module not in PLATFORM_MODULES:
+            from_party = self._owner_party(module, url, json)
+        headers = self.headers(request_id, from_party)
         platform = self.platform
         cert = None
         if platform.client_certificate:
@@ -101,7 +153,7 @@ class OcpiClient:
         response = body = None
         error = ""
         try:
-            response = _session().request(
+            response = _session(platform).request(
                 method,
                 url,
                 json=json,
@@ -115,7 +167,7 @@ class OcpiClient:
                 body = response.json()
             except ValueError:
                 body = None
-        except requests.RequestException as exc:
+        except (requests.RequestException, OSError) as exc:
             error = f"{type(exc).__name__}: {exc}"
         duration_ms = int((time.monotonic() - started) * 1000)
         http_status = response.status_code if response is not None else None
@@ -126,11 +178,11 @@ class OcpiClient:
         log = message_log.record(
             direction="OUT",
             method=method,
-            url=url,
-            platform=platform,
+            url=response.url if response is not None else url,
+            platform=platform if platform.pk else None,
             module=module,
             request_headers=headers,
-            request_body=None if json is None else requests.models.complexjson.dumps(json),
+            request_body=None if json is None else jsonlib.dumps(json),
             http_status=http_status,
             ocpi_status=ocpi_status,
             response_body=response.text if response is not None else "",
@@ -138,8 +190,10 @@ class OcpiClient:
             request_id=request_id,
             correlation_id=self.correlation_id,
             object_id=object_id,
-            party=f"{platform.hub_country_code}*{platform.hub_party_id}",
-            error=error,
+            party=f"{platform.hub_country_code}*{platform.hub_party_id}"
+            if platform.hub_party_id
+            else "",
+            error=error or ("" if kind == "success" else message),
         )
         return Outcome(
             kind=kind,
@@ -152,25 +206,56 @@ class OcpiClient:
             headers=dict(response.headers) if response is not None else {},
         )
 
+    def page_limit(self, module: str) -> int | None:
+        limit = self.platform.page_limits.get(module) or IOP_PAGE_LIMITS.get(module)
+        return int(limit) if limit else None
+
     def pull(self, module: str, *, from_operator=None, params=None) -> Iterator[dict]:
-        """Every object of their SENDER list, following `Link` verbatim (a hub rewrites it)."""
+        """Every object of their SENDER list, following `Link` verbatim (a hub rewrites it).
+
+        Raises ConnectionError when a page fails: a partial list must not pass for a whole one.
+        """
         url = self.endpoint(module, "SENDER")
         if url is None:
             raise LookupError(f"{self.platform} has no {module} SENDER endpoint")
-        limit = self.platform.page_limits.get(module)
+        limit = self.page_limit(module)
         params = {**({"limit": limit} if limit else {}), **(params or {})}
+        seen = set()
         while url:
+            seen.add(url)
             outcome = self.send(
                 "GET", url, params=params, from_operator=from_operator, module=module
             )
             if not outcome.ok:
-                raise ConnectionError(f"Pull of {module} failed: {outcome.message}")
-            yield from outcome.data or []
-            url, params = _next_link(outcome.headers.get("Link", "")), None
+                raise ConnectionError(f"Pull of {module} failed at {url}: {outcome.message}")
+            if not isinstance(outcome.data, list):
+                raise ConnectionError(f"Pull of {module}: {url} did not answer a list")
+            yield from outcome.data
+            url, params = next_link(outcome.headers.get("Link", "")), None
+            if url in seen:
+                raise ConnectionError(f"Pull of {module}: Link points back to {url}")
+
+    def object_url(self, module: str, operator, *ids: str) -> str:
+        """Client-owned object URL at their RECEIVER: {endpoint}/{cc}/{pid}/{id}[/...]."""
+        base = self.endpoint(module, "RECEIVER")
+        if base is None:
+            raise LookupError(f"{self.platform} has no {module} RECEIVER endpoint")
+        country_code, party_id = _party(operator)
+        return "/".join([base.rstrip("/"), country_code, party_id, *ids])
+
+    def get_object(self, module: str, operator, *ids: str, url: str | None = None) -> Outcome:
+        """Their copy of one of our objects (check helper), e.g. ("locations", op, "LOC1", "E1").
+
+        CDRs have no client-owned URL: pass the `url` their POST answered in `Location`.
+        """
+        url = url or self.object_url(module, operator, *ids)
+        object_id = ids[0] if ids else url.rstrip("/").rsplit("/", 1)[-1]
+        return self.send("GET", url, from_operator=operator, module=module, object_id=object_id)
 
 
-def _next_link(header: str) -> str | None:
+def next_link(header: str) -> str | None:
+    """The rel="next" URL of a Link header, taken verbatim."""
     for part in header.split(","):
-        if 'rel="next"' in part and "<" in part:
-            return part[part.index("<") + 1 : part.index(">")]
+        if 'rel="next"' in part.replace("'", '"') and "<" in part and ">" in part:
+            return part[part.index("<") + 1 : part.index(">")].strip()
     return None

@@ -3,6 +3,8 @@
 Written by B1 (inbound API) first; B2's outbound client uses the same `record(...)`.
 """
 
+import json
+
 from django.conf import settings
 
 from .models import MessageLog
@@ -17,6 +19,28 @@ def clean_headers(headers) -> dict:
         name: ("<hidden>" if name.lower() in SECRET_HEADERS else str(value))
         for name, value in dict(headers).items()
     }
+
+
+def hide_tokens(body):
+    """Credentials bodies carry tokens (ours and theirs): replace every "token" string."""
+    if not body:
+        return body
+    try:
+        data = json.loads(body)
+    except (TypeError, ValueError):
+        return body
+
+    def walk(value):
+        if isinstance(value, dict):
+            return {
+                k: "<hidden>" if k == "token" and isinstance(v, str) else walk(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    return json.dumps(walk(data))
 
 
 def truncate(body) -> str:
@@ -47,6 +71,8 @@ def record(
     party: str = "",
     error: str = "",
 ) -> MessageLog:
+    if module == "credentials":
+        request_body, response_body = hide_tokens(request_body), hide_tokens(response_body)
     return MessageLog.objects.create(
         direction=direction,
         platform=platform,

@@ -1,28 +1,44 @@
-"""Credentials handshake (OCPI 2.2.1 credentials module), the FromIOP way Gireve uses (§3.4).
+"""Credentials handshake (OCPI 2.2.1 credentials module) in both directions, update, unregister.
 
-We issue a token A (`invite`); the hub POSTs its credentials with it; we read its versions
-and version details with the token it gave us, store its endpoints, and answer with a
-fresh token C. From then on token A is refused everywhere.
+Register FromIOP (the way Gireve uses, §3.4): we issue a token A (`invite`); the hub POSTs its
+credentials with it; we read its versions and details with the token it gave us, store its
+endpoints and answer with a fresh token C (`accept_registration`). Token A is then refused.
+
+Register ToIOP: given their versions URL and their token A we read their API, POST our
+credentials with a fresh token B and keep the token C they answer (`register_to`).
+
+Their API is always read before anything is written, so a failure changes nothing.
 """
 
-import base64
-import time
-import uuid
-
-import requests
 from django.conf import settings
 from django.db import transaction
 
 from locations.models import Operator
 
-from . import message_log
 from .api import OcpiError
-from .enums import Role
+from .client import OcpiClient
+from .enums import ModuleID, Role
 from .models import Platform, PlatformEndpoint, new_token
 
 VERSION = "2.2.1"
+SERVER_ERROR = 3000
 UNABLE_TO_USE_CLIENT_API = 3001  # status_codes: 3001 Unable to use the client's API.
 UNSUPPORTED_VERSION = 3002  # status_codes: 3002 Unsupported version.
+NO_MATCHING_ENDPOINTS = 3003  # status_codes: 3003 No matching endpoints.
+# Modules a CPO talks with a hub about; at least one must be offered (credentials: 3003).
+MUTUAL_MODULES = {
+    ModuleID.LOCATIONS,
+    ModuleID.SESSIONS,
+    ModuleID.CDRS,
+    ModuleID.TARIFFS,
+    ModuleID.TOKENS,
+    ModuleID.COMMANDS,
+    ModuleID.HUB_CLIENT_INFO,
+}
+
+
+class RegistrationError(OcpiError):
+    """A registration step that cannot be done; nothing was changed."""
 
 
 def our_credentials(*, token: str) -> dict:
@@ -47,6 +63,11 @@ def invite(*, name: str) -> tuple[Platform, str]:
     token_a = new_token()
     with transaction.atomic():
         platform, _ = Platform.objects.select_for_update().get_or_create(name=name)
+        if platform.status == Platform.Status.CONNECTED:
+            # Gireve §3.4: to change a connection, unregister then register again.
+            raise RegistrationError(
+                SERVER_ERROR, f"{name} is connected: unregister it before issuing a token A"
+            )
         platform.status = Platform.Status.INVITED
         platform.set_incoming_token(token_a, registration=True)
         platform.save()
@@ -54,77 +75,209 @@ def invite(*, name: str) -> tuple[Platform, str]:
 
 
 def accept_registration(*, platform: Platform, credentials: dict, replace: bool) -> dict:
-    """Register (POST) or update (PUT) a platform from the credentials it sent us.
-
-    Their API is read before anything is written, so a failure changes nothing.
-    """
+    """Register (POST) or update (PUT) a platform from the credentials it sent us."""
+    _require_operators()
     details_url, endpoints = _read_version_details(
         platform, credentials["url"], credentials["token"]
     )
     token_c = new_token()
     with transaction.atomic():
-        platform = _store_connection(
-            platform, credentials["url"], details_url, credentials, endpoints
-        )
-        platform.set_incoming_token(token_c, registration=False)
-        platform.save()
+        locked = Platform.objects.select_for_update().get(pk=platform.pk)
+        if not replace and not locked.incoming_token_is_registration:
+            # credentials §POST: 405 once registered (a second POST with the same token A).
+            raise RegistrationError(2000, "Already registered: use PUT", http_status=405)
+        locked = _store_connection(locked, credentials["url"], details_url, credentials, endpoints)
+        locked.set_incoming_token(token_c, registration=False)
+        locked.save()
     return our_credentials(token=token_c)
 
 
 def register_to(*, platform: Platform, versions_url: str, token_a: str) -> Platform:
     """Register ToIOP: read their versions with token A, POST ours with a fresh token B."""
+    if platform.status == Platform.Status.CONNECTED:
+        raise RegistrationError(
+            SERVER_ERROR, f"{platform} is connected: update or unregister it first"
+        )
+    _require_operators()
     details_url, endpoints = _read_version_details(platform, versions_url, token_a)
-    credentials_url = next((e["url"] for e in endpoints if e["identifier"] == "credentials"), None)
-    if credentials_url is None:
-        raise OcpiError(UNABLE_TO_USE_CLIENT_API, "Their version details have no credentials")
-    # They may read our versions with token B while handling our POST: make it valid first.
+    credentials_url = _credentials_url(endpoints)
     token_b = new_token()
-    previous = (platform.incoming_token_hash, platform.incoming_token_is_registration)
-    token_fields = ["incoming_token_hash", "incoming_token_is_registration"]
-    platform.set_incoming_token(token_b, registration=True)
-    platform.save(update_fields=token_fields)
-    try:
+    # They read our versions with token B while handling our POST: it must work already.
+    with _provisional_incoming_token(platform, token_b, registration=True):
         theirs = _call(platform, "POST", credentials_url, token_a, our_credentials(token=token_b))
-        if not isinstance(theirs, dict) or not theirs.get("token") or not theirs.get("roles"):
-            raise OcpiError(UNABLE_TO_USE_CLIENT_API, "Their credentials answer is incomplete")
-    except OcpiError:
-        platform.incoming_token_hash, platform.incoming_token_is_registration = previous
-        platform.save(update_fields=token_fields)
-        raise
+        _check_credentials_answer(theirs)
     with transaction.atomic():
+        platform = Platform.objects.select_for_update().get(pk=platform.pk)
         platform = _store_connection(platform, versions_url, details_url, theirs, endpoints)
-        platform.incoming_token_is_registration = False
+        platform.set_incoming_token(token_b, registration=False)
         platform.save()
     return platform
 
 
+def update_to(*, platform: Platform) -> Platform:
+    """Update our credentials at their side (PUT): new token for them, new token C for us.
+
+    Gireve §3.4 has not implemented it (unregister, then register again), other platforms may.
+    """
+    if platform.status != Platform.Status.CONNECTED or not platform.outgoing_token:
+        raise RegistrationError(SERVER_ERROR, f"{platform} is not connected: register it first")
+    details_url, endpoints = _read_version_details(
+        platform, platform.versions_url, platform.outgoing_token
+    )
+    credentials_url = _credentials_url(endpoints)
+    new_token_b = new_token()
+    with _provisional_incoming_token(platform, new_token_b, registration=False):
+        theirs = _call(
+            platform,
+            "PUT",
+            credentials_url,
+            platform.outgoing_token,
+            our_credentials(token=new_token_b),
+        )
+        _check_credentials_answer(theirs)
+    with transaction.atomic():
+        platform = Platform.objects.select_for_update().get(pk=platform.pk)
+        platform = _store_connection(
+            platform, platform.versions_url, details_url, theirs, endpoints
+        )
+        platform.set_incoming_token(new_token_b, registration=False)
+        platform.save()
+    return platform
+
+
+def unregister(*, platform: Platform, notify_remote: bool = False) -> None:
+    """Forget the connection: both tokens stop working, endpoints are dropped.
+
+    With `notify_remote` we first DELETE our credentials at their side; if that fails
+    nothing changes (unregister without notifying to forget them anyway).
+    """
+    if notify_remote:
+        credentials_url = platform.endpoint_url(ModuleID.CREDENTIALS, "RECEIVER") or (
+            platform.endpoint_url(ModuleID.CREDENTIALS, "SENDER")
+        )
+        if not credentials_url or not platform.outgoing_token:
+            raise RegistrationError(
+                SERVER_ERROR, f"{platform} has no credentials endpoint or token to notify"
+            )
+        _call(platform, "DELETE", credentials_url, platform.outgoing_token)
+    with transaction.atomic():
+        platform = Platform.objects.select_for_update().get(pk=platform.pk)
+        platform.status = Platform.Status.UNREGISTERED
+        platform.incoming_token_hash = ""
+        platform.incoming_token_is_registration = True
+        platform.outgoing_token = ""
+        platform.save()
+        platform.endpoints.all().delete()
+
+
+def check_connection(*, platform: Platform) -> str:
+    """Read their versions and details with our token; say what differs from what we stored."""
+    if not platform.versions_url or not platform.outgoing_token:
+        raise RegistrationError(SERVER_ERROR, f"{platform} is not registered")
+    _, endpoints = _read_version_details(platform, platform.versions_url, platform.outgoing_token)
+    theirs = {(e["identifier"], e.get("role", ""), e["url"]) for e in endpoints}
+    stored = set(platform.endpoints.values_list("identifier", "role", "url"))
+    if theirs == stored:
+        return f"{platform}: reachable, {len(theirs)} endpoints as stored."
+    return (
+        f"{platform}: reachable, but endpoints changed (update the connection): "
+        f"{len(theirs - stored)} new, {len(stored - theirs)} gone."
+    )
+
+
+# --- steps ---------------------------------------------------------------------
+
+
+def _require_operators() -> None:
+    # credentials: roles has cardinality + (one CredentialsRole per operator we host).
+    if not Operator.objects.exists():
+        raise RegistrationError(SERVER_ERROR, "We host no operator yet: create an Operator first")
+
+
 def _read_version_details(platform: Platform, versions_url: str, token: str):
-    """(details URL, endpoints) of their 2.2.1, read with `token`; OcpiError if unusable."""
-    versions = _get(platform, versions_url, token)
+    """(details URL, endpoints) of their 2.2.1, read with `token`; RegistrationError if unusable."""
+    versions = _call(platform, "GET", versions_url, token, module="versions")
     offered = versions if isinstance(versions, list) else []
     chosen = next((v for v in offered if isinstance(v, dict) and v.get("version") == VERSION), None)
-    if chosen is None:
-        raise OcpiError(UNSUPPORTED_VERSION, f"No OCPI {VERSION} in {versions_url}")
-    details = _get(platform, chosen["url"], token)
+    if chosen is None or not isinstance(chosen.get("url"), str):
+        listed = ", ".join(str(v.get("version")) for v in offered if isinstance(v, dict))
+        raise RegistrationError(
+            UNSUPPORTED_VERSION, f"No OCPI {VERSION} in {versions_url} (offers: {listed or 'none'})"
+        )
+    details = _call(platform, "GET", chosen["url"], token, module="versions")
     endpoints = details.get("endpoints") if isinstance(details, dict) else None
     if not isinstance(endpoints, list):
-        raise OcpiError(UNABLE_TO_USE_CLIENT_API, "Their version details have no endpoints list")
-    usable = [e for e in endpoints if isinstance(e, dict) and e.get("identifier") and e.get("url")]
+        raise RegistrationError(UNABLE_TO_USE_CLIENT_API, "Their version details have no endpoints")
+    usable = [
+        e
+        for e in endpoints
+        if isinstance(e, dict)
+        and e.get("identifier") in ModuleID.values
+        and e.get("role", "") in ("SENDER", "RECEIVER")
+        and isinstance(e.get("url"), str)
+        and e["url"].startswith(("http://", "https://"))
+    ]
+    if not MUTUAL_MODULES & {e["identifier"] for e in usable}:
+        offered = ", ".join(sorted({e["identifier"] for e in usable})) or "nothing"
+        raise RegistrationError(
+            NO_MATCHING_ENDPOINTS, f"Their {VERSION} offers no module we use (offers: {offered})"
+        )
     return chosen["url"], usable
 
 
+def _credentials_url(endpoints: list[dict]) -> str:
+    for role in ("RECEIVER", "SENDER"):
+        for endpoint in endpoints:
+            if endpoint["identifier"] == ModuleID.CREDENTIALS and endpoint["role"] == role:
+                return endpoint["url"]
+    raise RegistrationError(UNABLE_TO_USE_CLIENT_API, "Their version details have no credentials")
+
+
+def _check_credentials_answer(theirs) -> None:
+    if (
+        not isinstance(theirs, dict)
+        or not isinstance(theirs.get("token"), str)
+        or not theirs["token"]
+        or not isinstance(theirs.get("roles"), list)
+        or not theirs["roles"]
+    ):
+        raise RegistrationError(UNABLE_TO_USE_CLIENT_API, "Their credentials answer is incomplete")
+
+
+class _provisional_incoming_token:
+    """Make `token` valid while they call us back; put the previous one back on failure."""
+
+    fields = ["incoming_token_hash", "incoming_token_is_registration"]
+
+    def __init__(self, platform: Platform, token: str, *, registration: bool):
+        self.platform, self.token, self.registration = platform, token, registration
+
+    def __enter__(self):
+        platform = self.platform
+        self.previous = (platform.incoming_token_hash, platform.incoming_token_is_registration)
+        platform.set_incoming_token(self.token, registration=self.registration)
+        platform.save(update_fields=self.fields)
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None:
+            platform = self.platform
+            platform.incoming_token_hash, platform.incoming_token_is_registration = self.previous
+            platform.save(update_fields=self.fields)
+        return False
+
+
 def _store_connection(platform, versions_url, details_url, credentials, endpoints) -> Platform:
-    """Save what their credentials and version details told us (caller holds a transaction)."""
+    """Save what their credentials and version details told us (caller holds the row lock)."""
     roles = credentials["roles"]
+    # Gireve §2.1.6: the hub presents itself as role HUB; our OCPI-to-* headers address it.
     hub_role = next((r for r in roles if r.get("role") == Role.HUB), roles[0])
-    platform = Platform.objects.select_for_update().get(pk=platform.pk)
     platform.versions_url = versions_url
     platform.version = VERSION
     platform.version_details_url = details_url
     platform.outgoing_token = credentials["token"]
     platform.roles = roles
-    platform.hub_country_code = hub_role.get("country_code", "")
-    platform.hub_party_id = hub_role.get("party_id", "")
+    platform.hub_country_code = str(hub_role.get("country_code", ""))[:2].upper()
+    platform.hub_party_id = str(hub_role.get("party_id", ""))[:3].upper()
     platform.status = Platform.Status.CONNECTED
     platform.endpoints.all().delete()
     PlatformEndpoint.objects.bulk_create(
@@ -136,62 +289,20 @@ def _store_connection(platform, versions_url, details_url, credentials, endpoint
     return platform
 
 
-def unregister(*, platform: Platform) -> None:
-    """Forget the connection: both tokens stop working, endpoints are dropped."""
-    with transaction.atomic():
-        platform = Platform.objects.select_for_update().get(pk=platform.pk)
-        platform.status = Platform.Status.UNREGISTERED
-        platform.incoming_token_hash = ""
-        platform.incoming_token_is_registration = True
-        platform.outgoing_token = ""
-        platform.save()
-        platform.endpoints.all().delete()
-
-
-def _get(platform: Platform, url: str, token: str):
-    return _call(platform, "GET", url, token)
-
-
-def _call(platform: Platform, method: str, url: str, token: str, body: dict | None = None):
-    """Call one of their OCPI resources and return its `data`, or raise a 3001 OcpiError."""
-    encoded = base64.b64encode(token.encode()).decode()
-    request_id = str(uuid.uuid4())
-    headers = {
-        "Authorization": f"Token {encoded}",
-        "X-Request-ID": request_id,
-        "X-Correlation-ID": request_id,
-    }
-    started = time.monotonic()
-    response = error = None
-    try:
-        response = requests.request(
-            method,
-            url,
-            json=body,
-            headers=headers,
-            timeout=(platform.connect_timeout, platform.read_timeout),
-            verify=platform.verify_tls,
+def _call(
+    platform: Platform,
+    method: str,
+    url: str,
+    token: str,
+    body: dict | None = None,
+    *,
+    module: str = "credentials",
+):
+    """Call one of their platform resources and return its `data`, or raise a 3001 error."""
+    outcome = OcpiClient(platform, token=token).send(method, url, json=body, module=module)
+    if not outcome.ok:
+        status = f"HTTP {outcome.http_status}, OCPI {outcome.ocpi_status}"
+        raise RegistrationError(
+            UNABLE_TO_USE_CLIENT_API, f"Unable to use {method} {url}: {outcome.message} ({status})"
         )
-        body = response.json()
-    except (requests.RequestException, ValueError) as exc:
-        error = f"{type(exc).__name__}: {exc}"
-        body = None
-    message_log.record(
-        direction="OUT",
-        method=method,
-        url=url,
-        platform=platform,
-        module="credentials" if body is not None else "versions",
-        request_headers=headers,
-        http_status=response.status_code if response is not None else None,
-        ocpi_status=body.get("status_code") if isinstance(body, dict) else None,
-        response_body=response.text if response is not None else "",
-        duration_ms=int((time.monotonic() - started) * 1000),
-        request_id=request_id,
-        correlation_id=request_id,
-        error=error or "",
-    )
-    if error or not response.ok or not isinstance(body, dict) or body.get("status_code") != 1000:
-        reason = error or f"HTTP {response.status_code}, OCPI {body and body.get('status_code')}"
-        raise OcpiError(UNABLE_TO_USE_CLIENT_API, f"Unable to use {url}: {reason}")
-    return body.get("data")
+    return outcome.data
