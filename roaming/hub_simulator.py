@@ -36,6 +36,11 @@ HUB_ROLE = {
 }
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # bursts of concurrent pushes must not be reset by the backlog
+
+
 @dataclass
 class Recorded:
     method: str
@@ -90,8 +95,7 @@ class HubSimulator:
         ]
 
     def start(self) -> "HubSimulator":
-        server = ThreadingHTTPServer((self.host, self.port), _handler(self))
-        server.daemon_threads = True
+        server = _Server((self.host, self.port), _handler(self))
         self._server = server
         self.port = server.server_address[1]
         threading.Thread(target=server.serve_forever, daemon=True).start()
