@@ -124,3 +124,13 @@ OCPI_MAX_BODY_BYTES = env.int("OCPI_MAX_BODY_BYTES", default=1024 * 1024)
 OCPI_RATE_LIMIT = env.int("OCPI_RATE_LIMIT", default=600)
 OCPI_RATE_WINDOW_SECONDS = env.int("OCPI_RATE_WINDOW_SECONDS", default=60)
 OCPI_LOG_BODY_LIMIT = env.int("OCPI_LOG_BODY_LIMIT", default=10_000)
+
+# --- OCPI connection (roaming: client, registration, message log retention) ---
+# Exchanges older than this are deleted by roaming.tasks.purge_message_log.
+OCPI_MESSAGE_LOG_RETENTION_DAYS = env.int("OCPI_MESSAGE_LOG_RETENTION_DAYS", default=30)
+# Beat entry of roaming (D owns the beat schedule: merge into it, keep this entry).
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE["purge-ocpi-message-log"] = {
+    "task": "roaming.tasks.purge_message_log",
+    "schedule": 24 * 3600,
+}

@@ -98,7 +98,7 @@ class HubSimulator:
         server = _Server((self.host, self.port), _handler(self))
         self._server = server
         self.port = server.server_address[1]
-        threading.Thread(target=server.serve_forever, daemon=True).start()
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
         return self
 
     def stop(self) -> None:

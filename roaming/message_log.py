@@ -3,9 +3,11 @@
 Written by B1 (inbound API) first; B2's outbound client uses the same `record(...)`.
 """
 
+import datetime as dt
 import json
 
 from django.conf import settings
+from django.utils import timezone
 
 from .models import MessageLog
 
@@ -91,3 +93,12 @@ def record(
         party=party[:10],
         error=error,
     )
+
+
+def purge(*, older_than_days: int | None = None) -> int:
+    """Delete exchanges older than the retention (settings.OCPI_MESSAGE_LOG_RETENTION_DAYS)."""
+    if older_than_days is None:
+        older_than_days = settings.OCPI_MESSAGE_LOG_RETENTION_DAYS
+    cutoff = timezone.now() - dt.timedelta(days=older_than_days)
+    deleted, _ = MessageLog.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
