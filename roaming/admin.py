@@ -1,10 +1,22 @@
 """Admin of the connection layer: platforms, their endpoints, hub client info, message log."""
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 
 from . import registration
 from .models import HubClientInfo, MessageLog, Platform, PlatformEndpoint
+
+
+class RegisterForm(forms.Form):
+    versions_url = forms.URLField(label="Their versions URL", max_length=255, assume_scheme="https")
+    token_a = forms.CharField(
+        label="Their token A",
+        max_length=64,
+        widget=forms.PasswordInput,
+        help_text="The registration token they issued; used once, never stored.",
+    )
 
 
 class PlatformEndpointInline(admin.TabularInline):
@@ -25,7 +37,14 @@ class PlatformAdmin(admin.ModelAdmin):
     list_filter = ["status", "push_paused"]
     search_fields = ["name", "hub_party_id"]
     inlines = [PlatformEndpointInline]
-    actions = ["issue_token_a", "unregister_platforms"]
+    actions = [
+        "issue_token_a",
+        "register_to_platform",
+        "update_credentials",
+        "check_connection",
+        "unregister_platforms",
+        "forget_platforms",
+    ]
     readonly_fields = [
         "status",
         "versions_url",
@@ -66,7 +85,11 @@ class PlatformAdmin(admin.ModelAdmin):
     @admin.action(description="Issue a registration token A (Register FromIOP)")
     def issue_token_a(self, request, queryset):
         for platform in queryset:
-            _, token_a = registration.invite(name=platform.name)
+            try:
+                _, token_a = registration.invite(name=platform.name)
+            except registration.RegistrationError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                continue
             self.message_user(
                 request,
                 f"{platform.name}: token A {token_a} — give it to the hub with our versions URL "
@@ -74,11 +97,77 @@ class PlatformAdmin(admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    @admin.action(description="Unregister (both tokens stop working)")
+    @admin.action(description="Register with it (ToIOP: their versions URL and token A)")
+    def register_to_platform(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one platform to register.", messages.ERROR)
+            return None
+        platform = queryset.get()
+        form = RegisterForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            self._run(
+                request,
+                platform,
+                lambda: registration.register_to(
+                    platform=platform,
+                    versions_url=form.cleaned_data["versions_url"],
+                    token_a=form.cleaned_data["token_a"],
+                ),
+                "registered",
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Register with {platform.name}",
+            "opts": self.model._meta,
+            "platform": platform,
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/roaming/platform/register.html", context)
+
+    @admin.action(description="Update credentials (PUT: new tokens both ways)")
+    def update_credentials(self, request, queryset):
+        for platform in queryset:
+            self._run(
+                request, platform, lambda p=platform: registration.update_to(platform=p), "updated"
+            )
+
+    @admin.action(description="Check connection (read their versions with our token)")
+    def check_connection(self, request, queryset):
+        for platform in queryset:
+            try:
+                self.message_user(request, registration.check_connection(platform=platform))
+            except registration.RegistrationError as error:
+                self.message_user(request, f"{platform.name}: {error}", messages.ERROR)
+
+    @admin.action(description="Unregister (DELETE to them, then both tokens stop working)")
     def unregister_platforms(self, request, queryset):
         for platform in queryset:
-            registration.unregister(platform=platform)
-        self.message_user(request, f"{queryset.count()} platform(s) unregistered.")
+            self._run(
+                request,
+                platform,
+                lambda p=platform: registration.unregister(platform=p, notify_remote=True),
+                "unregistered",
+            )
+
+    @admin.action(description="Forget locally (unregister without telling them)")
+    def forget_platforms(self, request, queryset):
+        for platform in queryset:
+            registration.unregister(platform=platform, notify_remote=False)
+        self.message_user(request, f"{queryset.count()} platform(s) unregistered locally.")
+
+    def _run(self, request, platform, step, done: str) -> None:
+        """Run one registration step; its error is shown and nothing was changed."""
+        try:
+            step()
+        except registration.RegistrationError as error:
+            self.message_user(
+                request,
+                f"{platform.name}: not {done} ({error.ocpi_status}): {error}. Nothing changed.",
+                messages.ERROR,
+            )
+        else:
+            self.message_user(request, f"{platform.name}: {done}.")
 
 
 @admin.register(MessageLog)
