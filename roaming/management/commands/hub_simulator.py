@@ -2,7 +2,7 @@
 
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from roaming.hub_simulator import HubSimulator
 
@@ -13,10 +13,30 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=9107)
         parser.add_argument("--token", default="hub-token-c", help="token we must send it")
+        parser.add_argument(
+            "--register-with",
+            metavar="VERSIONS_URL",
+            help="Register FromIOP: POST its credentials to this versions URL's platform",
+        )
+        parser.add_argument("--token-a", help="the token A we issued (manage.py ocpi_invite)")
 
-    def handle(self, *args, port, token, **options):
+    def handle(self, *args, port, token, register_with, token_a, **options):
         hub = HubSimulator(port=port, token=token).start()
-        self.stdout.write(f"Hub simulator: versions {hub.versions_url}, expects token {token}")
+        self.stdout.write(f"Hub simulator (FR*107) listening: versions {hub.versions_url}")
+        if register_with:
+            if not token_a:
+                hub.stop()
+                raise CommandError("--register-with needs --token-a")
+            answer = hub.register_with(register_with, token_a)
+            if answer.get("status_code") != 1000:
+                hub.stop()
+                raise CommandError(f"Registration refused: {answer.get('status_message')}")
+            self.stdout.write(f"Registered with {register_with}; we must send it {hub.token}")
+        else:
+            self.stdout.write(
+                f"Register ToIOP with: manage.py ocpi_register NAME --versions-url "
+                f"{hub.versions_url} --token {hub.registration_token}"
+            )
         try:
             while True:
                 time.sleep(1)
