@@ -28,7 +28,11 @@ def hub_simulator():
 
 @pytest.fixture
 def connected_hub(db, hub_simulator):
-    """A CONNECTED platform whose endpoints are the simulator's, tokens agreed both ways."""
+    """A CONNECTED platform whose endpoints are the simulator's, tokens agreed both ways.
+
+    Set up directly (registration itself is tested in tests/roaming/test_registration*.py).
+    Timeouts are short (1 s) so "slow" faults stay quick.
+    """
     from roaming.models import Platform, PlatformEndpoint
 
     platform = Platform(
@@ -44,6 +48,7 @@ def connected_hub(db, hub_simulator):
     )
     platform.set_incoming_token("our-token-c-for-the-hub", registration=False)
     platform.save()
+    hub_simulator.client_token = "our-token-c-for-the-hub"  # hub_simulator.call(...) reaches us
     for endpoint in hub_simulator.endpoints():
         PlatformEndpoint.objects.create(platform=platform, **endpoint)
     return platform
