@@ -10,6 +10,10 @@ credentials with a fresh token B and keep the token C they answer (`register_to`
 Their API is always read before anything is written, so a failure changes nothing.
 """
 
+import functools
+import uuid
+from contextvars import ContextVar
+
 from django.conf import settings
 from django.db import transaction
 
@@ -39,6 +43,24 @@ MUTUAL_MODULES = {
 
 class RegistrationError(OcpiError):
     """A registration step that cannot be done; nothing was changed."""
+
+
+_correlation_id: ContextVar[str | None] = ContextVar("registration_correlation", default=None)
+
+
+def _traced(function):
+    """One X-Correlation-ID for every call a step makes (Gireve §2.1.4); callers may pass the
+    inbound request's one as `correlation_id=`."""
+
+    @functools.wraps(function)
+    def wrapper(*args, correlation_id: str | None = None, **kwargs):
+        reset = _correlation_id.set(correlation_id or str(uuid.uuid4()))
+        try:
+            return function(*args, **kwargs)
+        finally:
+            _correlation_id.reset(reset)
+
+    return wrapper
 
 
 def our_credentials(*, token: str) -> dict:
@@ -74,6 +96,7 @@ def invite(*, name: str) -> tuple[Platform, str]:
     return platform, token_a
 
 
+@_traced
 def accept_registration(*, platform: Platform, credentials: dict, replace: bool) -> dict:
     """Register (POST) or update (PUT) a platform from the credentials it sent us."""
     _require_operators()
@@ -92,6 +115,7 @@ def accept_registration(*, platform: Platform, credentials: dict, replace: bool)
     return our_credentials(token=token_c)
 
 
+@_traced
 def register_to(*, platform: Platform, versions_url: str, token_a: str) -> Platform:
     """Register ToIOP: read their versions with token A, POST ours with a fresh token B."""
     if platform.status == Platform.Status.CONNECTED:
@@ -114,6 +138,7 @@ def register_to(*, platform: Platform, versions_url: str, token_a: str) -> Platf
     return platform
 
 
+@_traced
 def update_to(*, platform: Platform) -> Platform:
     """Update our credentials at their side (PUT): new token for them, new token C for us.
 
@@ -145,6 +170,7 @@ def update_to(*, platform: Platform) -> Platform:
     return platform
 
 
+@_traced
 def unregister(*, platform: Platform, notify_remote: bool = False) -> None:
     """Forget the connection: both tokens stop working, endpoints are dropped.
 
@@ -170,6 +196,7 @@ def unregister(*, platform: Platform, notify_remote: bool = False) -> None:
         platform.endpoints.all().delete()
 
 
+@_traced
 def check_connection(*, platform: Platform) -> str:
     """Read their versions and details with our token; say what differs from what we stored."""
     if not platform.versions_url or not platform.outgoing_token:
@@ -299,7 +326,8 @@ def _call(
     module: str = "credentials",
 ):
     """Call one of their platform resources and return its `data`, or raise a 3001 error."""
-    outcome = OcpiClient(platform, token=token).send(method, url, json=body, module=module)
+    client = OcpiClient(platform, token=token, correlation_id=_correlation_id.get())
+    outcome = client.send(method, url, json=body, module=module)
     if not outcome.ok:
         status = f"HTTP {outcome.http_status}, OCPI {outcome.ocpi_status}"
         raise RegistrationError(

@@ -122,6 +122,17 @@ class PlatformFactory(factory.django.DjangoModelFactory):
     incoming_token_is_registration = False
 
 
+class PlatformEndpointFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "roaming.PlatformEndpoint"
+        django_get_or_create = ("platform", "identifier", "role")
+
+    platform = factory.SubFactory(PlatformFactory)
+    identifier = "locations"
+    role = "RECEIVER"
+    url = factory.LazyAttribute(lambda o: f"https://hub.example.com/ocpi/2.2.1/{o.identifier}")
+
+
 class HubClientInfoFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "roaming.HubClientInfo"

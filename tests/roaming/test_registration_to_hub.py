@@ -6,7 +6,7 @@ Our live server answers the simulator when it reads our versions with the token 
 import pytest
 from django.core.management import CommandError, call_command
 
-from roaming.models import Platform
+from roaming.models import MessageLog, Platform
 from roaming.registration import RegistrationError, check_connection, update_to
 from tests.factories import OperatorFactory
 
@@ -144,3 +144,18 @@ def test_check_connection_reads_the_hub_with_our_token(ocpi_url, hub_simulator):
     hub_simulator.set_fault("http500")
     with pytest.raises(RegistrationError, match="HTTP 500"):
         check_connection(platform=platform)
+
+
+def test_one_registration_is_one_correlation_id(ocpi_url, hub_simulator):
+    register(hub_simulator)
+
+    outbound = MessageLog.objects.filter(direction="OUT", platform__name="IOP")
+    assert [m.url.rsplit("/", 1)[-1] for m in outbound.order_by("pk")] == [
+        "versions",
+        "2.2.1",
+        "credentials",
+    ]
+    assert len({m.correlation_id for m in outbound}) == 1
+    assert len({m.request_id for m in outbound}) == 3
+    seen_by_hub = {r.headers["X-Correlation-ID"] for r in hub_simulator.received}
+    assert seen_by_hub == {outbound[0].correlation_id}
