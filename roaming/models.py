@@ -2,8 +2,10 @@
 
 import hashlib
 import hmac
+import ipaddress
 import secrets
 
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from .enums import ConnectionStatus, InterfaceRole, ModuleID
@@ -82,6 +84,29 @@ class Platform(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self):
+        errors = {}
+        limits = self.page_limits
+        if not isinstance(limits, dict) or any(
+            module not in ModuleID.values or not isinstance(size, int) or size < 1
+            for module, size in limits.items()
+        ):
+            errors["page_limits"] = (
+                'An object of module → positive page size, e.g. {"locations": 100, "cdrs": 20}.'
+            )
+        allowlist = self.ip_allowlist
+        if not isinstance(allowlist, list) or not all(_is_network(a) for a in allowlist):
+            errors["ip_allowlist"] = (
+                'A list of addresses or networks, e.g. ["192.0.2.10", "198.51.100.0/24"].'
+            )
+        for name in ("connect_timeout", "read_timeout"):
+            if getattr(self, name) is not None and getattr(self, name) <= 0:
+                errors[name] = "Must be more than 0 seconds."
+        if self.client_key and not self.client_certificate:
+            errors["client_certificate"] = "A client key needs its certificate."
+        if errors:
+            raise ValidationError(errors)
+
     def set_incoming_token(self, token: str, *, registration: bool) -> None:
         self.incoming_token_hash = hash_token(token)
         self.incoming_token_is_registration = registration
@@ -99,6 +124,14 @@ class Platform(models.Model):
     def endpoint_url(self, module: str, role: str) -> str | None:
         endpoint = self.endpoints.filter(identifier=module, role=role).first()
         return endpoint.url if endpoint else None
+
+
+def _is_network(value) -> bool:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 class PlatformEndpoint(models.Model):

@@ -134,3 +134,56 @@ def test_message_log_is_searchable_by_correlation_id_and_read_only(admin_client)
     assert list(by_correlation.context["cl"].result_list) == [wanted]
     assert list(by_object.context["cl"].result_list) == [wanted]
     assert change.status_code == 403
+
+
+def platform_form(**overrides) -> dict:
+    data = {
+        "name": "IOP",
+        "page_limits": '{"locations": 100}',
+        "session_update_method": "PATCH",
+        "connect_timeout": "5",
+        "read_timeout": "30",
+        "verify_tls": "on",
+        "client_certificate": "",
+        "client_key": "",
+        "ip_allowlist": "[]",
+        "endpoints-TOTAL_FORMS": "0",
+        "endpoints-INITIAL_FORMS": "0",
+    }
+    return data | overrides
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("page_limits", '{"locations": "many"}', "positive page size"),
+        ("ip_allowlist", '["not-an-ip"]', "addresses or networks"),
+        ("read_timeout", "0", "more than 0"),
+        ("client_key", "/etc/ocpi/key.pem", "needs its certificate"),
+    ],
+)
+def test_platform_options_are_validated_with_a_readable_message(admin_client, field, value, error):
+    platform = PlatformFactory(name="IOP")
+    url = reverse("admin:roaming_platform_change", args=[platform.pk])
+
+    page = admin_client.post(url, platform_form(**{field: value}))
+
+    assert page.status_code == 200  # the form again, with the error
+    assert error in page.content.decode()
+    platform.refresh_from_db()
+    assert platform.page_limits == {} and platform.read_timeout == 30.0
+
+
+def test_platform_options_are_saved_when_valid(admin_client):
+    platform = PlatformFactory(name="IOP")
+    url = reverse("admin:roaming_platform_change", args=[platform.pk])
+
+    page = admin_client.post(
+        url, platform_form(ip_allowlist='["192.0.2.10", "198.51.100.0/24"]', read_timeout="12")
+    )
+
+    assert page.status_code == 302
+    platform.refresh_from_db()
+    assert platform.page_limits == {"locations": 100}
+    assert platform.ip_allowlist == ["192.0.2.10", "198.51.100.0/24"]
+    assert platform.read_timeout == 12.0
