@@ -107,6 +107,51 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
+# Delivery tasks are idempotent (a stream lease guards each delivery), so a task is
+# acknowledged only after it ran (acks_late) and given back when its worker process dies
+# (reject_on_worker_lost); a duplicate costs one query. The database, not Redis, is the
+# source of truth: the beat sweeper re-enqueues every due stream, so a lost task only
+# delays a push by one sweep.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One task reserved per process: a slow platform does not park queued streams behind it.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Prefork processes per worker (pushes are I/O bound: more than the CPU count is fine).
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=4)
+# Redis: an unacknowledged task comes back after this; tasks are short and carry no ETA.
+CELERY_BROKER_TRANSPORT_OPTIONS.setdefault(
+    "visibility_timeout", env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
+)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+
+# --- Push outbox (roaming.outbox) ---
+# Backoff of a stream whose head failed technically: min(cap, base * 2**(attempts-1)),
+# with full jitter in its upper half; retried until delivered.
+OUTBOX_BACKOFF_BASE_SECONDS = env.float("OUTBOX_BACKOFF_BASE_SECONDS", default=10.0)
+OUTBOX_BACKOFF_CAP_SECONDS = env.float("OUTBOX_BACKOFF_CAP_SECONDS", default=3600.0)
+# How often beat re-enqueues due streams (retries and anything whose task was lost).
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=5.0)
+# A due stream the sweeper already enqueued is enqueued again after this (task lost).
+OUTBOX_REKICK_SECONDS = env.float("OUTBOX_REKICK_SECONDS", default=60.0)
+# A lease lasts connect + read timeout of the platform plus this margin; a killed
+# worker's stream is taken over once it expires.
+OUTBOX_LEASE_MARGIN_SECONDS = env.float("OUTBOX_LEASE_MARGIN_SECONDS", default=30.0)
+# A task delivers at most this many messages of one stream before yielding its slot.
+OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=200)
+# Delivered, skipped and superseded messages are kept this long for audit.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
+# /health answers 503 when a due message has waited longer than this.
+OUTBOX_STUCK_SECONDS = env.int("OUTBOX_STUCK_SECONDS", default=900)
+
+CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
+CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
+    "task": "roaming.outbox.tasks.sweep",
+    "schedule": OUTBOX_SWEEP_SECONDS,
+}
+CELERY_BEAT_SCHEDULE["outbox-purge"] = {
+    "task": "roaming.outbox.tasks.purge",
+    "schedule": 24 * 3600,
+}
 
 LOGGING = {
     "version": 1,

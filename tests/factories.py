@@ -157,3 +157,28 @@ class MessageLogFactory(factory.django.DjangoModelFactory):
     http_status = 200
     ocpi_status = 1000
     correlation_id = factory.Faker("uuid4")
+
+
+# --- roaming.outbox (label outbox) ------------------------------------------
+
+
+class StreamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "outbox.Stream"
+
+    platform = factory.SubFactory(PlatformFactory)
+    key = factory.Sequence(lambda n: f"location:{n}")
+    module = "locations"
+
+
+class MessageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "outbox.Message"
+
+    stream = factory.SubFactory(StreamFactory)
+    method = "PATCH"
+    path = factory.Sequence(lambda n: f"/FR/AB1/LOC{n}/EVSE1")
+    body = factory.LazyFunction(
+        lambda: {"status": "AVAILABLE", "last_updated": "2026-01-01T12:00:00Z"}
+    )
+    object_id = "LOC1"

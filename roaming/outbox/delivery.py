@@ -1,0 +1,205 @@
+"""Delivery of a stream's messages in order, one worker per stream at a time.
+
+Lease, not a lock across HTTP: a worker takes the stream row with
+SELECT ... FOR UPDATE SKIP LOCKED, writes a lease (owner token + locked_until) and commits
+before calling the platform, so no transaction stays open during the request. Another
+worker skips a leased stream; a SIGKILLed worker's lease expires after connect + read
+timeout + OUTBOX_LEASE_MARGIN_SECONDS and the sweeper hands the stream to someone else.
+An outcome is recorded only by the lease owner. (SQLite: no row locks; the single
+embedded worker is the only deliverer.)
+
+Outcomes (Gireve §3.5.5 and the client's classification): success -> DELIVERED, next
+head; technical (network, timeout, non-2xx, OCPI 3xxx) -> retry the same head after an
+exponential, jittered, capped backoff; rejected (OCPI 2xxx) -> the head is REJECTED and
+the stream held until an operator resends or skips it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import random
+import uuid
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from roaming.client import OcpiClient, Outcome
+from roaming.enums import InterfaceRole
+from roaming.models import Platform
+
+from . import coalescing
+from .models import Message, Stream
+from .services import kick
+
+logger = logging.getLogger(__name__)
+
+
+def backoff_seconds(attempts: int) -> float:
+    """Delay after `attempts` failures: exponential, capped, jittered in its upper half."""
+    base = settings.OUTBOX_BACKOFF_BASE_SECONDS
+    cap = settings.OUTBOX_BACKOFF_CAP_SECONDS
+    ceiling = min(cap, base * 2 ** min(max(attempts - 1, 0), 32))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def due_streams(now: dt.datetime):
+    """Streams with something to send now: not held, not paused, not leased."""
+    return Stream.objects.filter(
+        next_attempt_at__lte=now,
+        held=False,
+        platform__push_paused=False,
+        platform__status=Platform.Status.CONNECTED,
+    ).filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+
+
+def lease_seconds(platform: Platform) -> float:
+    return platform.connect_timeout + platform.read_timeout + settings.OUTBOX_LEASE_MARGIN_SECONDS
+
+
+def _next_head(stream: Stream, now: dt.datetime) -> Message | None:
+    if stream.platform.coalesce_pushes:
+        return coalescing.next_head(stream, now)
+    return stream.messages.filter(state=Message.State.PENDING).order_by("pk").first()
+
+
+def _take_lease(stream: Stream, owner: str, now: dt.datetime) -> None:
+    stream.lease_owner = owner
+    stream.locked_until = now + dt.timedelta(seconds=lease_seconds(stream.platform))
+
+
+def _release(stream: Stream) -> None:
+    stream.lease_owner, stream.locked_until = "", None
+
+
+def _acquire(stream_id: int, owner: str) -> tuple[Stream, Message] | None:
+    """Lease the stream and return its head, or None when it is not ours to deliver now."""
+    now = timezone.now()
+    with transaction.atomic():
+        stream = (
+            due_streams(now)
+            .filter(pk=stream_id)
+            .select_for_update(skip_locked=True, of=("self",))
+            .select_related("platform")
+            .first()
+        )
+        if stream is None:
+            return None  # leased, locked by a producer, held, paused or not due
+        head = _next_head(stream, now)
+        if head is None:
+            stream.next_attempt_at = None
+            _release(stream)
+        else:
+            _take_lease(stream, owner, now)
+        stream.save(update_fields=["next_attempt_at", "lease_owner", "locked_until"])
+    return (stream, head) if head is not None else None
+
+
+def deliver_stream(stream_id: int) -> int:
+    """Deliver the stream's messages in order until it is empty, fails or its batch is done.
+
+    Returns the number delivered. Safe to call any number of times, from any worker.
+    """
+    owner = uuid.uuid4().hex
+    acquired = _acquire(stream_id, owner)
+    if acquired is None:
+        return 0
+    stream, head = acquired
+    client = OcpiClient(stream.platform)
+    base_url = client.endpoint(stream.module, InterfaceRole.RECEIVER)
+    delivered = 0
+    while head is not None:
+        outcome = _send(client, base_url, stream, head)
+        head, done = _record(stream.pk, head, outcome, owner, delivered)
+        delivered += done
+    return delivered
+
+
+def _send(client: OcpiClient, base_url: str | None, stream: Stream, head: Message) -> Outcome:
+    if base_url is None:
+        return Outcome(kind="technical", message=f"No {stream.module} RECEIVER endpoint")
+    return client.send(
+        head.method,
+        base_url.rstrip("/") + head.path,
+        json=head.body,
+        module=stream.module,
+        object_id=head.object_id,
+    )
+
+
+def _locked(stream_id: int) -> Stream:
+    return (
+        Stream.objects.select_for_update(of=("self",)).select_related("platform").get(pk=stream_id)
+    )
+
+
+def _record(
+    stream_id: int, head: Message, outcome: Outcome, owner: str, delivered: int
+) -> tuple[Message | None, int]:
+    """Write the outcome of `head`; return the next head to send under the same lease."""
+    now = timezone.now()
+    with transaction.atomic():
+        stream = _locked(stream_id)
+        if stream.lease_owner != owner:
+            # Our lease expired and another worker took the stream: it owns the outcome.
+            logger.warning("Outbox: lease on %s lost during delivery of %s", stream, head.pk)
+            return None, 0
+        fields = {
+            "attempts": head.attempts + 1,
+            "last_attempt_at": now,
+            "last_http_status": outcome.http_status,
+            "last_ocpi_status": outcome.ocpi_status,
+            "last_log_id": outcome.log_id,
+            "last_error": "" if outcome.ok else outcome.message[:2000],
+        }
+        if outcome.kind == "success":
+            fields |= {"state": Message.State.DELIVERED, "done_at": now}
+        elif outcome.kind == "rejected":
+            fields |= {"state": Message.State.REJECTED}
+        # Only a still-pending head is updated: an operator may have skipped it meanwhile.
+        current = Message.objects.filter(pk=head.pk, state=Message.State.PENDING).update(**fields)
+        next_head = None
+        if not current:
+            # An operator skipped or resent the head meanwhile: look at the stream afresh.
+            if not stream.held:
+                stream.next_attempt_at = now
+                kick(stream.pk)
+        elif outcome.kind == "success":
+            stream.delivered_count += 1
+            if head.attempts > 0:
+                _recovered(stream, now)
+            if stream.held:
+                pass  # an operator held it meanwhile: it waits for resend or skip
+            elif delivered + 1 < settings.OUTBOX_BATCH and not stream.platform.push_paused:
+                next_head = _next_head(stream, now)
+                stream.next_attempt_at = now if next_head else None
+            else:
+                stream.next_attempt_at = now  # yield the slot to other streams
+                kick(stream.pk)
+        elif outcome.kind == "rejected":
+            # Gireve: the hub refuses our data; sending the same body again cannot help.
+            stream.rejected_count += 1
+            stream.held, stream.held_reason = True, Stream.HeldReason.REJECTED
+            stream.held_note = f"OCPI {outcome.ocpi_status}: {outcome.message}"[:2000]
+            stream.next_attempt_at = None
+        else:
+            stream.failure_count += 1
+            if not stream.held:
+                delay = backoff_seconds(head.attempts + 1)
+                stream.next_attempt_at = now + dt.timedelta(seconds=delay)
+        if next_head is None:
+            _release(stream)
+        else:
+            _take_lease(stream, owner, now)
+        stream.save()
+    return next_head, (1 if outcome.kind == "success" and current else 0)
+
+
+def _recovered(stream: Stream, now: dt.datetime) -> None:
+    """A retried message got through, so the platform is back: end the other streams'
+    backoff now rather than after up to OUTBOX_BACKOFF_CAP_SECONDS (the sweeper sends)."""
+    Stream.objects.filter(
+        platform_id=stream.platform_id, held=False, next_attempt_at__gt=now
+    ).exclude(pk=stream.pk).update(next_attempt_at=now)
