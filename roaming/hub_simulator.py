@@ -12,19 +12,27 @@ after `delay` seconds) and "reject2001" (OCPI 2001 rejection).
 `client_token` is what it sends us.
 """
 
-import base64
 import contextlib
-import json
 import secrets
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import requests
+
+from .hub_simulator_server import (
+    Server,
+    b64,
+    encodings,
+    envelope,
+    has_routing_headers,
+    make_handler,
+)
+from .hub_simulator_store import store_request
+
+__all__ = ["HubSimulator", "Recorded", "envelope"]
 
 RECEIVERS = ("locations", "sessions", "cdrs", "tariffs")
 FAULTS = (None, "down", "http500", "slow", "reject2001")
@@ -34,11 +42,6 @@ HUB_ROLE = {
     "party_id": "107",  # Gireve §2.1.6: FR*107 in preproduction
     "business_details": {"name": "GIREVE"},
 }
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 128  # bursts of concurrent pushes must not be reset by the backlog
 
 
 @dataclass
@@ -52,8 +55,16 @@ class Recorded:
 
 
 class HubSimulator:
-    def __init__(self, *, host: str = "127.0.0.1", port: int = 0, token: str = "hub-token-c"):
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        token: str = "hub-token-c",
+        ssl_context: ssl.SSLContext | None = None,
+    ):
         self.host, self.port = host, port
+        self.ssl_context = ssl_context  # serve HTTPS (and require client certificates if set so)
         self.token = token  # the token we must send it
         self.registration_token = "hub-token-a"  # token A it gives us for Register ToIOP
         self.client_token: str | None = None  # the token it sends us
@@ -70,15 +81,16 @@ class HubSimulator:
         self.command_results: dict[str, dict] = {}
         self.fault: str | None = None
         self.delay = 0.0
-        self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._connections: set[socket.socket] = set()
+        self.lock = threading.Lock()
+        self._server: Server | None = None
+        self.connections: set[socket.socket] = set()
 
     # --- lifecycle -----------------------------------------------------------
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}/ocpi"
+        scheme = "https" if self.ssl_context else "http"
+        return f"{scheme}://{self.host}:{self.port}/ocpi"
 
     @property
     def versions_url(self) -> str:
@@ -95,7 +107,12 @@ class HubSimulator:
         ]
 
     def start(self) -> "HubSimulator":
-        server = _Server((self.host, self.port), _handler(self))
+        server = Server((self.host, self.port), make_handler(self))
+        if self.ssl_context is not None:
+            # Handshake in the handler thread, so one stalled client cannot block accept().
+            server.socket = self.ssl_context.wrap_socket(
+                server.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._server = server
         self.port = server.server_address[1]
         threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
@@ -107,8 +124,8 @@ class HubSimulator:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
-        with self._lock:
-            connections, self._connections = self._connections, set()
+        with self.lock:
+            connections, self.connections = self.connections, set()
         for connection in connections:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
@@ -126,7 +143,7 @@ class HubSimulator:
 
     def requests_to(self, module: str, method: str | None = None) -> list[Recorded]:
         prefix = f"/ocpi/2.2.1/{module}"
-        with self._lock:
+        with self.lock:
             return [
                 r
                 for r in self.received
@@ -190,7 +207,7 @@ class HubSimulator:
     def call_headers(token: str) -> dict:
         request_id = secrets.token_hex(16)
         return {
-            "Authorization": "Token " + _b64(token),
+            "Authorization": "Token " + b64(token),
             "X-Request-ID": request_id,
             "X-Correlation-ID": request_id,
         }
@@ -208,7 +225,7 @@ class HubSimulator:
         self, method: str, path: str, query: dict, headers: dict, body
     ) -> tuple[int, dict, dict]:
         """(HTTP status, OCPI envelope, extra headers) for one request."""
-        with self._lock:
+        with self.lock:
             self.received.append(Recorded(method, path, query, headers, body, time.monotonic()))
         if self.fault == "slow":
             time.sleep(self.delay)
@@ -217,12 +234,12 @@ class HubSimulator:
         parts = [p for p in path.split("/") if p][1:]  # drop "ocpi"
         sent = headers.get("Authorization", "").split(" ")[-1]
         platform_level = parts[-1:] in (["versions"], ["2.2.1"], ["credentials"])
-        if sent in _encodings(self.registration_token) and platform_level:
+        if sent in encodings(self.registration_token) and platform_level:
             if parts == ["2.2.1", "credentials"] and method == "POST":
                 return self._register(body)
             if parts[-1] == "credentials":
                 return 405, envelope(None, 2000, "Token A: POST only"), {}
-        elif self.unregistered or sent not in _encodings(self.token):
+        elif self.unregistered or sent not in encodings(self.token):
             return 401, envelope(None, 2000, "Unknown token"), {}
         if parts == ["versions"]:
             offered = [{"version": v, "url": f"{self.url}/{v}"} for v in self.versions]
@@ -232,10 +249,10 @@ class HubSimulator:
         if parts == ["2.2.1", "credentials"]:
             return self._credentials(method, body)
         if parts[:3] == ["2.2.1", "commands", "results"] and len(parts) == 4 and method == "POST":
-            with self._lock:
+            with self.lock:
                 self.command_results[parts[3]] = body
             return 200, envelope(None), {}
-        if self.require_routing_headers and not _has_routing_headers(headers):
+        if self.require_routing_headers and not has_routing_headers(headers):
             return 400, envelope(None, 2001, "Missing OCPI-from/OCPI-to headers (§2.1.3)"), {}
         if self.fault == "reject2001":
             return 200, envelope(None, 2001, "Simulated rejection: invalid data"), {}
@@ -245,7 +262,7 @@ class HubSimulator:
             if method == "POST" and len(parts) == 4 and parts[3] == "authorize":
                 return self._authorize(parts[2], query, body)
         if len(parts) >= 2 and parts[1] in RECEIVERS:
-            return self._store(method, parts[1], parts[2:], body)
+            return store_request(self, method, parts[1], parts[2:], body)
         return 404, envelope(None, 2000, "Unknown path"), {}
 
     def _register(self, body) -> tuple[int, dict, dict]:
@@ -255,7 +272,7 @@ class HubSimulator:
             endpoints = details["endpoints"]
         except (requests.RequestException, ValueError, KeyError, TypeError, StopIteration):
             return 200, envelope(None, 3001, "Unable to use the client's API"), {}
-        with self._lock:
+        with self.lock:
             self.registered_credentials = body
             self.client_token = body["token"]
             self.client_versions_url = body["url"]
@@ -274,7 +291,7 @@ class HubSimulator:
                 details = self._read_details(body["url"], body["token"])
             except (requests.RequestException, ValueError, KeyError, TypeError, StopIteration):
                 return 200, envelope(None, 3001, "Unable to use the client's API"), {}
-            with self._lock:
+            with self.lock:
                 self.registered_credentials = body
                 self.client_token = body["token"]
                 self.client_endpoints = details["endpoints"]
@@ -284,44 +301,6 @@ class HubSimulator:
 
     def credentials(self) -> dict:
         return {"token": self.token, "url": self.versions_url, "roles": [HUB_ROLE]}
-
-    def _store(self, method: str, module: str, ids: list[str], body) -> tuple[int, dict, dict]:
-        if module == "cdrs" and method == "POST" and not ids and isinstance(body, dict):
-            # OCPI mod_cdrs: POST to the endpoint, answer Location = where to GET it back.
-            ids = [str(body.get("country_code")), str(body.get("party_id")), str(body.get("id"))]
-            with self._lock:
-                self.objects["/".join(["cdrs", *ids])] = body
-            return 200, envelope(None), {"Location": f"{self.url}/2.2.1/cdrs/{'/'.join(ids)}"}
-        if len(ids) < 3 or (module != "locations" and len(ids) != 3) or len(ids) > 5:
-            return 404, envelope(None, 2000, "Unknown path"), {}
-        key = "/".join([module, *ids[:3]])
-        with self._lock:
-            if method == "GET":
-                found = _child(self.objects.get(key), ids[3:])
-                if found is None:
-                    return 404, envelope(None, 2003, "Unknown object"), {}
-                return 200, envelope(found), {}
-            if method == "DELETE" and module == "tariffs":
-                self.objects.pop(key, None)
-                return 200, envelope(None), {}
-            if method == "PUT" and len(ids) == 3:
-                self.objects[key] = body
-                return 200, envelope(None), {}
-            if method in ("PUT", "PATCH") and isinstance(body, dict):
-                target = _child(self.objects.get(key), ids[3:])
-                if target is None and method == "PUT":
-                    parent = _child(self.objects.get(key), ids[3:-1])
-                    if parent is not None:
-                        children = "evses" if len(ids) == 4 else "connectors"
-                        parent.setdefault(children, []).append(body)
-                        return 200, envelope(None), {}
-                if target is None:
-                    return 404, envelope(None, 2003, "Unknown object"), {}
-                if method == "PUT":
-                    target.clear()
-                target.update(body)
-                return 200, envelope(None), {}
-        return 405, envelope(None, 2000, f"{method} not allowed here"), {}
 
     def _tokens_page(self, query: dict) -> tuple[int, dict, dict]:
         offset = int(query.get("offset", ["0"])[0])
@@ -347,90 +326,5 @@ class HubSimulator:
         return 200, envelope(info), {}
 
 
-def _child(obj, ids: list[str]):
-    """The EVSE (ids = [uid]) or connector ([uid, id]) inside a stored location."""
-    for depth, wanted in enumerate(ids):
-        if not isinstance(obj, dict):
-            return None
-        children, key = ("evses", "uid") if depth == 0 else ("connectors", "id")
-        obj = next((c for c in obj.get(children) or [] if c.get(key) == wanted), None)
-    return obj
-
-
 def _endpoint(details: dict, identifier: str) -> str:
     return next(e["url"] for e in details["endpoints"] if e["identifier"] == identifier)
-
-
-def _has_routing_headers(headers: dict) -> bool:
-    lowered = {name.lower() for name, value in headers.items() if value}
-    return all(
-        f"ocpi-{way}-{part}" in lowered
-        for way in ("from", "to")
-        for part in ("country-code", "party-id")
-    )
-
-
-def envelope(data=None, status_code: int = 1000, message: str = "Success") -> dict:
-    timestamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return {
-        "data": data,
-        "status_code": status_code,
-        "status_message": message,
-        "timestamp": timestamp,
-    }
-
-
-def _b64(token: str) -> str:
-    return base64.b64encode(token.encode()).decode()
-
-
-def _encodings(token: str) -> set[str]:
-    return {token, _b64(token)}
-
-
-def _handler(hub: HubSimulator):
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive, as a real hub: pooled connections are used
-
-        def setup(self):
-            super().setup()
-            with hub._lock:
-                hub._connections.add(self.connection)
-
-        def finish(self):
-            with hub._lock:
-                hub._connections.discard(self.connection)
-            super().finish()
-
-        def _serve(self):
-            split = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw) if raw else None
-            except ValueError:
-                body = None
-            status, payload, extra = hub.answer(
-                self.command, split.path, parse_qs(split.query), dict(self.headers), body
-            )
-            data = json.dumps(payload).encode()
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name in ("X-Request-ID", "X-Correlation-ID"):
-                    if self.headers.get(name):
-                        self.send_header(name, self.headers[name])
-                for name, value in extra.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the client gave up (read timeout): nothing to answer
-
-        do_GET = do_PUT = do_PATCH = do_POST = do_DELETE = _serve
-
-        def log_message(self, format, *args):
-            pass
-
-    return Handler
