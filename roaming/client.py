@@ -12,6 +12,7 @@ refuses our data: retrying the same message cannot help); technical = anything e
 """
 
 import base64
+import datetime as dt
 import json as jsonlib
 import threading
 import time
@@ -23,6 +24,7 @@ import requests
 
 from . import message_log
 from .models import Platform
+from .ocpi_time import format_datetime
 
 # Gireve §2.1.9: IOP's largest page per module; Platform.page_limits overrides.
 IOP_PAGE_LIMITS = {"locations": 100, "tokens": 1000, "cdrs": 20, "tariffs": 100}
@@ -213,13 +215,21 @@ class OcpiClient:
     def pull(self, module: str, *, from_operator=None, params=None) -> Iterator[dict]:
         """Every object of their SENDER list, following `Link` verbatim (a hub rewrites it).
 
+        `params` may hold date_from/date_to as datetimes and a smaller `limit`.
+
         Raises ConnectionError when a page fails: a partial list must not pass for a whole one.
         """
         url = self.endpoint(module, "SENDER")
         if url is None:
             raise LookupError(f"{self.platform} has no {module} SENDER endpoint")
+        params = {
+            name: format_datetime(value) if isinstance(value, dt.datetime) else value
+            for name, value in (params or {}).items()
+        }
         limit = self.page_limit(module)
-        params = {**({"limit": limit} if limit else {}), **(params or {})}
+        if limit:
+            # Gireve §2.1.9: never ask for more than the hub serves per page.
+            params["limit"] = min(int(params.get("limit") or limit), limit)
         seen = set()
         while url:
             seen.add(url)

@@ -1,6 +1,7 @@
 """The outbound client against the hub simulator: real HTTP on loopback, every outcome."""
 
 import base64
+import datetime as dt
 
 import pytest
 
@@ -199,3 +200,19 @@ def test_cdr_check_uses_the_location_the_hub_answered(connected_hub, hub_simulat
     found = client.get_object("cdrs", operator, url=posted.headers["Location"])
 
     assert found.data == cdr
+
+
+def test_pull_never_asks_more_than_the_hub_page_limit_and_formats_dates(
+    connected_hub, hub_simulator
+):
+    since = dt.datetime(2026, 1, 1, 13, 0, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+
+    list(
+        OcpiClient(connected_hub).pull(
+            "tokens", from_operator=OperatorFactory(), params={"limit": 5000, "date_from": since}
+        )
+    )
+
+    query = hub_simulator.requests_to("tokens", "GET")[0].query
+    assert query["limit"] == ["1000"]
+    assert query["date_from"] == ["2026-01-01T12:00:00Z"]
