@@ -9,7 +9,7 @@ import socket
 
 import pytest
 import requests
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from roaming.client import OcpiClient
 from roaming.models import MessageLog, Platform
@@ -213,6 +213,8 @@ def test_a_connected_platform_cannot_be_invited_again():
 
     with pytest.raises(RegistrationError, match="unregister it"):
         invite(name="Gireve")
+    with pytest.raises(CommandError, match="unregister it"):
+        call_command("ocpi_invite", "Gireve")
 
     platform.refresh_from_db()
     assert platform.incoming_token_matches("token-c")

@@ -1,9 +1,9 @@
 """Register FromIOP, step 1: create the platform and print the token A to give the hub."""
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from roaming.registration import invite
+from roaming.registration import RegistrationError, invite
 
 
 class Command(BaseCommand):
@@ -13,7 +13,11 @@ class Command(BaseCommand):
         parser.add_argument("name")
 
     def handle(self, *args, name, **options):
-        platform, token_a = invite(name=name)
+        try:
+            platform, token_a = invite(name=name)
+        except RegistrationError as error:
+            raise CommandError(str(error)) from error
         self.stdout.write(f"Platform: {platform.name} ({platform.get_status_display()})")
         self.stdout.write(f"Token A: {token_a}")
         self.stdout.write(f"Our versions URL: {settings.OCPI_BASE_URL}/versions")
+        self.stdout.write("Give both to the hub; token A opens versions and credentials only.")
