@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
-from . import enums
+from . import enums, push
 from .models import EVSE, Connector, Location, Operator
 from .ocpi import LocationDataError, ParsedLocation, parse_location
 from .selectors import locations_for_ocpi
@@ -35,6 +35,7 @@ def save_operator(*, operator: Operator) -> Operator:
     operator.save()
     for location in operator.locations.filter(operator_details__isnull=True):
         refresh_publishability(location)  # operator.name comes from here
+        push.location_changed(location)
     return operator
 
 
@@ -43,15 +44,25 @@ def save_location(*, location: Location) -> Location:
     location.full_clean()
     location.save()
     refresh_publishability(location)
+    push.location_changed(location)
     return location
 
 
 @transaction.atomic
 def save_evse(*, evse: EVSE) -> EVSE:
     evse.full_clean()
+    before = push.snapshot(evse)
     evse.save()
+    if before is not None and before["connectors"] and _tariffs_changed(before, evse):
+        # OCPI: each connector reports the EVSE's tariff_ids, so their last_updated moves too.
+        evse.connectors.update(last_updated=evse.last_updated)
     refresh_publishability(evse.location)
+    push.evse_saved(evse, before)
     return evse
+
+
+def _tariffs_changed(before: dict, evse: EVSE) -> bool:
+    return before["connectors"][0].get("tariff_ids", []) != list(evse.tariff_ids)
 
 
 @transaction.atomic
@@ -59,6 +70,7 @@ def save_connector(*, connector: Connector) -> Connector:
     connector.full_clean()
     connector.save()
     refresh_publishability(connector.evse.location)
+    push.evse_changed(connector.evse)
     return connector
 
 
@@ -69,6 +81,7 @@ def delete_connector(*, connector: Connector) -> None:
     connector.delete()
     evse.save()  # OCPI: EVSE last_updated covers its connectors
     refresh_publishability(evse.location)
+    push.evse_changed(evse)
 
 
 @transaction.atomic
@@ -82,6 +95,7 @@ def set_evse_status(*, evse: EVSE, status: str) -> EVSE:
     evse.full_clean()
     evse.save()
     refresh_publishability(evse.location)
+    push.evse_status_changed(evse)
     return evse
 
 
@@ -97,6 +111,7 @@ def unpublish_locations(*, locations: Iterable[Location]) -> int:
         if location.publish:
             location.publish = False
             location.save()
+            push.location_changed(location)
             count += 1
     return count
 
@@ -230,6 +245,7 @@ def _import_location(parsed: ParsedLocation, create_operators: bool, result) -> 
             result.removed_evses += 1
     if not errors:
         refresh_publishability(location)
+        push.location_changed(location)
         result.locations.append(location)
         if created:
             result.created += 1

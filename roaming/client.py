@@ -96,9 +96,14 @@ class OcpiClient:
         self.platform = platform
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self.token = platform.outgoing_token if token is None else token
+        self._endpoints: dict[tuple[str, str], str] | None = None
 
     def endpoint(self, module: str, role: str) -> str | None:
-        return self.platform.endpoint_url(module, role)
+        """Their URL for a module and interface role (read once per client)."""
+        if self._endpoints is None:
+            rows = self.platform.endpoints.values_list("identifier", "role", "url")
+            self._endpoints = {(identifier, r): url for identifier, r, url in rows}
+        return self._endpoints.get((module, role))
 
     def headers(self, request_id: str, from_party: tuple[str, str] | None = None) -> dict:
         # OCPI 2.2.1 transport_and_format: the token is sent base64 encoded.
