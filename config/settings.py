@@ -142,6 +142,8 @@ OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=200)
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
 # /health answers 503 when a due message has waited longer than this.
 OUTBOX_STUCK_SECONDS = env.int("OUTBOX_STUCK_SECONDS", default=900)
+# /metrics requires `Authorization: Bearer <METRICS_TOKEN>` when set.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
 
 CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {

@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from roaming.health import health
+from roaming.health import health, outbox_health
+from roaming.metrics import metrics
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health, name="health"),
+    path("health/outbox", outbox_health, name="health-outbox"),
+    path("metrics", metrics, name="metrics"),
     path("ocpi/", include("roaming.urls")),
 ]
 
