@@ -140,7 +140,8 @@ OUTBOX_LEASE_MARGIN_SECONDS = env.float("OUTBOX_LEASE_MARGIN_SECONDS", default=3
 OUTBOX_BATCH = env.int("OUTBOX_BATCH", default=200)
 # Delivered, skipped and superseded messages are kept this long for audit.
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
-# /health answers 503 when a due message has waited longer than this.
+# /health/outbox answers 503 when a stream has been due longer than this (no worker
+# is delivering it); a stream in backoff because the hub fails is not stuck.
 OUTBOX_STUCK_SECONDS = env.int("OUTBOX_STUCK_SECONDS", default=900)
 # /metrics requires `Authorization: Bearer <METRICS_TOKEN>` when set.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
