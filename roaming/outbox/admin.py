@@ -6,7 +6,7 @@ nothing here deletes a message.
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -51,6 +51,7 @@ class StreamAdmin(admin.ModelAdmin):
 
     list_display = [
         "key",
+        "object",
         "platform",
         "module",
         "state",
@@ -70,6 +71,7 @@ class StreamAdmin(admin.ModelAdmin):
         "state",
         "held_reason",
         "held_note",
+        "recent_messages",
         "next_attempt_at",
         "lease_owner",
         "locked_until",
@@ -77,7 +79,6 @@ class StreamAdmin(admin.ModelAdmin):
         "failure_count",
         "rejected_count",
         "created_at",
-        "recent_messages",
     ]
     fields = readonly_fields
     change_list_template = "admin/outbox/stream/change_list.html"
@@ -90,6 +91,11 @@ class StreamAdmin(admin.ModelAdmin):
             .annotate(
                 waiting_count=Count("messages", filter=waiting),
                 oldest_waiting_at=Min("messages__created_at", filter=waiting),
+                latest_object_id=Subquery(
+                    Message.objects.filter(stream=OuterRef("pk"))
+                    .order_by("-pk")
+                    .values("object_id")[:1]
+                ),
             )
         )
 
@@ -123,6 +129,10 @@ class StreamAdmin(admin.ModelAdmin):
         if obj.next_attempt_at > timezone.now():
             return "retrying"
         return "due"
+
+    @admin.display(description="object id")
+    def object(self, obj):
+        return obj.latest_object_id or "—"
 
     @admin.display(description="waiting", ordering="waiting_count")
     def waiting(self, obj):
