@@ -10,11 +10,23 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from tariffs.selectors import unknown_tariff_ids
+
 from . import services
 from .forms import EVSEForm, EVSEInlineForm, EVSEStatusActionForm, LocationForm
 from .models import EVSE, Connector, Location, Operator
 from .ocpi import location_to_ocpi
 from .selectors import locations_for_ocpi
+
+
+def _unknown_tariffs_message(location: Location) -> str | None:
+    unknown = unknown_tariff_ids(location)
+    if not unknown:
+        return None
+    # Gireve §3.10: an EVSE tariff group must name tariffs the hub knows.
+    return f"EVSEs name tariff ids that {location.operator.emi3_id} has no tariff for: " + (
+        ", ".join(unknown)
+    )
 
 
 def _missing_message(location: Location) -> str:
@@ -81,6 +93,7 @@ class LocationAdmin(admin.ModelAdmin):
         "publish",
         "publishable",
         "missing_for_gireve",
+        "unknown_tariffs",
         "last_updated",
     ]
     list_filter = ["operator", "evses__status", "publish", PublishableFilter]
@@ -162,6 +175,10 @@ class LocationAdmin(admin.ModelAdmin):
             return f"{missing[0]}; {missing[1]}; and {len(missing) - 2} more"
         return "; ".join(missing) or "-"
 
+    @admin.display(description="unknown tariff ids")
+    def unknown_tariffs(self, obj):
+        return ", ".join(unknown_tariff_ids(obj)) or "-"
+
     @admin.display(description="Gireve")
     def gireve_status(self, obj):
         if obj.pk is None:
@@ -201,6 +218,9 @@ class LocationAdmin(admin.ModelAdmin):
             location = self.get_object(request, object_id)
             if location is not None and location.gireve_missing:
                 messages.warning(request, _missing_message(location))
+            unknown = location and _unknown_tariffs_message(location)
+            if unknown:
+                messages.warning(request, unknown)
         return super().change_view(request, object_id, form_url, extra_context)
 
     @admin.action(description="Unpublish selected locations", permissions=["change"])

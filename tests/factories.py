@@ -182,3 +182,28 @@ class MessageFactory(factory.django.DjangoModelFactory):
         lambda: {"status": "AVAILABLE", "last_updated": "2026-01-01T12:00:00Z"}
     )
     object_id = "LOC1"
+
+
+# --- tariffs ---------------------------------------------------------------
+
+
+class TariffFactory(factory.django.DjangoModelFactory):
+    """A published-ready REGULAR tariff: € 0.25/kWh excl. VAT, 20 % VAT (decimal strings)."""
+
+    class Meta:
+        model = "tariffs.Tariff"
+
+    operator = factory.SubFactory(OperatorFactory)
+    ocpi_id = factory.Sequence(lambda n: f"TARIFF{n:04d}")
+    currency = "EUR"
+    type = "REGULAR"
+    elements = factory.LazyFunction(
+        lambda: [
+            {
+                "price_components": [
+                    {"type": "ENERGY", "price": "0.25", "vat": "20.0", "step_size": 1}
+                ]
+            }
+        ]
+    )
+    start_date_time = factory.LazyFunction(lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC))

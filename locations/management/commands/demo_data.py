@@ -11,6 +11,7 @@ from django.utils import timezone
 from locations.models import Location, Operator
 from locations.services import import_locations, save_operator
 from roaming.ocpi_time import format_datetime
+from tariffs.demo import ensure_demo_tariffs
 
 OPERATORS = [
     ("FR", "AB1", "Électro Route", "https://www.electro-route.example"),
@@ -210,3 +211,6 @@ class Command(BaseCommand):
         result = import_locations(missing, label="demo data") if missing else None
         created = result.created if result else 0
         self.stdout.write(f"Demo data: {created} location(s) created, others already present.")
+        # The demo EVSEs name tariff ids: give them tariffs so no location points at nothing.
+        tariffs = ensure_demo_tariffs(demo_locations())
+        self.stdout.write(f"Demo data: {tariffs} tariff(s) created.")
