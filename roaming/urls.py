@@ -10,6 +10,7 @@ from sessions.views import (
     SessionsView,
     TokensView,
 )
+from tariffs.views import TariffsView
 
 from .views import (
     CredentialsView,
@@ -38,6 +39,9 @@ urlpatterns += [
         LocationsView.as_view(),
     ),
 ]
+
+register_module("tariffs", "SENDER", "tariffs")
+urlpatterns += [path("2.2.1/tariffs", TariffsView.as_view(), name="ocpi-tariffs")]
 
 register_module("tokens", "RECEIVER", "tokens")
 register_module("commands", "RECEIVER", "commands")

@@ -1,0 +1,201 @@
+"""Every kind of answer of our OCPI API checked three ways: the envelope and data against the
+independent py_ocpi (extrawest-ocpi) models, and the shape against the spec's own examples.
+
+Locations answers are checked the same way in test_api_locations.py and tests/locations.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from py_ocpi.core.schemas import OCPIResponse
+from py_ocpi.modules.commands.v_2_2_1.schemas import CommandResponse
+from py_ocpi.modules.credentials.v_2_2_1.schemas import Credentials
+from py_ocpi.modules.hubclientinfo.v_2_2_1.schemas import ClientInfo
+from py_ocpi.modules.tokens.v_2_2_1.schemas import Token
+from py_ocpi.modules.versions.schemas import Version
+from py_ocpi.modules.versions.v_2_2_1.schemas import VersionDetail
+
+from locations.models import Operator
+from tests.ocpi_api import make_platform, ocpi_headers
+
+pytestmark = pytest.mark.django_db
+SPEC_EXAMPLES = Path("/work/shared/ocpi/examples")
+LOCAL_EXAMPLES = Path(__file__).parent.parent / "data" / "ocpi_examples"
+# types §DateTime as we write it: UTC, whole seconds, 'Z'.
+OUR_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+# version_information_endpoint §InterfaceRole: what a CPO implements, per module.
+CPO_INTERFACES = {
+    ("credentials", "SENDER"),
+    ("credentials", "RECEIVER"),
+    ("locations", "SENDER"),
+    ("sessions", "SENDER"),
+    ("cdrs", "SENDER"),
+    ("tariffs", "SENDER"),
+    ("tokens", "RECEIVER"),
+    ("commands", "RECEIVER"),
+    ("chargingprofiles", "RECEIVER"),
+    ("hubclientinfo", "RECEIVER"),
+}
+
+
+def example(name: str):
+    path = SPEC_EXAMPLES / name
+    return json.loads((path if path.exists() else LOCAL_EXAMPLES / name).read_text())
+
+
+def shape(value):
+    """The JSON structure without the values: keys, nesting and JSON types."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return sorted({json.dumps(shape(item), sort_keys=True) for item in value})
+    return type(value).__name__
+
+
+def timestamps(value):
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key in ("timestamp", "last_updated") and isinstance(item, str):
+                yield item
+            yield from timestamps(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from timestamps(item)
+
+
+@pytest.fixture(autouse=True)
+def platform():
+    Operator.objects.create(country_code="FR", party_id="CPO", name="Our network")
+    Operator.objects.create(country_code="BE", party_id="CP2", name="Our Belgian network")
+    return make_platform()
+
+
+def ok(response) -> dict:
+    body = response.json()
+    assert response.status_code in (200, 201), body
+    assert body["status_code"] == 1000
+    OCPIResponse(**body)
+    assert all(OUR_DATETIME.match(stamp) for stamp in timestamps(body)), body
+    return body
+
+
+def test_versions_match_py_ocpi_and_the_spec_example():
+    body = ok(Client().get("/ocpi/versions", **ocpi_headers()))
+
+    assert [Version(**item).url for item in body["data"]] == ["http://testserver/ocpi/2.2.1"]
+    assert shape(body) == shape(example("transport_and_format_version_info_example.json"))
+
+
+def test_version_details_list_only_cpo_interfaces_and_match_the_spec_example():
+    body = ok(Client().get("/ocpi/2.2.1", **ocpi_headers()))
+
+    details = VersionDetail(**body["data"])
+    assert details.version == "2.2.1"
+    listed = {(e["identifier"], e["role"]) for e in body["data"]["endpoints"]}
+    assert listed <= CPO_INTERFACES, listed - CPO_INTERFACES
+    assert {("credentials", "SENDER"), ("tokens", "RECEIVER")} <= listed
+    assert shape(body["data"]) == shape(example("version_details_example.json"))
+    assert shape(body) == shape(example("transport_and_format_version_details_example.json"))
+
+
+def test_credentials_match_py_ocpi_and_the_spec_example():
+    body = ok(Client().get("/ocpi/2.2.1/credentials", **ocpi_headers()))
+
+    credentials = Credentials(**body["data"])
+    assert [(r.country_code.upper(), r.party_id.upper(), r.role) for r in credentials.roles] == [
+        ("BE", "CP2", "CPO"),
+        ("FR", "CPO", "CPO"),
+    ]
+    assert shape(body["data"]) == shape(example("credentials_example.json"))
+
+
+def test_token_put_then_get_matches_py_ocpi_and_the_spec_example():
+    envelope = example("transport_and_format_get_token_example.json")
+    url = "/ocpi/2.2.1/tokens/DE/TNM/012345678"
+    created = Client().put(
+        url, json.dumps(envelope["data"]), content_type="application/json", **ocpi_headers()
+    )
+    updated = Client().put(
+        url, json.dumps(envelope["data"]), content_type="application/json", **ocpi_headers()
+    )
+    # status_codes: 201 when newly created, 200 when updated; no data for a push (2.2.1 note).
+    assert (created.status_code, updated.status_code) == (201, 200)
+    assert "data" not in created.json()
+
+    body = ok(Client().get(url, **ocpi_headers()))  # ?type= omitted: RFID
+
+    assert body["data"] == envelope["data"]
+    Token(**body["data"])
+    assert shape(body) == shape(envelope)
+
+
+def test_client_info_matches_py_ocpi():
+    info = {
+        "party_id": "ALL",
+        "country_code": "NL",
+        "role": "CPO",
+        "status": "PLANNED",
+        "last_updated": "2019-06-19T02:11:11Z",
+    }
+    url = "/ocpi/2.2.1/hubclientinfo/NL/ALL"
+    Client().put(url, json.dumps(info), content_type="application/json", **ocpi_headers())
+
+    body = ok(Client().get(url, **ocpi_headers()))
+
+    assert ClientInfo(**body["data"]).status == "PLANNED"
+    assert body["data"] == info
+
+
+@pytest.mark.parametrize(
+    ("command", "request_body"),
+    [
+        (
+            "START_SESSION",
+            {
+                "response_url": "https://emsp.example.com/cb/1",
+                "token": example("token_example_2_full_rfid.json"),
+                "location_id": "LOC1",
+            },
+        ),
+        ("STOP_SESSION", {"response_url": "https://emsp.example.com/cb/2", "session_id": "S1"}),
+        (
+            "RESERVE_NOW",
+            {
+                "response_url": "https://emsp.example.com/cb/3",
+                "token": example("token_example_2_full_rfid.json"),
+                "expiry_date": "2026-01-01T12:00:00Z",
+                "reservation_id": "R1",
+                "location_id": "LOC1",
+            },
+        ),
+        (
+            "CANCEL_RESERVATION",
+            {"response_url": "https://emsp.example.com/cb/4", "reservation_id": "R1"},
+        ),
+        (
+            "UNLOCK_CONNECTOR",
+            {
+                "response_url": "https://emsp.example.com/cb/5",
+                "location_id": "LOC1",
+                "evse_uid": "E1",
+                "connector_id": "1",
+            },
+        ),
+    ],
+)
+def test_command_answer_is_a_not_supported_command_response(command, request_body):
+    body = ok(
+        Client().post(
+            f"/ocpi/2.2.1/commands/{command}",
+            json.dumps(request_body),
+            content_type="application/json",
+            **ocpi_headers(),
+        )
+    )
+
+    response = CommandResponse(**body["data"])
+    assert response.result == "NOT_SUPPORTED" and response.timeout > 0
+    assert command in response.message[0]["text"]
