@@ -155,10 +155,14 @@ class Tariff(TimestampedModel):
         """Gireve §2.3.2: PROFILE_* and AD_HOC_PAYMENT tariffs are stored but not forwarded."""
         return self.type in enums.FORWARDED_TYPES
 
-    def clean(self):
+    def clean_fields(self, exclude=None):
+        # Decimals and ints become decimal strings first: JSON columns never hold floats.
         self.elements = oc.normalize_elements(self.elements)
         self.min_price = oc.normalize_price(self.min_price)
         self.max_price = oc.normalize_price(self.max_price)
+        super().clean_fields(exclude=exclude)
+
+    def clean(self):
         if self.target_operator_country_code:
             self.target_operator_country_code = self.target_operator_country_code.upper()
         if self.target_operator_party_id:

@@ -1,0 +1,423 @@
+"""Read and validate an OCPI 2.2.1 Tariff (JSON dict) once, into structures the engine prices with.
+
+Every error names the field as a JSON path (`elements[1].price_components[0].step_size: ...`)
+so a CPO can fix the tariff; a tariff is compiled once and then prices any number of sessions.
+"""
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from roaming.ocpi_time import parse_datetime
+
+US = 1_000_000
+MINUTE_US = 60 * US
+HOUR_US = 3600 * US
+DAY_US = 86400 * US
+EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+
+DIMENSION_TYPES = ("ENERGY", "FLAT", "PARKING_TIME", "TIME")
+WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+RESERVATION_TYPES = ("RESERVATION", "RESERVATION_EXPIRES")
+_TIME_RE = re.compile(r"^([0-1][0-9]|2[0-3]):[0-5][0-9]\Z")  # OCPI 2.2.1 TariffRestrictions
+_DATE_RE = re.compile(r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\Z")
+
+
+class PricingError(ValueError):
+    """A tariff, session or CDR that cannot be priced; the message starts with the field."""
+
+
+@dataclass(frozen=True, slots=True)
+class Price:
+    """OCPI Price: excl_vat always, incl_vat only when known."""
+
+    excl_vat: Decimal
+    incl_vat: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Component:
+    """One PriceComponent, with where it sits in the tariff (for the breakdown)."""
+
+    element: int
+    index: int
+    type: str
+    price: Decimal
+    vat: Decimal | None
+    step_size: int
+    vat_factor: Decimal | None  # 1 + vat / 100
+
+
+@dataclass(frozen=True, slots=True)
+class Restrictions:
+    """TariffRestrictions in engine units: µs since local midnight, local day numbers, µs."""
+
+    start_tod: int | None = None
+    end_tod: int | None = None
+    start_day: int | None = None  # local date as days since 1970-01-01, inclusive
+    end_day: int | None = None  # exclusive
+    min_kwh: Decimal | None = None
+    max_kwh: Decimal | None = None
+    min_current: Decimal | None = None
+    max_current: Decimal | None = None
+    min_power: Decimal | None = None
+    max_power: Decimal | None = None
+    min_duration: int | None = None  # µs
+    max_duration: int | None = None  # µs
+    weekdays: frozenset[int] | None = None  # Monday = 0
+    reservation: str | None = None
+
+    @property
+    def uses_local_time(self) -> bool:
+        return (
+            self.start_tod is not None
+            or self.end_tod is not None
+            or self.start_day is not None
+            or self.end_day is not None
+            or self.weekdays is not None
+        )
+
+
+NO_RESTRICTIONS = Restrictions()
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    index: int
+    restrictions: Restrictions
+    components: tuple[Component, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTariff:
+    """A validated tariff plus the lookup tables and boundaries the engine needs."""
+
+    id: str | None
+    currency: str
+    elements: tuple[Element, ...]
+    min_price: Price | None
+    max_price: Price | None
+    start_us: int | None  # tariff start_date_time
+    end_us: int | None  # tariff end_date_time
+    # Per dimension, the (restrictions, component) candidates in list order (first match wins),
+    # for ordinary periods, for reservations and for expired reservations.
+    charging: dict[str, tuple[tuple[Restrictions, Component], ...]]
+    reservation: dict[str, tuple[tuple[Restrictions, Component], ...]]
+    reservation_expired: dict[str, tuple[tuple[Restrictions, Component], ...]]
+    tod_boundaries: tuple[int, ...]  # µs since local midnight where some element may switch
+    duration_boundaries: tuple[int, ...]  # µs after the start of the session
+    kwh_boundaries: tuple[Decimal, ...]
+
+
+def to_decimal(value, field: str) -> Decimal:
+    """A JSON number as an exact Decimal (floats go through str so 0.1 stays 0.1)."""
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise PricingError(f"{field}: must be a finite number")
+        return value
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise PricingError(f"{field}: must be a number, not {_json_type(value)}")
+    result = Decimal(str(value))
+    if not result.is_finite():
+        raise PricingError(f"{field}: must be a finite number")
+    return result
+
+
+def _non_negative(value, field: str) -> Decimal:
+    number = to_decimal(value, field)
+    if number < 0:
+        raise PricingError(f"{field}: must not be negative ({number})")
+    return number
+
+
+def _integer(value, field: str, *, positive: bool) -> int:
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < (1 if positive else 0):
+        kind = "a positive integer" if positive else "a non-negative integer"
+        raise PricingError(f"{field}: must be {kind}, not {value!r}")
+    return value
+
+
+def _json_type(value) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        str: "a string",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)
+
+
+def _object(value, field: str) -> dict:
+    if not isinstance(value, dict):
+        raise PricingError(f"{field}: must be an object, not {_json_type(value)}")
+    return value
+
+
+def _time_of_day(value, field: str) -> int:
+    if not isinstance(value, str) or not _TIME_RE.match(value):
+        raise PricingError(f"{field}: must be a time of day as HH:MM (24h), not {value!r}")
+    return int(value[:2]) * HOUR_US + int(value[3:]) * MINUTE_US
+
+
+def _day_number(value, field: str) -> int:
+    if not isinstance(value, str) or not _DATE_RE.match(value):
+        raise PricingError(f"{field}: must be a date as YYYY-MM-DD, not {value!r}")
+    try:
+        return dt.date.fromisoformat(value).toordinal() - EPOCH_ORDINAL
+    except ValueError:
+        raise PricingError(f"{field}: {value!r} is not a calendar date") from None
+
+
+def parse_price(value, field: str) -> Price:
+    data = _object(value, field)
+    if "excl_vat" not in data:
+        raise PricingError(f"{field}.excl_vat: is required")
+    excl = _non_negative(data["excl_vat"], f"{field}.excl_vat")
+    incl = data.get("incl_vat")
+    return Price(excl, None if incl is None else _non_negative(incl, f"{field}.incl_vat"))
+
+
+def _parse_restrictions(value, field: str) -> Restrictions:
+    if value is None:
+        return NO_RESTRICTIONS
+    data = _object(value, field)
+
+    def optional(name, reader, **kwargs):
+        raw = data.get(name)
+        return None if raw is None else reader(raw, f"{field}.{name}", **kwargs)
+
+    weekdays = None
+    if data.get("day_of_week") is not None:
+        days = data["day_of_week"]
+        if not isinstance(days, list):
+            raise PricingError(f"{field}.day_of_week: must be a list of DayOfWeek")
+        for position, day in enumerate(days):
+            if day not in WEEKDAYS:
+                raise PricingError(
+                    f"{field}.day_of_week[{position}]: {day!r} is not a DayOfWeek "
+                    f"({', '.join(WEEKDAYS)})"
+                )
+        # OCPI 2.2.1: day_of_week is "*": an empty list restricts nothing.
+        weekdays = frozenset(WEEKDAYS.index(day) for day in days) or None
+    reservation = data.get("reservation")
+    if reservation is not None and reservation not in RESERVATION_TYPES:
+        raise PricingError(
+            f"{field}.reservation: {reservation!r} is not RESERVATION or RESERVATION_EXPIRES"
+        )
+    min_duration = optional("min_duration", _integer, positive=False)
+    max_duration = optional("max_duration", _integer, positive=False)
+    restrictions = Restrictions(
+        start_tod=optional("start_time", _time_of_day),
+        end_tod=optional("end_time", _time_of_day),
+        start_day=optional("start_date", _day_number),
+        end_day=optional("end_date", _day_number),
+        min_kwh=optional("min_kwh", _non_negative),
+        max_kwh=optional("max_kwh", _non_negative),
+        min_current=optional("min_current", _non_negative),
+        max_current=optional("max_current", _non_negative),
+        min_power=optional("min_power", _non_negative),
+        max_power=optional("max_power", _non_negative),
+        min_duration=None if min_duration is None else min_duration * US,
+        max_duration=None if max_duration is None else max_duration * US,
+        weekdays=weekdays,
+        reservation=reservation,
+    )
+    return NO_RESTRICTIONS if restrictions == NO_RESTRICTIONS else restrictions
+
+
+def _parse_component(value, field: str, element: int, index: int) -> Component:
+    data = _object(value, field)
+    kind = data.get("type")
+    if kind not in DIMENSION_TYPES:
+        raise PricingError(
+            f"{field}.type: {kind!r} is not a TariffDimensionType ({', '.join(DIMENSION_TYPES)})"
+        )
+    if "price" not in data:
+        raise PricingError(f"{field}.price: is required")
+    price = _non_negative(data["price"], f"{field}.price")
+    vat = None if data.get("vat") is None else _non_negative(data["vat"], f"{field}.vat")
+    if "step_size" not in data:
+        raise PricingError(f"{field}.step_size: is required")
+    # OCPI 2.2.1 TariffDimensionType: FLAT has no unit for step_size, so it is not used; the
+    # spec's own Free of Charge example sends step_size 0 there.
+    step_size = _integer(data["step_size"], f"{field}.step_size", positive=kind != "FLAT")
+    vat_factor = None if vat is None else 1 + vat / 100
+    return Component(element, index, kind, price, vat, step_size, vat_factor)
+
+
+def compile_tariff(data) -> CompiledTariff:
+    """Validate an OCPI Tariff dict and prepare it for pricing; PricingError names the field."""
+    data = _object(data, "tariff")
+    currency = data.get("currency")
+    if not isinstance(currency, str) or len(currency) != 3:
+        raise PricingError(f"currency: must be an ISO 4217 code of 3 letters, not {currency!r}")
+    tariff_id = data.get("id")
+    elements_data = data.get("elements")
+    if not isinstance(elements_data, list) or not elements_data:
+        raise PricingError("elements: must be a non-empty list of TariffElement")
+    elements = []
+    for e, element_data in enumerate(elements_data):
+        field = f"elements[{e}]"
+        element_data = _object(element_data, field)
+        components_data = element_data.get("price_components")
+        if not isinstance(components_data, list) or not components_data:
+            raise PricingError(f"{field}.price_components: must be a non-empty list")
+        restrictions = _parse_restrictions(
+            element_data.get("restrictions"), f"{field}.restrictions"
+        )
+        components = tuple(
+            _parse_component(component, f"{field}.price_components[{c}]", e, c)
+            for c, component in enumerate(components_data)
+        )
+        if restrictions.reservation:
+            for component in components:
+                # OCPI 2.2.1 TariffRestrictions.reservation: "A reservation can only have:
+                # FLAT and TIME TariffDimensions".
+                if component.type not in ("FLAT", "TIME"):
+                    raise PricingError(
+                        f"{field}.price_components[{component.index}].type: a reservation "
+                        f"element can only price FLAT and TIME, not {component.type}"
+                    )
+        elements.append(Element(e, restrictions, components))
+
+    min_price = None if data.get("min_price") is None else parse_price(data["min_price"], "min_price")
+    max_price = None if data.get("max_price") is None else parse_price(data["max_price"], "max_price")
+    if min_price and max_price and min_price.excl_vat > max_price.excl_vat:
+        raise PricingError("min_price.excl_vat: is above max_price.excl_vat")
+
+    def window(name):
+        raw = data.get(name)
+        if raw is None:
+            return None
+        try:
+            moment = parse_datetime(raw)
+        except ValueError as error:
+            raise PricingError(f"{name}: {error}") from None
+        return (moment - EPOCH) // ONE_US
+
+    return CompiledTariff(
+        id=tariff_id,
+        currency=currency,
+        elements=tuple(elements),
+        min_price=min_price,
+        max_price=max_price,
+        start_us=window("start_date_time"),
+        end_us=window("end_date_time"),
+        charging=_candidates(elements, lambda r: r is None),
+        reservation=_candidates(elements, lambda r: r == "RESERVATION"),
+        # OCPI 2.2.1 ReservationRestrictionType NOTE: with both, an expired reservation's time
+        # is priced by the RESERVATION_EXPIRES element; RESERVATION ones remain the fallback
+        # (tariff_17: expiry FLAT from one element, reservation TIME from the other).
+        reservation_expired=_merge(
+            _candidates(elements, lambda r: r == "RESERVATION_EXPIRES"),
+            _candidates(elements, lambda r: r == "RESERVATION"),
+        ),
+        tod_boundaries=_tod_boundaries(elements),
+        duration_boundaries=tuple(
+            sorted(
+                {
+                    value
+                    for element in elements
+                    for value in (element.restrictions.min_duration, element.restrictions.max_duration)
+                    if value
+                }
+            )
+        ),
+        kwh_boundaries=tuple(
+            sorted(
+                {
+                    value
+                    for element in elements
+                    for value in (element.restrictions.min_kwh, element.restrictions.max_kwh)
+                    if value
+                }
+            )
+        ),
+    )
+
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+ONE_US = dt.timedelta(microseconds=1)
+
+
+def _candidates(elements, reservation_filter):
+    table: dict[str, list] = {kind: [] for kind in DIMENSION_TYPES}
+    for element in elements:
+        if not reservation_filter(element.restrictions.reservation):
+            continue
+        seen = set()
+        for component in element.components:
+            # OCPI 2.2.1 mod_tariffs: one Price Component per dimension is active; within an
+            # element the first component of a type is the one used.
+            if component.type not in seen:
+                seen.add(component.type)
+                table[component.type].append((element.restrictions, component))
+    return {kind: tuple(entries) for kind, entries in table.items()}
+
+
+def _merge(first, second):
+    return {kind: first[kind] + second[kind] for kind in first}
+
+
+def _tod_boundaries(elements) -> tuple[int, ...]:
+    """Times of day where a restriction may switch; midnight too (dates and weekdays)."""
+    boundaries = set()
+    for element in elements:
+        r = element.restrictions
+        if r.uses_local_time:
+            boundaries.add(0)
+        for value in (r.start_tod, r.end_tod):
+            if value is not None:
+                boundaries.add(value)
+    return tuple(sorted(boundaries))
+
+
+def select_tariff_for_emsp(tariffs, tariff_id: str, emsp: str | None = None) -> dict:
+    """Pick the description of `tariff_id` targeted at eMSP `FR*ABC`, else the default one.
+
+    Gireve §3.10.4: one tariff id may have several descriptions; one without
+    target_operator_country_code/party_id applies to every eMSP, the others to one eMSP each.
+    """
+    country, party = _split_party(emsp) if emsp else (None, None)
+    default = targeted = None
+    for position, tariff in enumerate(tariffs):
+        field = f"[{position}]"
+        tariff = _object(tariff, field)
+        if str(tariff.get("id", "")).upper() != tariff_id.upper():  # CiString
+            continue
+        target_country = tariff.get("target_operator_country_code")
+        target_party = tariff.get("target_operator_party_id")
+        if bool(target_country) != bool(target_party):
+            # Gireve §3.10.4: each field "shall be filled if" the other one is.
+            raise PricingError(
+                f"{field}.target_operator_country_code: must be set together with "
+                f"target_operator_party_id (tariff {tariff_id})"
+            )
+        if not target_country:
+            if default is not None:
+                raise PricingError(f"{field}: a second default description of tariff {tariff_id}")
+            default = tariff
+        elif (
+            country
+            and target_country.upper() == country
+            and target_party.upper() == party
+            and targeted is None
+        ):
+            targeted = tariff
+    chosen = targeted or default
+    if chosen is None:
+        target = f" for eMSP {emsp}" if emsp else ""
+        raise PricingError(f"tariff {tariff_id}: no description{target} and no default one")
+    return chosen
+
+
+def _split_party(emsp: str) -> tuple[str, str]:
+    """'FR*ABC', 'FR-ABC' or 'FRABC' → ('FR', 'ABC')."""
+    compact = emsp.replace("*", "").replace("-", "").upper()
+    if len(compact) != 5 or not compact.isalnum():
+        raise PricingError(f"emsp: {emsp!r} is not an eMSP party id like FR*ABC")
+    return compact[:2], compact[2:]
