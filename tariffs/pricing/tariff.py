@@ -284,8 +284,10 @@ def compile_tariff(data) -> CompiledTariff:
                     )
         elements.append(Element(e, restrictions, components))
 
-    min_price = None if data.get("min_price") is None else parse_price(data["min_price"], "min_price")
-    max_price = None if data.get("max_price") is None else parse_price(data["max_price"], "max_price")
+    min_price, max_price = (
+        None if data.get(name) is None else parse_price(data[name], name)
+        for name in ("min_price", "max_price")
+    )
     if min_price and max_price and min_price.excl_vat > max_price.excl_vat:
         raise PricingError("min_price.excl_vat: is above max_price.excl_vat")
 
@@ -317,26 +319,8 @@ def compile_tariff(data) -> CompiledTariff:
             _candidates(elements, lambda r: r == "RESERVATION"),
         ),
         tod_boundaries=_tod_boundaries(elements),
-        duration_boundaries=tuple(
-            sorted(
-                {
-                    value
-                    for element in elements
-                    for value in (element.restrictions.min_duration, element.restrictions.max_duration)
-                    if value
-                }
-            )
-        ),
-        kwh_boundaries=tuple(
-            sorted(
-                {
-                    value
-                    for element in elements
-                    for value in (element.restrictions.min_kwh, element.restrictions.max_kwh)
-                    if value
-                }
-            )
-        ),
+        duration_boundaries=_thresholds(elements, "min_duration", "max_duration"),
+        kwh_boundaries=_thresholds(elements, "min_kwh", "max_kwh"),
     )
 
 
@@ -357,6 +341,11 @@ def _candidates(elements, reservation_filter):
                 seen.add(component.type)
                 table[component.type].append((element.restrictions, component))
     return {kind: tuple(entries) for kind, entries in table.items()}
+
+
+def _thresholds(elements, *names) -> tuple:
+    values = {getattr(element.restrictions, name) for element in elements for name in names}
+    return tuple(sorted(value for value in values if value))
 
 
 def _merge(first, second):

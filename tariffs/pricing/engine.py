@@ -1,0 +1,508 @@
+"""Price a session with a compiled tariff by the OCPI 2.2.1 rules (mod_tariffs, mod_cdrs).
+
+The session is cut into segments: each ChargingPeriod is split where a restriction may switch
+inside it (a start_time/end_time or midnight in local time, a DST change, a min/max_duration
+threshold, a cumulative min/max_kwh threshold). A split shares the period's volumes out
+linearly (energy and time flow evenly through a period), so cutting a period where nothing
+switches never changes the price. Within a segment every restriction is constant, so each
+dimension is priced by the first element whose restrictions match at the segment's start.
+"""
+
+import bisect
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from .session import Period, Session
+from .tariff import (
+    DAY_US,
+    EPOCH,
+    HOUR_US,
+    NO_RESTRICTIONS,
+    ONE_US,
+    CompiledTariff,
+    Component,
+    Price,
+    PricingError,
+    Restrictions,
+)
+
+# Outputs are rounded to 4 decimals, half up; everything before is full Decimal precision.
+# OCPI 2.2.1 mod_tariffs leaves rounding to law and contracts ("The OCPI specification stays
+# out of these matters"); 4 decimals keeps sub-cent VAT amounts such as the spec's 2.875.
+OUTPUT_DECIMALS = 4
+_ZERO = Decimal(0)
+_STEP_GUARD = Decimal("1e-12")  # totals are rounded to this before step_size rounding
+_CATEGORY = {"ENERGY": "energy", "TIME": "time", "PARKING_TIME": "parking", "FLAT": "fixed"}
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """What one price component billed in one segment of one charging period."""
+
+    period: int
+    start: int  # µs
+    end: int  # µs
+    component: Component
+    volume: Decimal  # kWh, hours or 1 (FLAT)
+    excl_vat: Decimal
+    category: str  # fixed, energy, time, parking, reservation
+    step_rounding: bool = False
+
+    @property
+    def incl_vat(self) -> Decimal | None:
+        factor = self.component.vat_factor
+        return None if factor is None else self.excl_vat * factor
+
+
+@dataclass(frozen=True, slots=True)
+class PricingResult:
+    currency: str
+    total_cost: Price
+    total_fixed_cost: Price | None
+    total_energy_cost: Price | None
+    total_time_cost: Price | None
+    total_parking_cost: Price | None
+    total_reservation_cost: Price | None
+    lines: tuple[Line, ...]
+    min_price_applied: bool
+    max_price_applied: bool
+
+    def cost_fields(self, decimals: int = OUTPUT_DECIMALS) -> dict:
+        """The CDR cost fields as OCPI Price dicts of rounded Decimals (unused ones left out)."""
+        fields = {}
+        for name in (
+            "total_cost",
+            "total_fixed_cost",
+            "total_energy_cost",
+            "total_time_cost",
+            "total_parking_cost",
+            "total_reservation_cost",
+        ):
+            price = getattr(self, name)
+            if price is not None:
+                fields[name] = price_dict(price, decimals)
+        return fields
+
+    def breakdown(self, decimals: int = OUTPUT_DECIMALS) -> list[dict]:
+        """Per segment and component: which element priced what (for --explain and audits)."""
+        return [
+            {
+                "period": line.period,
+                "start_date_time": _format_us(line.start),
+                "end_date_time": _format_us(line.end),
+                "category": line.category,
+                "type": line.component.type,
+                "element": line.component.element,
+                "price_component": line.component.index,
+                "volume": line.volume.normalize() if line.volume else _ZERO,
+                "price": line.component.price,
+                "vat": line.component.vat,
+                "step_rounding": line.step_rounding,
+                "excl_vat": round_money(line.excl_vat, decimals),
+                "incl_vat": None if line.incl_vat is None else round_money(line.incl_vat, decimals),
+            }
+            for line in self.lines
+        ]
+
+
+def round_money(value: Decimal, decimals: int = OUTPUT_DECIMALS) -> Decimal:
+    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def price_dict(price: Price, decimals: int = OUTPUT_DECIMALS) -> dict:
+    result = {"excl_vat": round_money(price.excl_vat, decimals)}
+    if price.incl_vat is not None:
+        result["incl_vat"] = round_money(price.incl_vat, decimals)
+    return result
+
+
+def _format_us(value: int) -> str:
+    moment = EPOCH + dt.timedelta(microseconds=value)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (f".{moment.microsecond:06d}".rstrip("0") if moment.microsecond else "") + "Z"
+
+
+def get_zone(time_zone) -> ZoneInfo:
+    if isinstance(time_zone, ZoneInfo):
+        return time_zone
+    try:
+        return ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        raise PricingError(f"time_zone: {time_zone!r} is not an IANA time zone") from None
+
+
+def price_session(
+    tariff: CompiledTariff,
+    session: Session,
+    time_zone,
+    *,
+    reservation_expired: bool | None = None,
+) -> PricingResult:
+    """Price `session` (in `time_zone`, the Location's) with `tariff`.
+
+    `reservation_expired` defaults to: the session has reservation periods and nothing else
+    (OCPI 2.2.1 mod_cdrs: a CDR "for a reservation that never resulted in a charging session").
+    """
+    zone = get_zone(time_zone)
+    # OCPI 2.2.1 Tariff.start_date_time/end_date_time: the tariff is active in that window; a
+    # session is priced with the tariff valid when it starts (mod_tariffs NOTE).
+    if tariff.start_us is not None and session.start < tariff.start_us:
+        raise PricingError("start_date_time: the session starts before the tariff is active")
+    if tariff.end_us is not None and session.start >= tariff.end_us:
+        raise PricingError("start_date_time: the session starts after the tariff's end_date_time")
+    periods = session.periods
+    if reservation_expired is None:
+        reservation_expired = all(p.reservation is not None for p in periods)
+    pieces = _offset_pieces(session.start, session.end, zone)
+    part_starts = _part_starts(session)
+    cuts = _time_cuts(tariff, session, pieces, part_starts)
+    segments = _kwh_cuts(tariff, _split_periods(periods, cuts))
+
+    lines: list[Line] = []
+    flat_done = {"charging": False, "reservation": False}
+    single_offset = pieces[0][2] if len(pieces) == 1 else None
+    reservation_table = tariff.reservation_expired if reservation_expired else tariff.reservation
+    for period, start, end, energy, time, parking, reserved, cumulative in segments:
+        is_reservation = period.reservation is not None
+        part = "reservation" if is_reservation else "charging"
+        table = reservation_table if is_reservation else tariff.charging
+        offset = single_offset if single_offset is not None else _offset_at(pieces, start)
+        local = start + offset
+        day = local // DAY_US
+        context = (local - day * DAY_US, day, (day + 3) % 7, cumulative, start - part_starts[part])
+        memo: dict[int, bool] = {}
+
+        def find(kind, table=table, period=period, context=context, memo=memo):
+            for restrictions, component in table[kind]:
+                if restrictions is NO_RESTRICTIONS:
+                    return component
+                known = memo.get(component.element)
+                if known is None:
+                    known = memo[component.element] = _matches(restrictions, period, context)
+                if known:
+                    return component
+            return None
+
+        if not flat_done[part]:
+            # "FLAT once per session": the first element with a FLAT component that matches
+            # where the session (or its reservation) starts, else at the first segment where
+            # one matches; a reservation's FLAT is billed apart (tariff_16: 2.00 + 0.50).
+            component = find("FLAT")
+            if component is not None:
+                flat_done[part] = True
+                category = "reservation" if is_reservation else "fixed"
+                lines.append(
+                    Line(period.index, start, end, component, Decimal(1), component.price, category)
+                )
+        if is_reservation:
+            if reserved:
+                component = find("TIME")
+                if component is not None:
+                    lines.append(
+                        Line(
+                            period.index,
+                            start,
+                            end,
+                            component,
+                            reserved,
+                            reserved * component.price,
+                            "reservation",
+                        )
+                    )
+            continue
+        for kind, volume in (("ENERGY", energy), ("TIME", time), ("PARKING_TIME", parking)):
+            if volume:
+                component = find(kind)
+                if component is not None:
+                    lines.append(
+                        Line(
+                            period.index,
+                            start,
+                            end,
+                            component,
+                            volume,
+                            volume * component.price,
+                            _CATEGORY[kind],
+                        )
+                    )
+    lines.extend(_step_rounding(lines))
+    return _totals(tariff, lines)
+
+
+def _matches(r: Restrictions, period: Period, context) -> bool:
+    """TariffRestrictions at one instant; all set restrictions must hold (logical AND)."""
+    tod, day, weekday, cumulative, elapsed = context
+    start, end = r.start_tod, r.end_tod
+    if start is not None or end is not None:
+        # OCPI 2.2.1 TariffRestrictions: valid from start_time until end_time; "If end_time <
+        # start_time then the period wraps around to the next day. To stop at end of the day
+        # use: 00:00." Only one of them: from start_time to midnight / from midnight to end_time;
+        # equal times: the whole day.
+        if start is None:
+            inside = end == 0 or tod < end
+        elif end is None or end == start:
+            inside = tod >= start
+            if end == start:
+                inside = True
+        elif start < end:
+            inside = start <= tod < end
+        else:
+            inside = tod >= start or tod < end
+        if not inside:
+            return False
+    if r.start_day is not None and day < r.start_day:  # start_date inclusive
+        return False
+    if r.end_day is not None and day >= r.end_day:  # end_date exclusive
+        return False
+    if r.weekdays is not None and weekday not in r.weekdays:
+        return False
+    if r.min_kwh is not None and cumulative < r.min_kwh:  # min_kwh inclusive
+        return False
+    if r.max_kwh is not None and cumulative >= r.max_kwh:  # max_kwh exclusive
+        return False
+    if r.min_duration is not None and elapsed < r.min_duration:  # inclusive
+        return False
+    if r.max_duration is not None and elapsed >= r.max_duration:  # exclusive
+        return False
+    # Current and power: the element is active only while the whole period stays in range, so
+    # min_* is checked against the period's MIN_* and max_* against its MAX_* dimension. A
+    # period that does not report the level cannot prove the restriction: it does not match.
+    # Power falls back to the period's average power (ENERGY / TIME) when MIN/MAX_POWER are
+    # missing.
+    low, high = period.min_current, period.max_current
+    if r.min_current is not None and (low is None or low < r.min_current):
+        return False
+    if r.max_current is not None and (high is None or high >= r.max_current):
+        return False
+    if r.min_power is not None:
+        power = period.min_power if period.min_power is not None else period.average_power
+        if power is None or power < r.min_power:
+            return False
+    if r.max_power is not None:
+        power = period.max_power if period.max_power is not None else period.average_power
+        if power is None or power >= r.max_power:
+            return False
+    return True
+
+
+def _offset(moment: int, zone: ZoneInfo) -> int:
+    return (EPOCH + dt.timedelta(microseconds=moment)).astimezone(zone).utcoffset() // ONE_US
+
+
+def _offset_pieces(start: int, end: int, zone: ZoneInfo) -> list[tuple[int, int, int]]:
+    """[start, end) as pieces of constant UTC offset (start, end, offset µs): DST changes."""
+    step = 12 * HOUR_US  # DST changes are months apart: at most one between two checks
+    checks = list(range(start, end, step)) + [end]
+    offsets = [_offset(moment, zone) for moment in checks]
+    pieces = []
+    piece_start = start
+    for i in range(len(checks) - 1):
+        if offsets[i] != offsets[i + 1]:
+            low, high = checks[i], checks[i + 1]
+            while high - low > 1:
+                middle = (low + high) // 2
+                if _offset(middle, zone) == offsets[i]:
+                    low = middle
+                else:
+                    high = middle
+            pieces.append((piece_start, high, offsets[i]))
+            piece_start = high
+    pieces.append((piece_start, max(end, piece_start + 1), offsets[-1]))
+    return pieces
+
+
+def _offset_at(pieces, moment: int) -> int:
+    for _start, end, offset in pieces:
+        if moment < end:
+            return offset
+    return pieces[-1][2]
+
+
+def _part_starts(session: Session) -> dict[str, int]:
+    """Durations count from the start of the reservation and of the charging session."""
+    first_charging = next((p.start for p in session.periods if p.reservation is None), None)
+    if session.periods[0].reservation is None:
+        first_charging = session.start
+    return {"reservation": session.start, "charging": first_charging or session.start}
+
+
+def _time_cuts(tariff: CompiledTariff, session: Session, pieces, part_starts) -> list[int]:
+    cuts = set()
+    for start, end, offset in pieces:
+        if start > session.start:
+            cuts.add(start)  # the clock jumps: local times before and after differ
+        if tariff.tod_boundaries:
+            for day in range((start + offset) // DAY_US, (end - 1 + offset) // DAY_US + 1):
+                base = day * DAY_US - offset
+                for tod in tariff.tod_boundaries:
+                    moment = base + tod
+                    if start < moment < end:
+                        cuts.add(moment)
+    for part_start in set(part_starts.values()):
+        for duration in tariff.duration_boundaries:
+            moment = part_start + duration
+            if session.start < moment < session.end:
+                cuts.add(moment)
+    return sorted(cuts)
+
+
+def _split_periods(periods, cuts: list[int]):
+    """Segments (period, start, end, energy, time, parking, reserved) cut at `cuts`.
+
+    Volumes are shared out in proportion to the time (linear interpolation); the last
+    segment of a period takes the remainder, so a period's segments add up exactly.
+    """
+    for period in periods:
+        volumes = (period.energy, period.time, period.parking, period.reservation or _ZERO)
+        first = bisect.bisect_right(cuts, period.start)
+        last = bisect.bisect_left(cuts, period.end)
+        if first >= last:
+            yield (period, period.start, period.end, *volumes)
+            continue
+        length = Decimal(period.end - period.start)
+        remaining = list(volumes)
+        previous = period.start
+        for moment in cuts[first:last]:
+            fraction = (moment - previous) / length
+            shares = [v * fraction for v in volumes]
+            remaining = [r - s for r, s in zip(remaining, shares, strict=True)]
+            yield (period, previous, moment, *shares)
+            previous = moment
+        yield (period, previous, period.end, *remaining)
+
+
+def _kwh_cuts(tariff: CompiledTariff, segments):
+    """Add the cumulative energy at each segment's start; cut where a kWh threshold is crossed."""
+    thresholds = tariff.kwh_boundaries
+    cumulative = _ZERO
+    for period, start, end, energy, time, parking, reserved in segments:
+        if thresholds and energy:
+            after = cumulative + energy
+            for threshold in thresholds:
+                if cumulative < threshold < after:
+                    # linear within the segment: the threshold is reached at this fraction
+                    fraction = (threshold - cumulative) / energy
+                    moment = start + int((end - start) * fraction)
+                    part_energy = threshold - cumulative
+                    yield (
+                        period,
+                        start,
+                        moment,
+                        part_energy,
+                        time * fraction,
+                        parking * fraction,
+                        reserved * fraction,
+                        cumulative,
+                    )
+                    energy -= part_energy
+                    time -= time * fraction
+                    parking -= parking * fraction
+                    reserved -= reserved * fraction
+                    start, cumulative = moment, threshold
+        yield (period, start, end, energy, time, parking, reserved, cumulative)
+        cumulative += energy
+
+
+def _step_rounding(lines: list[Line]) -> list[Line]:
+    """OCPI 2.2.1 mod_cdrs step_size: once per session for ENERGY and once for TIME and
+    PARKING_TIME combined, on the session total, with the step_size of the last component
+    that priced it; the extra is billed at that component's price in that last period.
+    A reservation's TIME is rounded apart (tariff_16: 13 minutes billed as 15)."""
+    extra = []
+    groups = {"energy": ("ENERGY",), "time": ("TIME", "PARKING_TIME"), "reservation": ("TIME",)}
+    for group, kinds in groups.items():
+        categories = {"reservation"} if group == "reservation" else {"energy", "time", "parking"}
+        relevant = [
+            line
+            for line in lines
+            if line.component.type in kinds and line.category in categories and line.volume
+        ]
+        if not relevant:
+            continue
+        last = relevant[-1]
+        component = last.component
+        # TIME followed by PARKING_TIME: only the dimension of the last time-based period is
+        # rounded ("Note that the charging duration is not rounded up, as it is followed by
+        # another time based period"), on the total of that dimension.
+        total = sum(
+            (line.volume for line in relevant if line.component.type == component.type), _ZERO
+        )
+        unit = Decimal(1000) if component.type == "ENERGY" else Decimal(3600)  # Wh, seconds
+        step = Decimal(component.step_size)
+        # The guard keeps interpolation noise (1e-28) from ever billing one more step.
+        steps = (total.quantize(_STEP_GUARD) * unit / step).to_integral_value(ROUND_CEILING)
+        missing = steps * step / unit - total
+        if missing > 0:
+            extra.append(
+                Line(
+                    last.period,
+                    last.start,
+                    last.end,
+                    component,
+                    missing,
+                    missing * component.price,
+                    last.category,
+                    step_rounding=True,
+                )
+            )
+    return extra
+
+
+def _totals(tariff: CompiledTariff, lines: list[Line]) -> PricingResult:
+    sums: dict[str, list] = {}
+    for line in lines:
+        excl, incl = sums.setdefault(line.category, [_ZERO, _ZERO])
+        line_incl = line.incl_vat
+        # VAT: incl_vat is known only when every component that cost something has a `vat`
+        # (OCPI 2.2.1 PriceComponent.vat "If omitted, no VAT is applicable"; we do not turn
+        # that into incl = excl, the eMSP decides). A free line needs none (Free of Charge).
+        if line_incl is None:
+            line_incl = _ZERO if not line.excl_vat else None
+        sums[line.category] = [
+            excl + line.excl_vat,
+            None if incl is None or line_incl is None else incl + line_incl,
+        ]
+
+    def price(*categories) -> Price | None:
+        found = [sums[c] for c in categories if c in sums]
+        if not found:
+            return None
+        excl = sum((s[0] for s in found), _ZERO)
+        incls = [s[1] for s in found]
+        return Price(excl, None if None in incls else sum(incls, _ZERO))
+
+    total = price("fixed", "energy", "time", "parking", "reservation") or Price(_ZERO, _ZERO)
+    excl, incl = total.excl_vat, total.incl_vat
+    min_applied = max_applied = False
+    # OCPI 2.2.1 Tariff.min_price/max_price NOTE: the bounds hold for excl_vat and for incl_vat
+    # separately. A bound without incl_vat that changes excl_vat leaves incl_vat unknown.
+    if tariff.min_price is not None:
+        bound = tariff.min_price
+        if excl < bound.excl_vat:
+            excl, min_applied = bound.excl_vat, True
+            if bound.incl_vat is None:
+                incl = None
+        if incl is not None and bound.incl_vat is not None and incl < bound.incl_vat:
+            incl, min_applied = bound.incl_vat, True
+    if tariff.max_price is not None:
+        bound = tariff.max_price
+        if excl > bound.excl_vat:
+            excl, max_applied = bound.excl_vat, True
+            if bound.incl_vat is None:
+                incl = None
+        if incl is not None and bound.incl_vat is not None and incl > bound.incl_vat:
+            incl, max_applied = bound.incl_vat, True
+    return PricingResult(
+        currency=tariff.currency,
+        total_cost=Price(excl, incl),
+        total_fixed_cost=price("fixed"),
+        total_energy_cost=price("energy"),
+        total_time_cost=price("time"),
+        total_parking_cost=price("parking"),
+        total_reservation_cost=price("reservation"),
+        lines=tuple(lines),
+        min_price_applied=min_applied,
+        max_price_applied=max_applied,
+    )
