@@ -71,6 +71,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Shared cache (the OCPI per-token rate limit counts in it): Redis when CACHE_URL (or
+# REDIS_URL) is set, e.g. redis://127.0.0.1:6379/8, so every web process counts together;
+# per-process memory for the embedded run (.ci/start, no server). Use a Redis DB of its own:
+# the test suite clears the cache before each test.
+_CACHE_URL = env("CACHE_URL", default="") or env("REDIS_URL", default="")
+CACHES = {
+    "default": environ.Env.cache_url_config(_CACHE_URL)
+    if _CACHE_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from .api.datetimes import parse_inbound_datetime
 from .enums import ConnectionStatus, Role
 from .models import HubClientInfo, Platform
 from .ocpi_time import format_datetime, parse_datetime
@@ -23,23 +24,24 @@ def client_info_errors(data) -> list[str]:
         errors.append(f"status: must be one of {', '.join(ConnectionStatus.values)}")
     if data.get("last_updated") is not None:
         try:
-            parse_datetime(data["last_updated"])
+            parse_inbound_datetime(data["last_updated"])
         except ValueError as error:
             errors.append(f"last_updated: {error}")
     return errors
 
 
 @transaction.atomic
-def store_client_info(*, platform: Platform, data: dict) -> HubClientInfo:
-    """Create or replace the ClientInfo of one party role (the hub owns these objects)."""
-    info, _ = HubClientInfo.objects.update_or_create(
+def store_client_info(*, platform: Platform, data: dict) -> tuple[HubClientInfo, bool]:
+    """Create or replace the ClientInfo of one party role (the hub owns these objects);
+    says whether it was created."""
+    info, created = HubClientInfo.objects.update_or_create(
         platform=platform,
         country_code=data["country_code"].upper(),
         party_id=data["party_id"].upper(),
         role=data["role"],
         defaults={"status": data["status"], "last_updated": parse_datetime(data["last_updated"])},
     )
-    return info
+    return info, created
 
 
 def client_info_to_ocpi(info: HubClientInfo) -> dict:

@@ -45,7 +45,6 @@ urlpatterns += [path("2.2.1/tariffs", TariffsView.as_view(), name="ocpi-tariffs"
 
 register_module("tokens", "RECEIVER", "tokens")
 register_module("commands", "RECEIVER", "commands")
-register_module("sessions", "RECEIVER", "sessions")
 urlpatterns += [
     path("2.2.1/tokens/<str:country_code>/<str:party_id>/<str:uid>", TokensView.as_view()),
     path("2.2.1/commands/<str:command>", CommandsView.as_view()),

@@ -49,6 +49,9 @@ class HubClientInfoView(OcpiView):
     """OCPI 2.2.1 mod_hub_client_info §Receiver Interface (the hub owns these objects)."""
 
     module = "hubclientinfo"
+    # transport_and_format §Message Routing: hub client info is a configuration module, routing
+    # headers "SHALL NOT be used" with it (a hub that sends them anyway is not refused).
+    routing_headers = False
 
     def get(self, request, country_code, party_id):
         info = (
@@ -74,8 +77,9 @@ class HubClientInfoView(OcpiView):
             errors.append("country_code/party_id: do not match the URL")
         if errors:
             raise OcpiError(INVALID_PARAMETERS, "Invalid ClientInfo: " + "; ".join(errors))
-        store_client_info(platform=request.ocpi_platform, data=data)
-        return ocpi_response()
+        _, created = store_client_info(platform=request.ocpi_platform, data=data)
+        # status_codes: 201 when the object was newly created, 200 when it was updated.
+        return ocpi_response(http_status=201 if created else 200)
 
 
 def credentials_errors(data) -> list[str]:
@@ -157,7 +161,11 @@ class CredentialsView(OcpiView):
 
     def accept(self, request, *, replace: bool):
         credentials = self.valid_body(request)
+        # Gireve §2.1.4: the calls to their versions/details carry this request's correlation id.
         data = _registration().accept_registration(
-            platform=request.ocpi_platform, credentials=credentials, replace=replace
+            platform=request.ocpi_platform,
+            credentials=credentials,
+            replace=replace,
+            correlation_id=request.ocpi_correlation_id,
         )
         return ocpi_response(data)

@@ -1,5 +1,6 @@
 """OCPI 2.2.1 Token JSON in and out (mod_tokens §Token object)."""
 
+from roaming.api.datetimes import parse_inbound_datetime
 from roaming.ocpi_time import format_datetime, parse_datetime
 
 from .enums import ProfileType, TokenType, WhitelistType
@@ -40,7 +41,7 @@ def _energy_contract(value):
 
 def _datetime(value):
     try:
-        parse_datetime(value)
+        parse_inbound_datetime(value)
     except ValueError as error:
         return str(error)
     return None
@@ -115,3 +116,80 @@ def token_to_ocpi(token: Token) -> dict:
     if token.energy_contract:
         obj["energy_contract"] = token.energy_contract
     return obj
+
+
+def _url(value):
+    if not isinstance(value, str) or not value.startswith(("http://", "https://")):
+        return "must be an http(s) URL"
+    return None if len(value) <= 255 else "must be at most 255 characters"
+
+
+def _object(value):
+    return None if isinstance(value, dict) else "must be an object"
+
+
+def _number(value):
+    ok = isinstance(value, int | float) and not isinstance(value, bool)
+    return None if ok else "must be a number"
+
+
+# mod_commands §Object description: field -> (check, required), per CommandType.
+COMMAND_FIELDS = {
+    "CANCEL_RESERVATION": {"response_url": (_url, True), "reservation_id": (_string(36), True)},
+    "RESERVE_NOW": {
+        "response_url": (_url, True),
+        "token": (_object, True),
+        "expiry_date": (_datetime, True),
+        "reservation_id": (_string(36), True),
+        "location_id": (_string(36), True),
+        "evse_uid": (_string(36), False),
+        "authorization_reference": (_string(36), False),
+    },
+    "START_SESSION": {
+        "response_url": (_url, True),
+        "token": (_object, True),
+        "location_id": (_string(36), True),
+        "evse_uid": (_string(36), False),
+        "connector_id": (_string(36), False),
+        "authorization_reference": (_string(36), False),
+    },
+    "STOP_SESSION": {"response_url": (_url, True), "session_id": (_string(36), True)},
+    "UNLOCK_CONNECTOR": {
+        "response_url": (_url, True),
+        "location_id": (_string(36), True),
+        "evse_uid": (_string(36), True),
+        "connector_id": (_string(36), True),
+    },
+}
+
+# mod_sessions §ChargingPreferences object.
+CHARGING_PREFERENCES_FIELDS = {
+    "profile_type": (_choice(ProfileType), True),
+    "departure_time": (_datetime, False),
+    "energy_need": (_number, False),
+    "discharge_allowed": (_boolean, False),
+}
+
+
+def _object_errors(data, fields: dict, what: str) -> list[str]:
+    """Every problem of a request body against a field table; unknown fields are tolerated."""
+    if not isinstance(data, dict):
+        return [f"body must be a {what} object"]
+    errors = []
+    for name, (check, required) in fields.items():
+        if data.get(name) is None:
+            if required:
+                errors.append(f"{name}: required")
+            continue
+        problem = check(data[name])
+        if problem:
+            errors.append(f"{name}: {problem}")
+    return errors
+
+
+def command_errors(command: str, data) -> list[str]:
+    return _object_errors(data, COMMAND_FIELDS[command], command)
+
+
+def charging_preferences_errors(data) -> list[str]:
+    return _object_errors(data, CHARGING_PREFERENCES_FIELDS, "ChargingPreferences")

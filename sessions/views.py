@@ -1,10 +1,16 @@
 """Receiver interfaces for eMSP data: tokens, commands, charging preferences (OCPI 2.2.1)."""
 
 from roaming.api import OcpiError, OcpiView, ocpi_response, paginated_response
-from roaming.api.base import INVALID_PARAMETERS, UNKNOWN_TOKEN, party_roles
+from roaming.api.base import INVALID_PARAMETERS, UNKNOWN_TOKEN, party_behind
 
 from .enums import CommandType, TokenType
-from .ocpi import IDENTITY, token_errors, token_to_ocpi
+from .ocpi import (
+    IDENTITY,
+    charging_preferences_errors,
+    command_errors,
+    token_errors,
+    token_to_ocpi,
+)
 from .services import find_token, patch_token, put_token
 
 # mod_commands: the CPO answers at once; the real result would follow on response_url.
@@ -21,7 +27,8 @@ class TokensView(OcpiView):
     module = "tokens"
 
     def identity(self, request, country_code, party_id, uid) -> dict:
-        if (country_code.upper(), party_id.upper()) not in party_roles(request.ocpi_platform):
+        # transport_and_format §Client Owned Object Push: the URL names the owner (the eMSP).
+        if not party_behind(request.ocpi_platform, country_code, party_id):
             raise OcpiError(
                 INVALID_PARAMETERS, "country_code/party_id is not a party behind this platform"
             )
@@ -54,8 +61,9 @@ class TokensView(OcpiView):
         ]
         if mismatched:
             raise _invalid([f"{name}: does not match the URL" for name in mismatched])
-        put_token(platform=request.ocpi_platform, data=data)
-        return ocpi_response()
+        _, created = put_token(platform=request.ocpi_platform, data=data)
+        # status_codes: 201 when the object was newly created, 200 when it was updated.
+        return ocpi_response(http_status=201 if created else 200)
 
     def patch(self, request, country_code, party_id, uid):
         token = self.existing(self.identity(request, country_code, party_id, uid))
@@ -81,12 +89,23 @@ class CommandsView(OcpiView):
 
     def post(self, request, command):
         if command not in CommandType.values:
-            raise OcpiError(INVALID_PARAMETERS, f"Unknown command {command!r}", http_status=404)
-        if not isinstance(request.ocpi_json, dict) or not isinstance(
-            request.ocpi_json.get("response_url"), str
-        ):
-            raise OcpiError(INVALID_PARAMETERS, "Command body must be an object with response_url")
-        return ocpi_response({"result": "NOT_SUPPORTED", "timeout": COMMAND_TIMEOUT_SECONDS})
+            # status_codes: a URL that names no resource is a 404; the parameter is invalid.
+            raise OcpiError(
+                INVALID_PARAMETERS,
+                f"Unknown command {command!r}: one of {', '.join(CommandType.values)}",
+                http_status=404,
+            )
+        errors = command_errors(command, request.ocpi_json)
+        if errors:
+            raise OcpiError(INVALID_PARAMETERS, f"Invalid {command} body: " + "; ".join(errors))
+        # mod_commands §CommandResponse: NOT_SUPPORTED, no CommandResult will follow.
+        return ocpi_response(
+            {
+                "result": "NOT_SUPPORTED",
+                "timeout": COMMAND_TIMEOUT_SECONDS,
+                "message": [{"language": "en", "text": f"{command} is not supported"}],
+            }
+        )
 
 
 class ChargingPreferencesView(OcpiView):
@@ -95,12 +114,17 @@ class ChargingPreferencesView(OcpiView):
     module = "sessions"
 
     def put(self, request, session_id):
-        if not isinstance(request.ocpi_json, dict) or "profile_type" not in request.ocpi_json:
-            raise OcpiError(
-                INVALID_PARAMETERS, "ChargingPreferences must be an object with profile_type"
-            )
-        # ChargingPreferencesResponse has no NOT_SUPPORTED value; NOT_POSSIBLE is the closest.
-        return ocpi_response("NOT_POSSIBLE")
+        errors = charging_preferences_errors(request.ocpi_json)
+        if errors:
+            raise OcpiError(INVALID_PARAMETERS, "Invalid ChargingPreferences: " + "; ".join(errors))
+        # mod_sessions §ChargingPreferencesResponse: for an EVSE without the capability
+        # CHARGING_PREFERENCES_CAPABLE (none of ours has it) answer HTTP 404 with OCPI 2001.
+        raise OcpiError(
+            INVALID_PARAMETERS,
+            f"Charging preferences not supported for session {session_id}: "
+            "no EVSE of ours is CHARGING_PREFERENCES_CAPABLE",
+            http_status=404,
+        )
 
 
 class SessionsView(OcpiView):

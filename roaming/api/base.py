@@ -5,6 +5,7 @@ import binascii
 import ipaddress
 import json
 import logging
+import re
 import time
 import uuid
 
@@ -110,8 +111,13 @@ def check_rate(token: str) -> None:
         return
     window = settings.OCPI_RATE_WINDOW_SECONDS
     key = f"ocpi-rate:{hash_token(token)}:{int(time.time() // window)}"
-    cache.add(key, 0, timeout=window * 2)
-    if cache.incr(key) > limit:
+    try:
+        cache.add(key, 0, timeout=window * 2)
+        count = cache.incr(key)
+    except Exception:  # noqa: BLE001 - a cache outage must not take the OCPI API down
+        logger.warning("OCPI rate limit not checked: cache unavailable", exc_info=True)
+        return
+    if count > limit:
         raise OcpiError(CLIENT_ERROR, "Too many requests", http_status=429)
 
 
@@ -129,6 +135,26 @@ def party_roles(platform: Platform) -> set[tuple[str, str]]:
     }
 
 
+def is_hub(platform: Platform) -> bool:
+    return any(role.get("role") == "HUB" for role in platform.roles or [])
+
+
+def party_behind(platform: Platform, country_code: str, party_id: str) -> bool:
+    """Can this party speak to us through `platform`?
+
+    A platform speaks for the CredentialsRoles it presented. A hub speaks for every party
+    connected to it (OCPI 2.2.1 transport_and_format §Message Routing; Gireve §2.1.6: IOP
+    presents only its HUB role and forwards for every operator behind it), so any well-formed
+    party is accepted from a hub: the hub itself checks who may talk to whom (Gireve §2.1.5).
+    """
+    party = (country_code.upper(), party_id.upper())
+    if party in party_roles(platform):
+        return True
+    return is_hub(platform) and bool(
+        re.fullmatch(r"[A-Z]{2}", party[0]) and re.fullmatch(r"[A-Z0-9]{3}", party[1])
+    )
+
+
 # OCPI clients authenticate with a token, never a browser cookie: CSRF does not apply.
 @method_decorator(csrf_exempt, name="dispatch")
 class OcpiView(View):
@@ -137,11 +163,15 @@ class OcpiView(View):
     module = ""
     routing_headers = True
     registration_allowed = False
+    # No OPTIONS: Django's answer to it is not an OCPI envelope (transport_and_format).
+    http_method_names = ["get", "post", "put", "patch", "delete", "head"]
 
     def dispatch(self, request, *args, **kwargs):
         started = time.monotonic()
         request_id, correlation_id = transport_ids(request)
         request.ocpi_platform = None
+        # Gireve §2.1.4: every request this one causes carries the same correlation id.
+        request.ocpi_correlation_id = correlation_id
         try:
             response = self.handle(request, *args, **kwargs)
         except OcpiError as error:
@@ -201,7 +231,7 @@ class OcpiView(View):
         if operator is None:
             raise OcpiError(INVALID_PARAMETERS, "OCPI-to-* does not name one of our operators")
         sender = (values["OCPI-from-country-code"], values["OCPI-from-party-id"])
-        if sender not in party_roles(platform):
+        if not party_behind(platform, *sender):
             raise OcpiError(INVALID_PARAMETERS, "OCPI-from-* is not a party behind this platform")
         request.ocpi_to_operator = operator
         request.ocpi_from = sender

@@ -5,9 +5,8 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import QuerySet
 
-from roaming.ocpi_time import parse_datetime
-
 from .base import INVALID_PARAMETERS, OcpiError, ocpi_response
+from .datetimes import parse_inbound_datetime
 
 DEFAULT_MAX_PAGE_SIZE = 100
 
@@ -34,7 +33,7 @@ def _date_param(request, name: str):
     if not raw:
         return None
     try:
-        return parse_datetime(raw)
+        return parse_inbound_datetime(raw)
     except ValueError as error:
         raise OcpiError(INVALID_PARAMETERS, f"{name}: {error}") from None
 

@@ -356,6 +356,16 @@ BAD_REQUESTS = {
         "energy_need",
         body=json.dumps({"profile_type": "FAST", "energy_need": "20"}),
     ),
+    # ChargingPreferencesResponse: an EVSE without CHARGING_PREFERENCES_CAPABLE (none of ours)
+    # -> HTTP 404 with OCPI 2001, even for a well-formed body.
+    "charging preferences (not offered)": Bad(
+        "PUT",
+        "/ocpi/2.2.1/sessions/S1/charging_preferences",
+        404,
+        2001,
+        "CHARGING_PREFERENCES_CAPABLE",
+        body=json.dumps({"profile_type": "FAST", "departure_time": "2026-01-01T12:00:00Z"}),
+    ),
     # transport_and_format §Response format: HTTP errors still in the OCPI envelope.
     "oversized body": Bad(
         "PUT",

@@ -65,6 +65,22 @@ def test_hub_registers_with_token_a_and_we_answer_token_c(ocpi_url, hub_simulato
     )
 
 
+def test_our_calls_during_their_registration_carry_its_correlation_id(
+    ocpi_url, hub_simulator, operators
+):
+    """Gireve §2.1.4: the requests a request causes carry its X-Correlation-ID."""
+    _, token_a = invite(name="Gireve")
+
+    hub_simulator.register_with(f"{ocpi_url}/versions", token_a)
+
+    post = MessageLog.objects.get(direction="IN", method="POST", module="credentials")
+    assert post.http_status == 200 and post.correlation_id
+    our_calls = [r for r in hub_simulator.received if r.path.startswith("/ocpi/")]
+    assert len(our_calls) >= 2  # their versions, then their 2.2.1 details
+    assert {r.headers["X-Correlation-ID"] for r in our_calls} == {post.correlation_id}
+    assert len({r.headers["X-Request-ID"] for r in our_calls}) == len(our_calls)
+
+
 def test_after_registration_token_a_is_refused_and_token_c_opens_our_api(
     ocpi_url, hub_simulator, operators
 ):
