@@ -1,0 +1,167 @@
+"""Price an OCPI 2.2.1 CDR with a tariff and print the CDR cost fields as JSON.
+
+    manage.py price_cdr --tariff tariff.json --cdr cdr.json --time-zone Europe/Paris [--explain]
+
+The CDR's own cost fields are ignored: only its charging_periods, start_date_time and
+end_date_time are priced. The tariff file holds one Tariff or a list (then the tariff named
+by the CDR is used, per eMSP with --emsp; Gireve §3.10.4).
+"""
+
+import json
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from tariffs.pricing import (
+    PricingError,
+    compile_tariff,
+    get_zone,
+    price_session,
+    select_tariff_for_emsp,
+    session_from_cdr,
+)
+
+
+class Command(BaseCommand):
+    help = "Price an OCPI CDR with an OCPI Tariff (OCPI 2.2.1 rules); prints the cost fields."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--cdr", required=True, help="OCPI CDR JSON file")
+        parser.add_argument(
+            "--tariff",
+            help="OCPI Tariff JSON file: one Tariff or a list (default: the CDR's own tariffs)",
+        )
+        parser.add_argument(
+            "--time-zone", required=True, help="IANA time zone of the Location (Europe/Paris)"
+        )
+        parser.add_argument(
+            "--emsp", help="eMSP party (FR*ABC): price with its description of the tariff"
+        )
+        parser.add_argument(
+            "--explain", action="store_true", help="also print which element priced what"
+        )
+
+    def handle(self, *args, cdr, tariff, time_zone, emsp, explain, **options):
+        cdr_data = _load(cdr)
+        if not isinstance(cdr_data, dict):
+            raise CommandError(f"{cdr}: must hold one OCPI CDR object")
+        if tariff:
+            tariff_source, tariff_data = tariff, _load(tariff)
+        else:
+            tariff_source, tariff_data = f"{cdr}: tariffs", cdr_data.get("tariffs")
+            if not tariff_data:
+                raise CommandError(f"{cdr}: the CDR has no tariffs; give --tariff")
+        wanted = _tariff_id_of(cdr_data, cdr)
+        chosen, prefix = _choose_tariff(tariff_data, tariff_source, wanted, emsp)
+        try:
+            compiled = compile_tariff(chosen)
+        except PricingError as error:
+            raise CommandError(f"{tariff_source}: {prefix}{error}") from None
+        if cdr_data.get("currency") not in (None, compiled.currency):
+            raise CommandError(
+                f"{cdr}: currency: the CDR is in {cdr_data['currency']}, "
+                f"the tariff in {compiled.currency}"
+            )
+        try:
+            session = session_from_cdr(cdr_data)
+        except PricingError as error:
+            raise CommandError(f"{cdr}: {error}") from None
+        try:
+            zone = get_zone(time_zone)
+        except PricingError:
+            raise CommandError(f"--time-zone: {time_zone!r} is not an IANA time zone") from None
+        try:
+            result = price_session(compiled, session, zone)
+        except PricingError as error:
+            raise CommandError(f"{cdr}: {error}") from None
+        output = {"currency": result.currency, "tariff_id": compiled.id, **result.cost_fields()}
+        if explain:
+            output["min_price_applied"] = result.min_price_applied
+            output["max_price_applied"] = result.max_price_applied
+            output["breakdown"] = result.breakdown()
+        self.stdout.write(dumps(output))
+
+
+def _load(path: str):
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise CommandError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CommandError(f"{path}: cannot be read ({error})") from None
+    try:
+        # Money is Decimal: JSON numbers are read as Decimal, never float.
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as error:
+        raise CommandError(
+            f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
+        ) from None
+
+
+def _tariff_id_of(cdr: dict, path: str) -> str | None:
+    """The tariff the CDR was priced with: its periods' tariff_id, else its first tariff."""
+    periods = cdr.get("charging_periods")
+    ids = {
+        str(period["tariff_id"]).upper()
+        for period in periods or []
+        if isinstance(period, dict) and period.get("tariff_id")
+    }
+    if len(ids) > 1:
+        # OCPI 2.2.1 mod_cdrs: step_size is "not taken into account when switching between
+        # two Tariffs"; pricing a session over several tariffs is not supported here.
+        raise CommandError(
+            f"{path}: charging_periods: the periods name several tariffs "
+            f"({', '.join(sorted(ids))}); one tariff per session only"
+        )
+    if ids:
+        return ids.pop()
+    tariffs = cdr.get("tariffs")
+    if isinstance(tariffs, list) and tariffs and isinstance(tariffs[0], dict):
+        return tariffs[0].get("id")
+    return None
+
+
+def _choose_tariff(data, source: str, wanted: str | None, emsp: str | None):
+    """(tariff dict, field prefix for its errors) out of one Tariff or a list of them."""
+    if isinstance(data, dict):
+        if wanted and str(data.get("id", "")).upper() != wanted.upper():
+            raise CommandError(
+                f"{source}: id: the tariff is {data.get('id')!r}, "
+                f"the CDR was priced with {wanted!r}"
+            )
+        return data, ""
+    if not isinstance(data, list) or not data:
+        raise CommandError(f"{source}: must hold a Tariff object or a non-empty list of them")
+    if wanted is None:
+        first = data[0]
+        wanted = first.get("id") if isinstance(first, dict) else None
+        if not wanted:
+            raise CommandError(f"{source}: [0].id: is required to choose the tariff")
+    try:
+        chosen = select_tariff_for_emsp(data, wanted, emsp)
+    except PricingError as error:
+        raise CommandError(f"{source}: {error}") from None
+    index = next(i for i, item in enumerate(data) if item is chosen)
+    return chosen, f"[{index}]."
+
+
+def dumps(value, indent: int = 2, level: int = 0) -> str:
+    """JSON with Decimals written as numbers with their exact digits (4.4000, not 4.4)."""
+    pad, inner = " " * (indent * level), " " * (indent * (level + 1))
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = (
+            f"{inner}{json.dumps(str(key))}: {dumps(item, indent, level + 1)}"
+            for key, item in value.items()
+        )
+        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        items = (f"{inner}{dumps(item, indent, level + 1)}" for item in value)
+        return "[\n" + ",\n".join(items) + f"\n{pad}]"
+    return json.dumps(value)
