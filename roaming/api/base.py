@@ -11,6 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -98,7 +99,10 @@ def authenticate(request) -> tuple[Platform, str]:
 def check_ip(platform: Platform, request) -> None:
     if not platform.ip_allowlist:
         return
-    address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", "0.0.0.0"))
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "")
+    except ValueError:  # e.g. a unix socket: no address to allow
+        raise OcpiError(CLIENT_ERROR, "Caller address unknown", http_status=403) from None
     for network in platform.ip_allowlist:
         if address in ipaddress.ip_network(network, strict=False):
             return
@@ -126,6 +130,18 @@ def too_large(request) -> bool:
         return int(request.META.get("CONTENT_LENGTH") or 0) > settings.OCPI_MAX_BODY_BYTES
     except ValueError:
         return True
+
+
+def request_body(request) -> bytes:
+    """The body, or a 413: also when it came without Content-Length or beyond Django's own
+    DATA_UPLOAD_MAX_MEMORY_SIZE (which would otherwise surface as a 500)."""
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        body = None
+    if body is None or len(body) > settings.OCPI_MAX_BODY_BYTES:
+        raise OcpiError(CLIENT_ERROR, "Request body too large", http_status=413)
+    return body
 
 
 def party_roles(platform: Platform) -> set[tuple[str, str]]:
@@ -237,13 +253,14 @@ class OcpiView(View):
         request.ocpi_from = sender
 
     def parse_body(self, request):
-        if request.method not in ("POST", "PUT", "PATCH") or not request.body:
+        body = request_body(request)
+        if request.method not in ("POST", "PUT", "PATCH") or not body:
             return None
         # OCPI 2.2.1 transport_and_format: bodies are JSON.
         if request.content_type not in ("application/json", ""):
             raise OcpiError(CLIENT_ERROR, "Content-Type must be application/json", http_status=415)
         try:
-            return json.loads(request.body)
+            return json.loads(body)
         except (ValueError, UnicodeDecodeError) as error:
             raise OcpiError(INVALID_PARAMETERS, f"Malformed JSON body: {error}") from error
 
@@ -280,7 +297,7 @@ def log_exchange(request, response, module, kwargs, started, request_id, correla
         url=request.get_full_path(),
         module=module,
         request_headers=request.headers,
-        request_body=b"" if too_large(request) else request.body,
+        request_body=_loggable_body(request),
         http_status=response.status_code,
         ocpi_status=ocpi_status,
         response_body=response.content,
@@ -290,3 +307,10 @@ def log_exchange(request, response, module, kwargs, started, request_id, correla
         object_id="/".join(str(value) for value in kwargs.values()),
         party=f"{sender[0]}*{sender[1]}" if sender else "",
     )
+
+
+def _loggable_body(request) -> bytes:
+    try:
+        return request_body(request) if not too_large(request) else b""
+    except OcpiError:
+        return b""

@@ -66,6 +66,22 @@ def test_oversized_body_is_413_and_changes_nothing(settings):
     assert MessageLog.objects.get().request_body == ""
 
 
+def test_body_beyond_djangos_own_upload_limit_is_413_not_500(settings):
+    settings.OCPI_MAX_BODY_BYTES = 10 * 1024 * 1024
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    make_platform()
+    body = json.dumps({"padding": "x" * 2000})
+    response = Client().put(
+        "/ocpi/2.2.1/hubclientinfo/NL/ALL", body, content_type="application/json", **ocpi_headers()
+    )
+    assert_envelope(response, 413, 2000)
+
+
+def test_allowlist_refuses_a_caller_without_an_ip_address():
+    make_platform(ip_allowlist=["127.0.0.1"])
+    assert_envelope(Client(REMOTE_ADDR="").get(LOCATIONS, **ocpi_headers()), 403, 2000)
+
+
 def test_rate_limit_per_token_is_429(settings):
     settings.OCPI_RATE_LIMIT = 3
     settings.OCPI_RATE_WINDOW_SECONDS = 3600

@@ -120,19 +120,23 @@ def test_check_connection_and_unregister_actions_against_the_hub(
     assert connected_hub.status == Platform.Status.UNREGISTERED
 
 
-def test_message_log_is_searchable_by_correlation_id_and_read_only(admin_client):
-    wanted = MessageLogFactory(correlation_id="corr-wanted", object_id="LOC9")
-    MessageLogFactory(correlation_id="corr-other")
+def test_message_log_is_searchable_by_correlation_id_object_and_party_and_read_only(
+    admin_client,
+):
+    wanted = MessageLogFactory(correlation_id="corr-wanted", object_id="LOC9", party="DE*TNM")
+    MessageLogFactory(correlation_id="corr-other", object_id="LOC1", party="NL*ALL")
     url = reverse("admin:roaming_messagelog_changelist")
 
     by_correlation = admin_client.get(url, {"q": "corr-wanted"})
     by_object = admin_client.get(url, {"q": "LOC9"})
+    by_party = admin_client.get(url, {"q": "DE*TNM"})
     change = admin_client.post(
         reverse("admin:roaming_messagelog_change", args=[wanted.pk]), {"method": "DELETE"}
     )
 
     assert list(by_correlation.context["cl"].result_list) == [wanted]
     assert list(by_object.context["cl"].result_list) == [wanted]
+    assert list(by_party.context["cl"].result_list) == [wanted]
     assert change.status_code == 403
 
 
