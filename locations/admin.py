@@ -153,7 +153,13 @@ class LocationAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(evse_total=Count("evses", distinct=True))
+        # The unknown tariff ids column reads EVSEs and the operator's tariffs: prefetched.
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(evse_total=Count("evses", distinct=True))
+            .prefetch_related("evses", "operator__tariffs")
+        )
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:  # OCPI: a location's id never changes

@@ -46,20 +46,21 @@ def tariff_for_emsp(
 
 
 def known_tariff_ids(operator: Operator) -> set[str]:
-    """Upper-cased ids of the operator's tariffs that are shared (or about to be)."""
-    return {
-        tariff_id.upper()
-        for tariff_id in Tariff.objects.filter(operator=operator, withdrawn_at__isnull=True)
-        .values_list("ocpi_id", flat=True)
-        .distinct()
-    }
+    """Upper-cased ids of the operator's live (not withdrawn) tariffs, drafts included."""
+    # .all() so that a prefetch (locations admin changelist) costs no query per row.
+    return {t.ocpi_id.upper() for t in operator.tariffs.all() if t.withdrawn_at is None}
 
 
 def unknown_tariff_ids(location: Location, known: set[str] | None = None) -> list[str]:
-    """Tariff ids on the location's EVSEs that no live tariff of its operator defines."""
+    """Tariff ids on the location's EVSEs that no live tariff of its operator defines.
+
+    Reads `location.evses.all()` and `operator.tariffs.all()`: prefetch them for lists.
+    """
     known = known_tariff_ids(location.operator) if known is None else known
     unknown: list[str] = []
-    for evse in location.evses.exclude(status=loc_enums.Status.REMOVED):
+    for evse in location.evses.all():
+        if evse.status == loc_enums.Status.REMOVED:
+            continue
         for tariff_id in evse.tariff_ids:
             if tariff_id.upper() not in known and tariff_id not in unknown:
                 unknown.append(tariff_id)
