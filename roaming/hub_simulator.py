@@ -8,12 +8,20 @@ Link) and real-time authorize, a receiver for command results, and records every
 Fault modes: "down" (listening socket closed: connection refused), "http500", "slow" (answers
 after `delay` seconds) and "reject2001" (OCPI 2001 rejection).
 
+For delivery tests it also tracks requests in flight per pushed object (module/cc/pid/id, the
+unit of one outbox stream): a request arriving while another one for the same object is still
+awaited by its client is recorded in `overlaps` (two deliverers of one stream at once). A
+request whose client hung up (read timeout, killed worker) no longer counts as awaited.
+
 `token` is what we must send it (its token C, or its token B when it registered with us);
 `client_token` is what it sends us.
 """
 
 import contextlib
+import copy
+import itertools
 import secrets
+import select
 import socket
 import ssl
 import threading
@@ -84,6 +92,10 @@ class HubSimulator:
         self.lock = threading.Lock()
         self._server: Server | None = None
         self.connections: set[socket.socket] = set()
+        self.in_flight: dict[str, set[int]] = {}  # object key -> tickets still awaited
+        self.overlaps: list[tuple[str, str, float]] = []  # (object key, path, time)
+        self._tickets = itertools.count(1)
+        self._local = threading.local()  # the handler thread's connection and ticket
 
     # --- lifecycle -----------------------------------------------------------
 
@@ -138,6 +150,61 @@ class HubSimulator:
         elif mode != "down" and self._server is None:
             self.start()  # rebinds the same port
         self.fault, self.delay = mode, delay
+
+    # --- requests in flight per pushed object ------------------------------------
+
+    @staticmethod
+    def object_key(path: str) -> str | None:
+        """"locations/FR/AB1/LOC1" for a receiver call on that object or below it."""
+        parts = [p for p in path.split("/") if p][2:]  # drop "ocpi", "2.2.1"
+        if len(parts) >= 4 and parts[0] in RECEIVERS:
+            return "/".join(parts[:4])
+        return None
+
+    def enter(self, path: str, connection=None) -> tuple[str, int] | None:
+        """Called by the handler when a request arrives; returns its ticket for `leave`."""
+        self._local.connection, self._local.ticket = connection, None
+        key = self.object_key(path)
+        if key is None:
+            return None
+        with self.lock:
+            if self.in_flight.get(key):
+                self.overlaps.append((key, path, time.monotonic()))
+            ticket = (key, next(self._tickets))
+            self.in_flight.setdefault(key, set()).add(ticket[1])
+        self._local.ticket = ticket
+        return ticket
+
+    def leave(self, ticket: tuple[str, int] | None) -> None:
+        """The answer was written, or the client hung up (idempotent)."""
+        if ticket is None:
+            return
+        with self.lock:
+            tickets = self.in_flight.get(ticket[0])
+            if tickets is not None:
+                tickets.discard(ticket[1])
+                if not tickets:
+                    del self.in_flight[ticket[0]]
+
+    def _sleep(self, delay: float) -> None:
+        """Sleep `delay` (fault "slow"), noticing when the client hangs up meanwhile."""
+        connection = getattr(self._local, "connection", None)
+        if isinstance(connection, ssl.SSLSocket):
+            connection = None  # no MSG_PEEK on TLS sockets: just sleep
+        deadline = time.monotonic() + delay
+        while (left := deadline - time.monotonic()) > 0:
+            if connection is None:
+                time.sleep(left)
+                break
+            readable, _, _ = select.select([connection], [], [], min(left, 0.05))
+            try:
+                hung_up = bool(readable) and not connection.recv(1, socket.MSG_PEEK)
+            except OSError:
+                hung_up = True
+            if hung_up:
+                # Still answers (and stores) after the delay, as a slow hub would.
+                self.leave(getattr(self._local, "ticket", None))
+                connection = None
 
     # --- what tests read -------------------------------------------------------
 
@@ -226,9 +293,11 @@ class HubSimulator:
     ) -> tuple[int, dict, dict]:
         """(HTTP status, OCPI envelope, extra headers) for one request."""
         with self.lock:
-            self.received.append(Recorded(method, path, query, headers, body, time.monotonic()))
+            # A copy: the stored object is merged into by later PATCHes, the record must not be.
+            recorded = Recorded(method, path, query, headers, copy.deepcopy(body), time.monotonic())
+            self.received.append(recorded)
         if self.fault == "slow":
-            time.sleep(self.delay)
+            self._sleep(self.delay)
         if self.fault == "http500":
             return 500, envelope(None, 3000, "Simulated server error"), {}
         parts = [p for p in path.split("/") if p][1:]  # drop "ocpi"

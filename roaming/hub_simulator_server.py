@@ -65,9 +65,14 @@ def make_handler(hub):
                 body = json.loads(raw) if raw else None
             except ValueError:
                 body = None
-            status, payload, extra = hub.answer(
-                self.command, split.path, parse_qs(split.query), dict(self.headers), body
-            )
+            ticket = hub.enter(split.path, self.connection)
+            try:
+                status, payload, extra = hub.answer(
+                    self.command, split.path, parse_qs(split.query), dict(self.headers), body
+                )
+            except BaseException:
+                hub.leave(ticket)
+                raise
             data = json.dumps(payload).encode()
             try:
                 self.send_response(status)
@@ -82,6 +87,8 @@ def make_handler(hub):
                 self.wfile.write(data)
             except (BrokenPipeError, ConnectionResetError):
                 pass  # the client gave up (read timeout): nothing to answer
+            finally:
+                hub.leave(ticket)
 
         def handle(self):
             # TLS refused (e.g. no client certificate): the client sees the failure itself.
