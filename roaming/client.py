@@ -79,6 +79,10 @@ def _session(platform: Platform) -> requests.Session:
     return sessions[key]
 
 
+def _party_label(party: tuple[str, str] | None) -> str:
+    return f"{party[0]}*{party[1]}".upper() if party else ""
+
+
 def _party(operator) -> tuple[str, str] | None:
     if operator is None:
         return None
@@ -197,9 +201,14 @@ class OcpiClient:
             request_id=request_id,
             correlation_id=self.correlation_id,
             object_id=object_id,
-            party=f"{platform.hub_country_code}*{platform.hub_party_id}"
-            if platform.hub_party_id
-            else "",
+            # The party searched for in the log: the operator of ours the request speaks
+            # for (every push goes to the same hub, its platform is recorded already).
+            party=_party_label(from_party)
+            or (
+                f"{platform.hub_country_code}*{platform.hub_party_id}"
+                if platform.hub_party_id
+                else ""
+            ),
             error=error or ("" if kind == "success" else message),
         )
         return Outcome(

@@ -71,11 +71,13 @@ def test_hub_back_after_down_accepts_again(connected_hub, hub_simulator):
 
 
 def test_every_exchange_is_logged_without_the_token(connected_hub):
-    outcome = put_location(connected_hub, OperatorFactory(), correlation_id="corr-log")
+    operator = OperatorFactory(country_code="FR", party_id="AB7")
+    outcome = put_location(connected_hub, operator, correlation_id="corr-log")
 
     log = MessageLog.objects.get(pk=outcome.log_id)
     assert (log.direction, log.http_status, log.ocpi_status) == ("OUT", 200, 1000)
     assert log.correlation_id == "corr-log" and log.object_id == "LOC1"
+    assert (log.party, log.platform) == ("FR*AB7", connected_hub)  # searchable by our operator
     assert "hub-token-c" not in str(log.request_headers)
     assert log.request_headers["Authorization"] == "<hidden>"
 
