@@ -65,12 +65,14 @@ class TariffAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
-        if obj.withdrawn_at is not None:
-            frozen = [f.name for f in Tariff._meta.concrete_fields if f.editable and f.name != "id"]
-            return [*self.readonly_fields, *frozen]
         # Prices stay editable on a published tariff so that a change is refused with
         # Gireve's explanation (§3.10.2, Tariff.clean) rather than silently ignored.
         return [*self.readonly_fields, *IDENTITY]
+
+    def has_change_permission(self, request, obj=None):
+        # A withdrawn tariff is history (pricing of past sessions): view only.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or obj.withdrawn_at is None)
 
     def has_delete_permission(self, request, obj=None):
         # Only drafts may go; published tariffs are withdrawn (DELETE to the hub) instead.

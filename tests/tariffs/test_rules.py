@@ -250,3 +250,14 @@ def test_change_prices_refuses_a_past_date_and_changes_nothing():
         )
     assert "start_date_time" in refused.value.message_dict
     assert not Tariff.objects.filter(ocpi_id="T2").exists()
+
+
+def test_withdrawn_tariff_is_view_only_in_admin(admin_client, connected_hub):
+    tariff = _published(ocpi_id="T1")
+    services.withdraw_tariff(operator=tariff.operator, tariff_id="t1")
+    assert [m.method for m in Message.objects.order_by("pk")] == ["PUT", "DELETE"]
+    url = reverse("admin:tariffs_tariff_change", args=[tariff.pk])
+    assert admin_client.get(url).status_code == 200
+    admin_client.post(url, _admin_post_data(tariff, tariff_alt_url="https://x.example.com"))
+    tariff.refresh_from_db()
+    assert tariff.tariff_alt_url == "" and tariff.withdrawn_at is not None
