@@ -42,7 +42,14 @@ MUTUAL_MODULES = {
 
 
 class RegistrationError(OcpiError):
-    """A registration step that cannot be done; nothing was changed."""
+    """A registration step that cannot be done; nothing was changed.
+
+    Answered to a credentials POST/PUT with HTTP 200: the request reached the OCPI layer
+    (status_codes: no HTTP error status then; credentials §Errors during registration: 3001).
+    """
+
+    def __init__(self, ocpi_status: int, message: str, *, http_status: int = 200):
+        super().__init__(ocpi_status, message, http_status=http_status)
 
 
 _correlation_id: ContextVar[str | None] = ContextVar("registration_correlation", default=None)

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 
-from .api import OcpiError, OcpiView, ocpi_response
+from .api import OcpiError, OcpiView, invalid, ocpi_response
 from .api.base import CLIENT_ERROR, INVALID_PARAMETERS
 from .enums import Role
 from .hub_client_info import client_info_errors, client_info_to_ocpi, store_client_info
@@ -76,7 +76,7 @@ class HubClientInfoView(OcpiView):
         ):
             errors.append("country_code/party_id: do not match the URL")
         if errors:
-            raise OcpiError(INVALID_PARAMETERS, "Invalid ClientInfo: " + "; ".join(errors))
+            raise invalid("Invalid ClientInfo: " + "; ".join(errors))
         _, created = store_client_info(platform=request.ocpi_platform, data=data)
         # status_codes: 201 when the object was newly created, 200 when it was updated.
         return ocpi_response(http_status=201 if created else 200)
@@ -135,7 +135,7 @@ class CredentialsView(OcpiView):
     def valid_body(self, request) -> dict:
         errors = credentials_errors(request.ocpi_json)
         if errors:
-            raise OcpiError(INVALID_PARAMETERS, "Invalid Credentials: " + "; ".join(errors))
+            raise invalid("Invalid Credentials: " + "; ".join(errors))
         return request.ocpi_json
 
     def get(self, request):

@@ -1,6 +1,6 @@
 """Receiver interfaces for eMSP data: tokens, commands, charging preferences (OCPI 2.2.1)."""
 
-from roaming.api import OcpiError, OcpiView, ocpi_response, paginated_response
+from roaming.api import OcpiError, OcpiView, invalid, ocpi_response, paginated_response
 from roaming.api.base import INVALID_PARAMETERS, UNKNOWN_TOKEN, party_behind
 
 from .enums import CommandType, TokenType
@@ -18,7 +18,7 @@ COMMAND_TIMEOUT_SECONDS = 30
 
 
 def _invalid(errors: list[str]) -> OcpiError:
-    return OcpiError(INVALID_PARAMETERS, "Invalid Token: " + "; ".join(errors))
+    return invalid("Invalid Token: " + "; ".join(errors))
 
 
 class TokensView(OcpiView):
@@ -27,16 +27,17 @@ class TokensView(OcpiView):
     module = "tokens"
 
     def identity(self, request, country_code, party_id, uid) -> dict:
-        # transport_and_format §Client Owned Object Push: the URL names the owner (the eMSP).
+        # transport_and_format §Client Owned Object Push: the URL names the owner (the eMSP);
+        # §Errors: another party's objects may be answered with HTTP 404.
         if not party_behind(request.ocpi_platform, country_code, party_id):
             raise OcpiError(
-                INVALID_PARAMETERS, "country_code/party_id is not a party behind this platform"
+                INVALID_PARAMETERS,
+                "country_code/party_id is not a party behind this platform",
+                http_status=404,
             )
         token_type = request.GET.get("type") or TokenType.RFID
         if token_type not in TokenType.values:
-            raise OcpiError(
-                INVALID_PARAMETERS, f"type must be one of {', '.join(TokenType.values)}"
-            )
+            raise invalid(f"type must be one of {', '.join(TokenType.values)}")
         return {"country_code": country_code, "party_id": party_id, "uid": uid, "type": token_type}
 
     def existing(self, identity: dict):
@@ -97,7 +98,7 @@ class CommandsView(OcpiView):
             )
         errors = command_errors(command, request.ocpi_json)
         if errors:
-            raise OcpiError(INVALID_PARAMETERS, f"Invalid {command} body: " + "; ".join(errors))
+            raise invalid(f"Invalid {command} body: " + "; ".join(errors))
         # mod_commands §CommandResponse: NOT_SUPPORTED, no CommandResult will follow.
         return ocpi_response(
             {
@@ -116,7 +117,7 @@ class ChargingPreferencesView(OcpiView):
     def put(self, request, session_id):
         errors = charging_preferences_errors(request.ocpi_json)
         if errors:
-            raise OcpiError(INVALID_PARAMETERS, "Invalid ChargingPreferences: " + "; ".join(errors))
+            raise invalid("Invalid ChargingPreferences: " + "; ".join(errors))
         # mod_sessions §ChargingPreferencesResponse: for an EVSE without the capability
         # CHARGING_PREFERENCES_CAPABLE (none of ours has it) answer HTTP 404 with OCPI 2001.
         raise OcpiError(

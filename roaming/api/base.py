@@ -43,6 +43,14 @@ class OcpiError(Exception):
         self.http_status = http_status
 
 
+def invalid(message: str) -> OcpiError:
+    """2001 for a request that reached the OCPI layer: status_codes says that to a request in
+    valid JSON, for an existing resource, from an authenticated sender, "an HTTP error status
+    code MUST NOT be returned" (Gireve §3.x: a non-2xx is retried as a technical failure,
+    while a 2001 is a verdict on the data). Malformed JSON stays HTTP 400."""
+    return OcpiError(INVALID_PARAMETERS, message, http_status=200)
+
+
 def envelope(data=None, *, status_code=SUCCESS, message="Success") -> dict:
     """OCPI 2.2.1 transport_and_format §Response format."""
     body = {"status_code": status_code, "status_message": message}

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.db.models import QuerySet
 
-from .base import INVALID_PARAMETERS, OcpiError, ocpi_response
+from .base import invalid, ocpi_response
 from .datetimes import parse_inbound_datetime
 
 DEFAULT_MAX_PAGE_SIZE = 100
@@ -22,9 +22,9 @@ def _int_param(request, name: str, default: int) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise OcpiError(INVALID_PARAMETERS, f"{name} must be a non-negative integer") from None
+        raise invalid(f"{name} must be a non-negative integer") from None
     if value < 0:
-        raise OcpiError(INVALID_PARAMETERS, f"{name} must be a non-negative integer")
+        raise invalid(f"{name} must be a non-negative integer")
     return value
 
 
@@ -35,7 +35,7 @@ def _date_param(request, name: str):
     try:
         return parse_inbound_datetime(raw)
     except ValueError as error:
-        raise OcpiError(INVALID_PARAMETERS, f"{name}: {error}") from None
+        raise invalid(f"{name}: {error}") from None
 
 
 def paginated_response(request, queryset, serialize, *, module: str):

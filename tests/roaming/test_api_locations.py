@@ -107,11 +107,6 @@ def test_version_details_list_locations(platform):
     } in body["data"]["endpoints"]
 
 
-def test_bad_date_from_is_2001(platform, operator):
-    response = Client().get("/ocpi/2.2.1/locations?date_from=yesterday", **headers())
-    assert response.status_code == 400 and response.json()["status_code"] == 2001
-
-
 def _pull(url: str, client: Client) -> tuple[list[dict], list]:
     """Follow Link headers from `url`; returns every object and each page's size."""
     objects, sizes = [], []
