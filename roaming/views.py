@@ -87,8 +87,12 @@ def credentials_errors(data) -> list[str]:
     if not isinstance(data, dict):
         return ["body must be a Credentials object"]
     errors = []
-    if not isinstance(data.get("token"), str) or not 0 < len(data["token"]) <= 64:
+    token = data.get("token")
+    if not isinstance(token, str) or not 0 < len(token) <= 64:
         errors.append("token: required string of at most 64 characters")
+    elif not all("!" <= char <= "~" for char in token):
+        # credentials §Credentials object: printable non-whitespace ASCII (U+0021 to U+007E).
+        errors.append("token: only printable ASCII without spaces (U+0021 to U+007E)")
     if not isinstance(data.get("url"), str) or not data["url"].startswith(("http://", "https://")):
         errors.append("url: required URL of their versions endpoint")
     roles = data.get("roles")

@@ -281,6 +281,15 @@ BAD_REQUESTS = {
         body=json.dumps({k: v for k, v in CREDENTIALS.items() if k != "url"}),
         token=TOKEN_A,
     ),
+    "credentials token with a space": Bad(
+        "POST",
+        "/ocpi/2.2.1/credentials",
+        200,
+        2001,
+        "token: only printable ASCII",
+        body=body(CREDENTIALS, token="their token"),
+        token=TOKEN_A,
+    ),
     "credentials role unknown": Bad(
         "POST",
         "/ocpi/2.2.1/credentials",
