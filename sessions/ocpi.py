@@ -124,8 +124,9 @@ def _url(value):
     return None if len(value) <= 255 else "must be at most 255 characters"
 
 
-def _object(value):
-    return None if isinstance(value, dict) else "must be an object"
+def _token(value):
+    errors = token_errors(value, partial=False)
+    return f"must be a Token object ({'; '.join(errors)})" if errors else None
 
 
 def _number(value):
@@ -138,7 +139,7 @@ COMMAND_FIELDS = {
     "CANCEL_RESERVATION": {"response_url": (_url, True), "reservation_id": (_string(36), True)},
     "RESERVE_NOW": {
         "response_url": (_url, True),
-        "token": (_object, True),
+        "token": (_token, True),
         "expiry_date": (_datetime, True),
         "reservation_id": (_string(36), True),
         "location_id": (_string(36), True),
@@ -147,7 +148,7 @@ COMMAND_FIELDS = {
     },
     "START_SESSION": {
         "response_url": (_url, True),
-        "token": (_object, True),
+        "token": (_token, True),
         "location_id": (_string(36), True),
         "evse_uid": (_string(36), False),
         "connector_id": (_string(36), False),

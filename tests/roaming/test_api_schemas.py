@@ -1,5 +1,5 @@
-"""Every kind of answer of our OCPI API checked three ways: the envelope and data against the
-independent py_ocpi (extrawest-ocpi) models, and the shape against the spec's own examples.
+"""Every kind of answer of our OCPI API checked three ways: against our own validators (what we
+accept inbound), the independent py_ocpi (extrawest-ocpi) models, and the spec's own examples.
 
 Locations answers are checked the same way in test_api_locations.py and tests/locations.
 """
@@ -19,6 +19,9 @@ from py_ocpi.modules.versions.schemas import Version
 from py_ocpi.modules.versions.v_2_2_1.schemas import VersionDetail
 
 from locations.models import Operator
+from roaming.hub_client_info import client_info_errors
+from roaming.views import credentials_errors
+from sessions.ocpi import command_errors, token_errors
 from tests.ocpi_api import make_platform, ocpi_headers
 
 pytestmark = pytest.mark.django_db
@@ -104,6 +107,7 @@ def test_version_details_list_only_cpo_interfaces_and_match_the_spec_example():
 def test_credentials_match_py_ocpi_and_the_spec_example():
     body = ok(Client().get("/ocpi/2.2.1/credentials", **ocpi_headers()))
 
+    assert credentials_errors(body["data"]) == []
     credentials = Credentials(**body["data"])
     assert [(r.country_code.upper(), r.party_id.upper(), r.role) for r in credentials.roles] == [
         ("BE", "CP2", "CPO"),
@@ -128,6 +132,7 @@ def test_token_put_then_get_matches_py_ocpi_and_the_spec_example():
     body = ok(Client().get(url, **ocpi_headers()))  # ?type= omitted: RFID
 
     assert body["data"] == envelope["data"]
+    assert token_errors(body["data"], partial=False) == []
     Token(**body["data"])
     assert shape(body) == shape(envelope)
 
@@ -145,6 +150,7 @@ def test_client_info_matches_py_ocpi():
 
     body = ok(Client().get(url, **ocpi_headers()))
 
+    assert client_info_errors(body["data"]) == []
     assert ClientInfo(**body["data"]).status == "PLANNED"
     assert body["data"] == info
 
@@ -187,6 +193,7 @@ def test_client_info_matches_py_ocpi():
     ],
 )
 def test_command_answer_is_a_not_supported_command_response(command, request_body):
+    assert command_errors(command, request_body) == []  # the spec's objects pass our checks
     body = ok(
         Client().post(
             f"/ocpi/2.2.1/commands/{command}",

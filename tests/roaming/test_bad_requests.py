@@ -341,6 +341,20 @@ BAD_REQUESTS = {
             }
         ),
     ),
+    "command with an incomplete Token": Bad(
+        "POST",
+        "/ocpi/2.2.1/commands/START_SESSION",
+        200,
+        2001,
+        "token: must be a Token object (contract_id: required",
+        body=json.dumps(
+            {
+                "response_url": "https://emsp.example.com/cb/3",
+                "location_id": "LOC1",
+                "token": {k: v for k, v in TOKEN_BODY.items() if k != "contract_id"},
+            }
+        ),
+    ),
     # mod_sessions §ChargingPreferences.
     "charging preferences profile_type unknown": Bad(
         "PUT",
