@@ -47,6 +47,11 @@ def number(minimum: int | None = 0) -> loc.Check:
     """An OCPI number stored as a decimal string: at most 4 decimals, >= minimum."""
 
     def check(value, path):
+        if isinstance(value, float):
+            return [
+                f"{path}: must be a number given exactly (Decimal or decimal string), "
+                f"not the float {value!r}: amounts never pass through float."
+            ]
         if not isinstance(value, str) or not DECIMAL_TEXT_RE.match(value):
             return [
                 f"{path}: must be a number with at most {MAX_PLACES} decimals, e.g. 0.25 "

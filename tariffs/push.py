@@ -2,7 +2,7 @@
 
 Called by tariffs.services inside its transaction: messages go to the outbox
 (roaming.outbox) with the change. One FIFO stream per tariff id and platform, key
-"tariff:{CC}:{PID}:{ID}" (Gireve §3.10.6: resend in order after an outage), at the
+"tariff:{CC}:{PID}:{ID}" (ids upper-cased) (Gireve §3.10.6: resend in order after an outage), at the
 client-owned URL /{country_code}/{party_id}/{tariff_id}:
 - each publishable description -> PUT (a tariff id with three descriptions is PUT three
   times, each body carrying its target, Gireve §3.10.4);
@@ -24,7 +24,9 @@ MODULE = "tariffs"
 
 
 def stream_key(operator: Operator, tariff_id: str) -> str:
-    return f"tariff:{operator.country_code}:{operator.party_id}:{tariff_id}".upper()
+    # CiStrings: one stream whatever the case the id is written in.
+    ids = f"{operator.country_code}:{operator.party_id}:{tariff_id}".upper()
+    return f"tariff:{ids}"
 
 
 def _path(operator: Operator, tariff_id: str) -> str:

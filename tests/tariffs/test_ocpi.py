@@ -109,7 +109,7 @@ def test_pushes_reach_the_hub_in_order(connected_hub, hub_simulator):
     services.withdraw_tariff(operator=default.operator, tariff_id="TARIFF_A")
 
     stream = Stream.objects.get()
-    assert stream.key == "TARIFF:FR:CPO:TARIFF_A" and stream.module == "tariffs"
+    assert stream.key == "tariff:FR:CPO:TARIFF_A" and stream.module == "tariffs"
     assert delivery.deliver_stream(stream.pk) == 5
     received = hub_simulator.requests_to("tariffs")
     assert [(r.method, r.path.rsplit("/tariffs", 1)[1]) for r in received] == [

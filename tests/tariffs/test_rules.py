@@ -119,7 +119,9 @@ def test_floats_and_too_precise_amounts_are_refused():
     with pytest.raises(ValidationError) as refused:
         tariff.full_clean()
     errors = refused.value.message_dict
-    assert "elements[0].price_components[0].price: must be a number" in errors["elements"][0]
+    assert errors["elements"][0].startswith(
+        "elements[0].price_components[0].price: must be a number given exactly"
+    )
     assert errors["min_price"] == [
         "min_price.excl_vat: at most 4 decimals (OCPI number), got 0.12345."
     ]
