@@ -124,8 +124,12 @@ def evses_in_group(
 
 
 def referencing_evses(operator: Operator, tariff_id: str) -> QuerySet[EVSE]:
-    """EVSEs of the operator whose tariff group names `tariff_id` (any case)."""
-    candidates = EVSE.objects.filter(location__operator=operator).exclude(tariff_ids=[])
+    """EVSEs (not REMOVED) of the operator whose tariff group names `tariff_id` (any case)."""
+    candidates = (
+        EVSE.objects.filter(location__operator=operator)
+        .exclude(tariff_ids=[])
+        .exclude(status=loc_enums.Status.REMOVED)
+    )
     ids = [
         evse.pk
         for evse in candidates.only("pk", "tariff_ids")

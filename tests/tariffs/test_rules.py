@@ -263,3 +263,27 @@ def test_withdrawn_tariff_is_view_only_in_admin(admin_client, connected_hub):
     admin_client.post(url, _admin_post_data(tariff, tariff_alt_url="https://x.example.com"))
     tariff.refresh_from_db()
     assert tariff.tariff_alt_url == "" and tariff.withdrawn_at is not None
+
+
+def test_admin_add_keeps_amounts_exact_and_saves_a_draft_without_start(admin_client):
+    operator = _operator()
+    data = _admin_post_data(
+        TariffFactory.build(),
+        elements='[{"price_components": [{"type": "ENERGY", "price": 0.1, "vat": 5.50, '
+        '"step_size": 1}], "restrictions": {"max_power": 22.00}}]',
+        min_price='{"excl_vat": 0.30, "incl_vat": 0.36}',
+        start_date_time_0="",
+        start_date_time_1="",
+    )
+    data |= {"operator": operator.pk, "ocpi_id": "NEW"}
+    response = admin_client.post(reverse("admin:tariffs_tariff_add"), data, follow=True)
+    assert "is a draft: set start_date_time to publish" in response.content.decode()
+    tariff = Tariff.objects.get(ocpi_id="NEW")
+    assert tariff.elements == [
+        {
+            "price_components": [{"type": "ENERGY", "price": "0.1", "vat": "5.50", "step_size": 1}],
+            "restrictions": {"max_power": "22.00"},
+        }
+    ]
+    assert tariff.min_price == {"excl_vat": "0.30", "incl_vat": "0.36"}
+    assert not tariff.is_publishable
