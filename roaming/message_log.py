@@ -15,10 +15,15 @@ SECRET_HEADERS = {"authorization", "cookie", "proxy-authorization"}
 DEFAULT_BODY_LIMIT = 10_000
 
 
+def text(value) -> str:
+    """A string PostgreSQL can store: NUL characters (never valid OCPI) are marked."""
+    return str(value).replace("\x00", "\ufffd")
+
+
 def clean_headers(headers) -> dict:
     """Headers as a dict with every secret replaced by a mark."""
     return {
-        name: ("<hidden>" if name.lower() in SECRET_HEADERS else str(value))
+        text(name): ("<hidden>" if name.lower() in SECRET_HEADERS else text(value))
         for name, value in dict(headers).items()
     }
 
@@ -51,7 +56,7 @@ def truncate(body) -> str:
     if isinstance(body, bytes):
         body = body.decode("utf-8", errors="replace")
     limit = getattr(settings, "OCPI_LOG_BODY_LIMIT", DEFAULT_BODY_LIMIT)
-    return body if len(body) <= limit else body[:limit] + "…[truncated]"
+    return text(body if len(body) <= limit else body[:limit] + "…[truncated]")
 
 
 def record(
@@ -78,8 +83,8 @@ def record(
     return MessageLog.objects.create(
         direction=direction,
         platform=platform,
-        method=method[:8],
-        url=url[:1000],
+        method=text(method)[:8],
+        url=text(url)[:1000],
         module=module[:20],
         request_headers=clean_headers(request_headers or {}),
         request_body=truncate(request_body),
@@ -87,11 +92,11 @@ def record(
         ocpi_status=ocpi_status,
         response_body=truncate(response_body),
         duration_ms=duration_ms,
-        request_id=request_id[:64],
-        correlation_id=correlation_id[:64],
-        object_id=object_id[:100],
-        party=party[:10],
-        error=error,
+        request_id=text(request_id)[:64],
+        correlation_id=text(correlation_id)[:64],
+        object_id=text(object_id)[:100],
+        party=text(party)[:10],
+        error=text(error),
     )
 
 

@@ -208,7 +208,12 @@ class OcpiView(View):
                 OcpiError(SERVER_ERROR, f"Internal error: {type(error).__name__}", http_status=500)
             )
         add_transport_headers(response, request, request_id, correlation_id)
-        log_exchange(request, response, self.module, kwargs, started, request_id, correlation_id)
+        try:
+            log_exchange(
+                request, response, self.module, kwargs, started, request_id, correlation_id
+            )
+        except Exception:  # noqa: BLE001 - the answer is given even when the log cannot be
+            logger.exception("OCPI exchange not logged")
         return response
 
     def handle(self, request, *args, **kwargs):
@@ -233,6 +238,7 @@ class OcpiView(View):
             )
         if self.routing_headers:
             self.check_routing(request, platform)
+        check_url_segments(kwargs)
         request.ocpi_json = self.parse_body(request)
         return getattr(self, request.method.lower())(request, *args, **kwargs)
 
@@ -248,6 +254,18 @@ class OcpiView(View):
         missing = [name for name, value in values.items() if not value]
         if missing:
             raise OcpiError(INVALID_PARAMETERS, f"Missing routing headers: {', '.join(missing)}")
+        # transport_and_format: country code CiString(2), party id CiString(3).
+        malformed = [
+            name
+            for name, value in values.items()
+            if not PARTY_PART[name.rsplit("-", 2)[-2]].fullmatch(value)
+        ]
+        if malformed:
+            raise OcpiError(
+                INVALID_PARAMETERS,
+                "Malformed routing headers (country code: 2 letters, party id: 3 letters or "
+                f"digits): {', '.join(malformed)}",
+            )
         operator = Operator.objects.filter(
             country_code__iexact=values["OCPI-to-country-code"],
             party_id__iexact=values["OCPI-to-party-id"],
@@ -268,9 +286,36 @@ class OcpiView(View):
         if request.content_type not in ("application/json", ""):
             raise OcpiError(CLIENT_ERROR, "Content-Type must be application/json", http_status=415)
         try:
-            return json.loads(body)
+            data = json.loads(body)
         except (ValueError, UnicodeDecodeError) as error:
             raise OcpiError(INVALID_PARAMETERS, f"Malformed JSON body: {error}") from error
+        if _has_nul(data):
+            # types: OCPI strings are printable; PostgreSQL cannot store a NUL either.
+            raise invalid("Body has a NUL character (\\u0000) in a string: not printable")
+        return data
+
+
+PARTY_PART = {"country": re.compile(r"[A-Z]{2}"), "party": re.compile(r"[A-Z0-9]{3}")}
+URL_SEGMENT = re.compile(r"[\x21-\x7e]{1,64}")  # types §CiString: printable ASCII
+
+
+def check_url_segments(kwargs: dict) -> None:
+    """Object ids in the URL are CiStrings: printable ASCII (types §CiString)."""
+    bad = [name for name, value in kwargs.items() if not URL_SEGMENT.fullmatch(str(value))]
+    if bad:
+        raise OcpiError(
+            INVALID_PARAMETERS, f"URL segment {', '.join(bad)}: printable ASCII, 1 to 64 characters"
+        )
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def transport_ids(request) -> tuple[str, str]:

@@ -130,6 +130,13 @@ def test_rate_limit_does_not_take_the_api_down_when_the_cache_is(settings):
     assert_envelope(Client().get(LOCATIONS, **ocpi_headers()), 200, 1000)
 
 
+def test_an_exchange_with_a_nul_in_a_header_is_answered_and_logged():
+    make_platform()
+    response = Client().get(LOCATIONS, **ocpi_headers(HTTP_X_CORRELATION_ID="cor\x00-1"))
+    assert_envelope(response, 200, 1000)
+    assert MessageLog.objects.get().correlation_id == "cor\ufffd-1"
+
+
 def test_message_log_hides_the_token():
     make_platform()
     Client().get(LOCATIONS, **ocpi_headers(HTTP_X_REQUEST_ID="req-9"))

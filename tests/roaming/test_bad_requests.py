@@ -141,6 +141,43 @@ BAD_REQUESTS = {
         "country_code/party_id",
         body=body(TOKEN_BODY, country_code="NL", party_id="XXX"),
     ),
+    "OCPI-from-party-id too long": Bad(
+        "GET",
+        "/ocpi/2.2.1/locations",
+        400,
+        2001,
+        "OCPI-from-party-id",
+        headers={"HTTP_OCPI_FROM_PARTY_ID": "TNMX"},
+    ),
+    "OCPI-to-country-code with a NUL": Bad(
+        "GET",
+        "/ocpi/2.2.1/locations",
+        400,
+        2001,
+        "OCPI-to-country-code",
+        headers={"HTTP_OCPI_TO_COUNTRY_CODE": "F\x00"},
+    ),
+    # types §CiString: ids in URLs are printable ASCII (PostgreSQL cannot even search a NUL).
+    "NUL in a token URL": Bad("GET", "/ocpi/2.2.1/tokens/DE/TNM/A%00B", 400, 2001, "uid"),
+    "NUL in a location URL": Bad("GET", "/ocpi/2.2.1/locations/A%00B", 400, 2001, "location_id"),
+    "NUL in a client info URL": Bad(
+        "GET", "/ocpi/2.2.1/hubclientinfo/N%00/ALL", 400, 2001, "country_code"
+    ),
+    "NUL in a token field": Bad(
+        "PUT", NEW_TOKEN_URL, 200, 2001, "NUL", body=body(TOKEN_BODY, contract_id="C\x00")
+    ),
+    "NUL in a credentials business name": Bad(
+        "POST",
+        "/ocpi/2.2.1/credentials",
+        200,
+        2001,
+        "NUL",
+        body=json.dumps(
+            CREDENTIALS
+            | {"roles": [CREDENTIALS["roles"][0] | {"business_details": {"name": "I\x00P"}}]}
+        ),
+        token=TOKEN_A,
+    ),
     # Unknown objects: status_codes "GET ... resource does NOT exist -> 404".
     "unknown location": Bad("GET", "/ocpi/2.2.1/locations/NOPE", 404, 2003, "location"),
     "unknown token GET": Bad("GET", "/ocpi/2.2.1/tokens/DE/TNM/NOPE", 404, 2004, "token"),
