@@ -11,7 +11,7 @@ dimension is priced by the first element whose restrictions match at the segment
 import bisect
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Context, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .session import Period, Session
@@ -34,6 +34,9 @@ from .tariff import (
 OUTPUT_DECIMALS = 4
 _ZERO = Decimal(0)
 _STEP_GUARD = Decimal("1e-12")  # totals are rounded to this before step_size rounding
+_NOISE = Decimal("1e-20")  # interpolation noise dropped before the output rounding
+_WIDE = Context(prec=60)
+_HALF_UP = Context(prec=60, rounding=ROUND_HALF_UP)
 _CATEGORY = {"ENERGY": "energy", "TIME": "time", "PARKING_TIME": "parking", "FLAT": "fixed"}
 
 
@@ -108,7 +111,10 @@ class PricingResult:
 
 
 def round_money(value: Decimal, decimals: int = OUTPUT_DECIMALS) -> Decimal:
-    return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    """Half up to `decimals`, after dropping noise below 1e-20: a period split at a non-
+    terminating fraction (1/3) must not turn an exact 0.00025 into 0.000249999... ."""
+    settled = _WIDE.quantize(value, _NOISE)
+    return _HALF_UP.quantize(settled, Decimal(1).scaleb(-decimals))
 
 
 def price_dict(price: Price, decimals: int = OUTPUT_DECIMALS) -> dict:
