@@ -25,8 +25,8 @@ urlpatterns = [
     path("2.2.1", VersionDetailsView.as_view(), name="ocpi-details"),
 ]
 
+# version_information_endpoint §Endpoint: credentials once, "advised" as SENDER.
 register_module("credentials", "SENDER", "credentials")
-register_module("credentials", "RECEIVER", "credentials")
 urlpatterns += [path("2.2.1/credentials", CredentialsView.as_view(), name="ocpi-credentials")]
 
 register_module("locations", "SENDER", "locations")

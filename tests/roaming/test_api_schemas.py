@@ -32,7 +32,6 @@ OUR_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 # version_information_endpoint §InterfaceRole: what a CPO implements, per module.
 CPO_INTERFACES = {
     ("credentials", "SENDER"),
-    ("credentials", "RECEIVER"),
     ("locations", "SENDER"),
     ("sessions", "SENDER"),
     ("cdrs", "SENDER"),
@@ -100,6 +99,9 @@ def test_version_details_list_only_cpo_interfaces_and_match_the_spec_example():
     listed = {(e["identifier"], e["role"]) for e in body["data"]["endpoints"]}
     assert listed <= CPO_INTERFACES, listed - CPO_INTERFACES
     assert {("credentials", "SENDER"), ("tokens", "RECEIVER")} <= listed
+    # version_information_endpoint §Endpoint: credentials listed once, advised as SENDER.
+    assert [e["identifier"] for e in body["data"]["endpoints"]].count("credentials") == 1
+    assert len(listed) == len(body["data"]["endpoints"])  # no endpoint twice
     assert shape(body["data"]) == shape(example("version_details_example.json"))
     assert shape(body) == shape(example("transport_and_format_version_details_example.json"))
 
