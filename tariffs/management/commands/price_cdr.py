@@ -102,8 +102,8 @@ def _load(path: str):
 def _tariff_id_of(cdr: dict, path: str) -> str | None:
     """The tariff the CDR was priced with: its periods' tariff_id, else its first tariff."""
     periods = cdr.get("charging_periods")
-    ids = {
-        str(period["tariff_id"]).upper()
+    ids = {  # CiString: compared case-insensitively, reported as written
+        str(period["tariff_id"]).upper(): str(period["tariff_id"])
         for period in periods or []
         if isinstance(period, dict) and period.get("tariff_id")
     }
@@ -112,10 +112,10 @@ def _tariff_id_of(cdr: dict, path: str) -> str | None:
         # two Tariffs"; pricing a session over several tariffs is not supported here.
         raise CommandError(
             f"{path}: charging_periods: the periods name several tariffs "
-            f"({', '.join(sorted(ids))}); one tariff per session only"
+            f"({', '.join(sorted(ids.values()))}); one tariff per session only"
         )
     if ids:
-        return ids.pop()
+        return ids.popitem()[1]
     tariffs = cdr.get("tariffs")
     if isinstance(tariffs, list) and tariffs and isinstance(tariffs[0], dict):
         return tariffs[0].get("id")

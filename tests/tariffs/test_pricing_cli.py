@@ -1,0 +1,227 @@
+"""manage.py price_cdr: prices a CDR file with a tariff file and prints exact JSON."""
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "pricing"
+D = Decimal
+
+
+def descriptions():
+    """tariff_A described three times (Gireve §3.10.4), plus another tariff."""
+
+    def tariff(tariff_id, kind, price, **target):
+        return {
+            "country_code": "FR",
+            "party_id": "CPO",
+            "id": tariff_id,
+            "currency": "EUR",
+            "elements": [
+                {"price_components": [{"type": kind, "price": price, "vat": 20.0, "step_size": 1}]}
+            ],
+            "last_updated": "2026-01-01T00:00:00Z",
+            **target,
+        }
+
+    return [
+        tariff("tariff_B", "TIME", 9.0),
+        tariff(
+            "tariff_A",
+            "TIME",
+            0.5,
+            target_operator_country_code="DE",
+            target_operator_party_id="MP1",
+        ),
+        tariff(
+            "tariff_A",
+            "ENERGY",
+            0.1,
+            target_operator_country_code="NL",
+            target_operator_party_id="MP2",
+        ),
+        tariff("tariff_A", "TIME", 0.8),
+    ]
+
+
+CDR = {
+    "country_code": "FR",
+    "party_id": "CPO",
+    "id": "CDR1",
+    "start_date_time": "2026-01-05T10:00:00Z",
+    "end_date_time": "2026-01-05T12:30:00Z",
+    "currency": "EUR",
+    "tariffs": [{"id": "tariff_A"}],
+    "charging_periods": [
+        {
+            "start_date_time": "2026-01-05T10:00:00Z",
+            "dimensions": [{"type": "ENERGY", "volume": 12.5}, {"type": "TIME", "volume": 2.5}],
+            "tariff_id": "tariff_A",
+        }
+    ],
+    "total_cost": {"excl_vat": 999.0},  # ignored
+}
+
+
+@pytest.fixture
+def files(tmp_path):
+    def write(name, content):
+        path = tmp_path / name
+        path.write_text(content if isinstance(content, str) else json.dumps(content))
+        return str(path)
+
+    return write
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command("price_cdr", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("emsp", "expected"),
+    [
+        # NL*MP2's description: 12.5 kWh x 0.10 = 1.25, +20% = 1.50
+        (
+            "NL*MP2",
+            {
+                "total_cost": {"excl_vat": D("1.2500"), "incl_vat": D("1.5000")},
+                "total_energy_cost": {"excl_vat": D("1.2500"), "incl_vat": D("1.5000")},
+            },
+        ),
+        # default description for everybody else: 2.5 h x 0.80 = 2.00, +20% = 2.40
+        (
+            "FR*XYZ",
+            {
+                "total_cost": {"excl_vat": D("2.0000"), "incl_vat": D("2.4000")},
+                "total_time_cost": {"excl_vat": D("2.0000"), "incl_vat": D("2.4000")},
+            },
+        ),
+    ],
+)
+def test_prices_the_cdr_with_the_emsp_description_of_its_tariff(files, emsp, expected):
+    output = run(
+        "--tariff",
+        files("tariffs.json", descriptions()),
+        "--cdr",
+        files("cdr.json", CDR),
+        "--time-zone",
+        "Europe/Paris",
+        "--emsp",
+        emsp,
+    )
+    assert json.loads(output, parse_float=Decimal) == {
+        "currency": "EUR",
+        "tariff_id": "tariff_A",
+        **expected,
+    }
+    # Decimals are written as JSON numbers with their exact digits
+    assert '"excl_vat": ' + str(next(iter(expected.values()))["excl_vat"]) in output
+
+
+def test_explain_and_the_cdr_own_tariff(files):
+    # The spec's CDR example carries its tariff: 1.973 h x 2.00 -> 2 h (step 300) = 4.00 / 4.40
+    output = run(
+        "--cdr", str(DATA / "cdr_example.json"), "--time-zone", "Europe/Brussels", "--explain"
+    )
+    result = json.loads(output, parse_float=Decimal)
+    assert result["total_cost"] == {"excl_vat": D("4.0000"), "incl_vat": D("4.4000")}
+    assert [
+        (line["element"], line["volume"], line["step_rounding"]) for line in result["breakdown"]
+    ] == [(0, D("1.973"), False), (0, D("0.027"), True)]
+
+
+@pytest.mark.parametrize(
+    ("tariff_content", "cdr_change", "time_zone", "message"),
+    [
+        (None, {}, "Europe/Paris", "{tmp}/missing.json: no such file"),
+        ("{not json", {}, "Europe/Paris", "{tmp}/tariffs.json: invalid JSON at line 1 column 2"),
+        (
+            "bad_step",
+            {},
+            "Europe/Paris",
+            "{tmp}/tariffs.json: [3].elements[0].price_components[0].step_size: must be a "
+            "positive integer, not 0",
+        ),
+        (
+            "ok",
+            {"charging_periods": [{**CDR["charging_periods"][0], "tariff_id": "tariff_C"}]},
+            "Europe/Paris",
+            "{tmp}/tariffs.json: tariff tariff_C: no description and no default one",
+        ),
+        ("ok", {"currency": "USD"}, "Europe/Paris", "{tmp}/cdr.json: currency: the CDR is in USD"),
+        (
+            "ok",
+            {"end_date_time": "2026-01-05T09:00:00Z"},
+            "Europe/Paris",
+            "{tmp}/cdr.json: end_date_time: is before start_date_time",
+        ),
+        ("ok", {}, "Paris", "--time-zone: 'Paris' is not an IANA time zone"),
+    ],
+    ids=[
+        "missing-file",
+        "invalid-json",
+        "invalid-tariff",
+        "unknown-tariff",
+        "currency",
+        "cdr-field",
+        "time-zone",
+    ],
+)
+def test_errors_name_the_file_and_field(
+    files, tmp_path, tariff_content, cdr_change, time_zone, message
+):
+    tariffs = descriptions()
+    if tariff_content == "bad_step":
+        tariffs[3]["elements"][0]["price_components"][0]["step_size"] = 0
+    if tariff_content is None:
+        tariff_path = str(tmp_path / "missing.json")
+    elif tariff_content in ("ok", "bad_step"):
+        tariff_path = files("tariffs.json", tariffs)
+    else:
+        tariff_path = files("tariffs.json", tariff_content)
+    cdr_path = files("cdr.json", {**CDR, **cdr_change})
+    with pytest.raises(CommandError) as error:
+        run("--tariff", tariff_path, "--cdr", cdr_path, "--time-zone", time_zone)
+    assert str(error.value).startswith(message.format(tmp=tmp_path))
+
+
+def test_command_line_error_exits_non_zero_without_traceback(files, tmp_path):
+    cdr_path = files("cdr.json", {**CDR, "charging_periods": []})
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "SECRET_KEY": settings.SECRET_KEY,
+    }
+    process = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "price_cdr",
+            "--tariff",
+            files("tariffs.json", descriptions()),
+            "--cdr",
+            cdr_path,
+            "--time-zone",
+            "UTC",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert process.returncode == 1
+    assert process.stdout == ""
+    assert "Traceback" not in process.stderr
+    assert f"{cdr_path}: charging_periods: must be a non-empty list" in process.stderr
