@@ -1,5 +1,6 @@
 """Django's own 404/500 answered in the OCPI envelope under /ocpi/ (never an HTML page)."""
 
+from django.urls import Resolver404, resolve
 from django.views import defaults
 
 from .base import (
@@ -22,8 +23,23 @@ def _answer(request, error: OcpiError):
     return response
 
 
+def _without_trailing_slash(request):
+    """The view of the same OCPI URL without its trailing slash, if there is one: the spec's
+    own examples write URLs so (transport_and_format §Pagination: `.../cdrs/?offset=150`)."""
+    path = request.path_info
+    if len(path) <= 1 or not path.endswith("/"):
+        return None
+    try:
+        return resolve(path.rstrip("/"))
+    except Resolver404:
+        return None
+
+
 def page_not_found(request, exception):
     if _is_ocpi(request):
+        match = _without_trailing_slash(request)
+        if match is not None:
+            return match.func(request, *match.args, **match.kwargs)
         return _answer(request, OcpiError(CLIENT_ERROR, "Unknown OCPI endpoint", http_status=404))
     return defaults.page_not_found(request, exception)
 

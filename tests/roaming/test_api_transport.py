@@ -137,6 +137,20 @@ def test_an_exchange_with_a_nul_in_a_header_is_answered_and_logged():
     assert MessageLog.objects.get().correlation_id == "cor\ufffd-1"
 
 
+def test_urls_with_a_trailing_slash_reach_the_same_endpoint():
+    """The spec's examples write `.../cdrs/?offset=150&limit=50`: a hub may too."""
+    make_platform()
+    assert_envelope(Client().get(f"{LOCATIONS}/?limit=5", **ocpi_headers()), 200, 1000)
+    body = {"party_id": "ALL", "country_code": "NL", "role": "EMSP", "status": "PLANNED"}
+    response = Client().put(
+        "/ocpi/2.2.1/hubclientinfo/NL/ALL/",
+        json.dumps(body | {"last_updated": "2026-01-01T12:00:00Z"}),
+        content_type="application/json",
+        **ocpi_headers(),
+    )
+    assert_envelope(response, 201, 1000)
+
+
 def test_message_log_hides_the_token():
     make_platform()
     Client().get(LOCATIONS, **ocpi_headers(HTTP_X_REQUEST_ID="req-9"))
