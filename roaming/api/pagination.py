@@ -9,6 +9,7 @@ from .base import invalid, ocpi_response
 from .datetimes import parse_inbound_datetime
 
 DEFAULT_MAX_PAGE_SIZE = 100
+MAX_INT = 2**31 - 1  # beyond any list; PostgreSQL would refuse the OFFSET (bigint)
 
 
 def max_page_size(module: str) -> int:
@@ -23,8 +24,8 @@ def _int_param(request, name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise invalid(f"{name} must be a non-negative integer") from None
-    if value < 0:
-        raise invalid(f"{name} must be a non-negative integer")
+    if not 0 <= value <= MAX_INT:
+        raise invalid(f"{name} must be a non-negative integer up to {MAX_INT}")
     return value
 
 

@@ -308,6 +308,9 @@ BAD_REQUESTS = {
         "GET", "/ocpi/2.2.1/locations?date_to=yesterday", 200, 2001, "date_to"
     ),
     "limit not a number": Bad("GET", "/ocpi/2.2.1/locations?limit=ten", 200, 2001, "limit"),
+    "offset beyond any count": Bad(
+        "GET", "/ocpi/2.2.1/locations?offset=99999999999999999999999", 200, 2001, "offset"
+    ),
     "negative offset": Bad("GET", "/ocpi/2.2.1/locations?offset=-10", 200, 2001, "offset"),
     "credentials without url": Bad(
         "POST",
