@@ -37,10 +37,10 @@ _STEP_GUARD = Decimal("1e-12")  # totals are rounded to this before step_size ro
 _NOISE = Decimal("1e-20")  # interpolation noise dropped before the output rounding
 _WIDE = Context(prec=60)
 _HALF_UP = Context(prec=60, rounding=ROUND_HALF_UP)
-_CATEGORY = {"ENERGY": "energy", "TIME": "time", "PARKING_TIME": "parking", "FLAT": "fixed"}
+_WH, _SECONDS = Decimal(1000), Decimal(3600)  # step_size units per kWh, per hour
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Line:
     """What one price component billed in one segment of one charging period."""
 
@@ -167,48 +167,37 @@ def price_session(
     segments = _kwh_cuts(tariff, _split_periods(periods, cuts))
 
     lines: list[Line] = []
-    flat_done = {"charging": False, "reservation": False}
+    append = lines.append
+    flat_pending = {"charging": True, "reservation": True}
     single_offset = pieces[0][2] if len(pieces) == 1 else None
     reservation_table = tariff.reservation_expired if reservation_expired else tariff.reservation
+    charging_table = tariff.charging
+    one = Decimal(1)
     for period, start, end, energy, time, parking, reserved, cumulative in segments:
         is_reservation = period.reservation is not None
         part = "reservation" if is_reservation else "charging"
-        table = reservation_table if is_reservation else tariff.charging
+        table = reservation_table if is_reservation else charging_table
         offset = single_offset if single_offset is not None else _offset_at(pieces, start)
         local = start + offset
         day = local // DAY_US
         context = (local - day * DAY_US, day, (day + 3) % 7, cumulative, start - part_starts[part])
-        memo: dict[int, bool] = {}
-
-        def find(kind, table=table, period=period, context=context, memo=memo):
-            for restrictions, component in table[kind]:
-                if restrictions is NO_RESTRICTIONS:
-                    return component
-                known = memo.get(component.element)
-                if known is None:
-                    known = memo[component.element] = _matches(restrictions, period, context)
-                if known:
-                    return component
-            return None
-
-        if not flat_done[part]:
+        index = period.index
+        if flat_pending[part]:
             # "FLAT once per session": the first element with a FLAT component that matches
             # where the session (or its reservation) starts, else at the first segment where
             # one matches; a reservation's FLAT is billed apart (tariff_16: 2.00 + 0.50).
-            component = find("FLAT")
+            component = _first(table["FLAT"], period, context)
             if component is not None:
-                flat_done[part] = True
+                flat_pending[part] = False
                 category = "reservation" if is_reservation else "fixed"
-                lines.append(
-                    Line(period.index, start, end, component, Decimal(1), component.price, category)
-                )
+                append(Line(index, start, end, component, one, component.price, category))
         if is_reservation:
             if reserved:
-                component = find("TIME")
+                component = _first(table["TIME"], period, context)
                 if component is not None:
-                    lines.append(
+                    append(
                         Line(
-                            period.index,
+                            index,
                             start,
                             end,
                             component,
@@ -218,23 +207,35 @@ def price_session(
                         )
                     )
             continue
-        for kind, volume in (("ENERGY", energy), ("TIME", time), ("PARKING_TIME", parking)):
-            if volume:
-                component = find(kind)
-                if component is not None:
-                    lines.append(
-                        Line(
-                            period.index,
-                            start,
-                            end,
-                            component,
-                            volume,
-                            volume * component.price,
-                            _CATEGORY[kind],
-                        )
+        if energy:
+            component = _first(table["ENERGY"], period, context)
+            if component is not None:
+                append(
+                    Line(index, start, end, component, energy, energy * component.price, "energy")
+                )
+        if time:
+            component = _first(table["TIME"], period, context)
+            if component is not None:
+                append(Line(index, start, end, component, time, time * component.price, "time"))
+        if parking:
+            component = _first(table["PARKING_TIME"], period, context)
+            if component is not None:
+                append(
+                    Line(
+                        index, start, end, component, parking, parking * component.price, "parking"
                     )
+                )
     lines.extend(_step_rounding(lines))
     return _totals(tariff, lines)
+
+
+def _first(candidates, period: Period, context) -> Component | None:
+    """OCPI 2.2.1 mod_tariffs: the first element with a component for the dimension whose
+    restrictions match is used; no match, no cost for that dimension."""
+    for restrictions, component in candidates:
+        if restrictions is NO_RESTRICTIONS or _matches(restrictions, period, context):
+            return component
+    return None
 
 
 def _matches(r: Restrictions, period: Period, context) -> bool:
@@ -416,40 +417,36 @@ def _step_rounding(lines: list[Line]) -> list[Line]:
     PARKING_TIME combined, on the session total, with the step_size of the last component
     that priced it; the extra is billed at that component's price in that last period.
     A reservation's TIME is rounded apart (tariff_16: 13 minutes billed as 15)."""
-    extra = []
-    groups = {"energy": ("ENERGY",), "time": ("TIME", "PARKING_TIME"), "reservation": ("TIME",)}
-    for group, kinds in groups.items():
-        categories = {"reservation"} if group == "reservation" else {"energy", "time", "parking"}
-        relevant = [
-            line
-            for line in lines
-            if line.component.type in kinds and line.category in categories and line.volume
-        ]
-        if not relevant:
+    totals = {"energy": _ZERO, "time": _ZERO, "parking": _ZERO, "reservation": _ZERO}
+    last = {}
+    for line in lines:
+        category = line.category
+        if category == "fixed" or line.component.type == "FLAT" or not line.volume:
             continue
-        last = relevant[-1]
-        component = last.component
+        totals[category] += line.volume
         # TIME followed by PARKING_TIME: only the dimension of the last time-based period is
         # rounded ("Note that the charging duration is not rounded up, as it is followed by
         # another time based period"), on the total of that dimension.
-        total = sum(
-            (line.volume for line in relevant if line.component.type == component.type), _ZERO
-        )
-        unit = Decimal(1000) if component.type == "ENERGY" else Decimal(3600)  # Wh, seconds
-        step = Decimal(component.step_size)
+        last["time" if category == "parking" else category] = line
+    extra = []
+    for line in last.values():
+        component = line.component
+        total = totals[line.category]
+        unit = _WH if component.type == "ENERGY" else _SECONDS
+        step = component.step_size
         # The guard keeps interpolation noise (1e-28) from ever billing one more step.
         steps = (total.quantize(_STEP_GUARD) * unit / step).to_integral_value(ROUND_CEILING)
         missing = steps * step / unit - total
         if missing > 0:
             extra.append(
                 Line(
-                    last.period,
-                    last.start,
-                    last.end,
+                    line.period,
+                    line.start,
+                    line.end,
                     component,
                     missing,
                     missing * component.price,
-                    last.category,
+                    line.category,
                     step_rounding=True,
                 )
             )
@@ -457,52 +454,49 @@ def _step_rounding(lines: list[Line]) -> list[Line]:
 
 
 def _totals(tariff: CompiledTariff, lines: list[Line]) -> PricingResult:
-    sums: dict[str, list] = {}
+    excl: dict[str, Decimal] = {}
+    incl: dict[str, Decimal | None] = {}
     for line in lines:
-        excl, incl = sums.setdefault(line.category, [_ZERO, _ZERO])
-        line_incl = line.incl_vat
+        category, cost = line.category, line.excl_vat
+        factor = line.component.vat_factor
         # VAT: incl_vat is known only when every component that cost something has a `vat`
         # (OCPI 2.2.1 PriceComponent.vat "If omitted, no VAT is applicable"; we do not turn
         # that into incl = excl, the eMSP decides). A free line needs none (Free of Charge).
-        if line_incl is None:
-            line_incl = _ZERO if not line.excl_vat else None
-        sums[line.category] = [
-            excl + line.excl_vat,
-            None if incl is None or line_incl is None else incl + line_incl,
-        ]
+        line_incl = cost * factor if factor is not None else (None if cost else _ZERO)
+        if category in excl:
+            excl[category] += cost
+            known = incl[category]
+            incl[category] = None if known is None or line_incl is None else known + line_incl
+        else:
+            excl[category], incl[category] = cost, line_incl
 
-    def price(*categories) -> Price | None:
-        found = [sums[c] for c in categories if c in sums]
-        if not found:
-            return None
-        excl = sum((s[0] for s in found), _ZERO)
-        incls = [s[1] for s in found]
-        return Price(excl, None if None in incls else sum(incls, _ZERO))
+    def price(category) -> Price | None:
+        return Price(excl[category], incl[category]) if category in excl else None
 
-    total = price("fixed", "energy", "time", "parking", "reservation") or Price(_ZERO, _ZERO)
-    excl, incl = total.excl_vat, total.incl_vat
+    total_excl = sum(excl.values(), _ZERO)
+    total_incl = None if None in incl.values() else sum(incl.values(), _ZERO)
     min_applied = max_applied = False
     # OCPI 2.2.1 Tariff.min_price/max_price NOTE: the bounds hold for excl_vat and for incl_vat
     # separately. A bound without incl_vat that changes excl_vat leaves incl_vat unknown.
-    if tariff.min_price is not None:
-        bound = tariff.min_price
-        if excl < bound.excl_vat:
-            excl, min_applied = bound.excl_vat, True
+    bound = tariff.min_price
+    if bound is not None:
+        if total_excl < bound.excl_vat:
+            total_excl, min_applied = bound.excl_vat, True
             if bound.incl_vat is None:
-                incl = None
-        if incl is not None and bound.incl_vat is not None and incl < bound.incl_vat:
-            incl, min_applied = bound.incl_vat, True
-    if tariff.max_price is not None:
-        bound = tariff.max_price
-        if excl > bound.excl_vat:
-            excl, max_applied = bound.excl_vat, True
+                total_incl = None
+        if total_incl is not None and bound.incl_vat is not None and total_incl < bound.incl_vat:
+            total_incl, min_applied = bound.incl_vat, True
+    bound = tariff.max_price
+    if bound is not None:
+        if total_excl > bound.excl_vat:
+            total_excl, max_applied = bound.excl_vat, True
             if bound.incl_vat is None:
-                incl = None
-        if incl is not None and bound.incl_vat is not None and incl > bound.incl_vat:
-            incl, max_applied = bound.incl_vat, True
+                total_incl = None
+        if total_incl is not None and bound.incl_vat is not None and total_incl > bound.incl_vat:
+            total_incl, max_applied = bound.incl_vat, True
     return PricingResult(
         currency=tariff.currency,
-        total_cost=Price(excl, incl),
+        total_cost=Price(total_excl, total_incl),
         total_fixed_cost=price("fixed"),
         total_energy_cost=price("energy"),
         total_time_cost=price("time"),

@@ -4,6 +4,8 @@ Times become integer microseconds since the epoch (exact arithmetic, no float), 
 Decimals. Every error names the field, e.g. `charging_periods[2].dimensions[0].volume`.
 """
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,10 +19,14 @@ from .tariff import EPOCH, ONE_US, PricingError, _object, to_decimal
 _VOLUMES = ("ENERGY", "TIME", "PARKING_TIME", "RESERVATION_TIME")
 _LEVELS = ("MIN_CURRENT", "MAX_CURRENT", "MIN_POWER", "MAX_POWER")
 _IGNORED = ("CURRENT", "POWER", "ENERGY_EXPORT", "ENERGY_IMPORT", "STATE_OF_CHARGE")
+_KNOWN = frozenset(_VOLUMES + _LEVELS)
 _ZERO = Decimal(0)
+_UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?\Z")  # UTC, as OCPI
+_NAIVE_EPOCH = dt.datetime(1970, 1, 1)
+_fromisoformat = dt.datetime.fromisoformat
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Period:
     """One ChargingPeriod: [start, end) in µs, additive volumes and the measured levels."""
 
@@ -35,17 +41,35 @@ class Period:
     max_current: Decimal | None
     min_power: Decimal | None
     max_power: Decimal | None
-    average_power: Decimal | None  # kW, ENERGY / TIME, when MIN/MAX_POWER are missing
+
+    @property
+    def average_power(self) -> Decimal | None:
+        """kW, ENERGY / TIME: stands in for MIN/MAX_POWER when the period lacks them."""
+        return self.energy / self.time if self.time else None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Session:
     start: int
     end: int
     periods: tuple[Period, ...]
 
 
+def _fast_microseconds(value) -> int | None:
+    """The common `2026-01-01T12:00:00Z` form, quickly; None for anything else."""
+    if type(value) is str and _UTC_RE.match(value):
+        try:
+            return (_fromisoformat(value.rstrip("Z")) - _NAIVE_EPOCH) // ONE_US
+        except ValueError:
+            return None  # e.g. 2026-02-30: parse_datetime says what is wrong
+    return None
+
+
 def to_microseconds(value, field: str) -> int:
+    """An OCPI DateTime as µs since the epoch (UTC); PricingError names the field."""
+    fast = _fast_microseconds(value)
+    if fast is not None:
+        return fast
     try:
         moment = parse_datetime(value)
     except ValueError as error:
@@ -62,18 +86,23 @@ def parse_session(charging_periods, start_date_time, end_date_time) -> Session:
     if not isinstance(charging_periods, list) or not charging_periods:
         raise PricingError("charging_periods: must be a non-empty list of ChargingPeriod")
     starts = []
+    previous = start
     for i, period in enumerate(charging_periods):
-        field = f"charging_periods[{i}]"
-        period = _object(period, field)
-        moment = to_microseconds(period.get("start_date_time"), f"{field}.start_date_time")
-        if moment < start or moment > end:
-            raise PricingError(
-                f"{field}.start_date_time: is outside the session "
-                f"({start_date_time} to {end_date_time})"
-            )
-        if starts and moment < starts[-1]:
-            raise PricingError(f"{field}.start_date_time: is before the previous period's start")
+        if type(period) is not dict:
+            _object(period, f"charging_periods[{i}]")
+        moment = _fast_microseconds(period.get("start_date_time"))
+        if moment is None:
+            field = f"charging_periods[{i}].start_date_time"
+            moment = to_microseconds(period.get("start_date_time"), field)
+        if moment < previous or moment > end:
+            field = f"charging_periods[{i}].start_date_time"
+            if moment < start or moment > end:
+                raise PricingError(
+                    f"{field}: is outside the session ({start_date_time} to {end_date_time})"
+                )
+            raise PricingError(f"{field}: is before the previous period's start")
         starts.append(moment)
+        previous = moment
     # OCPI 2.2.1 ChargingPeriod.start_date_time: "A period ends when the next period starts.
     # The last period ends when the session ends."
     ends = starts[1:] + [end]
@@ -86,47 +115,50 @@ def parse_session(charging_periods, start_date_time, end_date_time) -> Session:
 def _parse_period(index: int, data: dict, start: int, end: int) -> Period:
     field = f"charging_periods[{index}].dimensions"
     dimensions = data.get("dimensions")
-    if not isinstance(dimensions, list) or not dimensions:
+    if type(dimensions) is not list or not dimensions:
         raise PricingError(f"{field}: must be a non-empty list of CdrDimension")
     values: dict[str, Decimal] = {}
     for j, dimension in enumerate(dimensions):
-        dimension = _object(dimension, f"{field}[{j}]")
+        if type(dimension) is not dict:
+            raise PricingError(f"{field}[{j}]: must be an object")
         kind = dimension.get("type")
-        if kind in _IGNORED:
-            continue
-        if kind not in _VOLUMES and kind not in _LEVELS:
+        if kind not in _KNOWN:
+            if kind in _IGNORED:
+                continue
             raise PricingError(f"{field}[{j}].type: {kind!r} is not a CdrDimensionType")
         if kind in values:
             raise PricingError(f"{field}[{j}].type: {kind} appears twice in this period")
-        if "volume" not in dimension:
-            raise PricingError(f"{field}[{j}].volume: is required")
-        volume = to_decimal(dimension["volume"], f"{field}[{j}].volume")
-        if kind in _VOLUMES and volume < 0:
+        volume = dimension.get("volume")
+        if type(volume) is not Decimal:
+            if volume is None:
+                raise PricingError(f"{field}[{j}].volume: is required")
+            volume = to_decimal(volume, f"{field}[{j}].volume")
+        if volume < _ZERO and kind in _VOLUMES:
             # Energy fed back to the grid (negative ENERGY) is not priced by OCPI 2.2.1 tariffs.
             raise PricingError(f"{field}[{j}].volume: a {kind} volume must not be negative")
         values[kind] = volume
-    reservation = values.get("RESERVATION_TIME")
-    energy = values.get("ENERGY", _ZERO)
-    time = values.get("TIME", _ZERO)
-    parking = values.get("PARKING_TIME", _ZERO)
+    get = values.get
+    reservation = get("RESERVATION_TIME")
+    energy = get("ENERGY", _ZERO)
+    time = get("TIME", _ZERO)
+    parking = get("PARKING_TIME", _ZERO)
     if reservation is not None and (energy or time or parking):
         raise PricingError(
             f"{field}: a reservation period (RESERVATION_TIME) cannot also carry "
             "ENERGY, TIME or PARKING_TIME"
         )
     return Period(
-        index=index,
-        start=start,
-        end=end,
-        energy=energy,
-        time=time,
-        parking=parking,
-        reservation=reservation,
-        min_current=values.get("MIN_CURRENT"),
-        max_current=values.get("MAX_CURRENT"),
-        min_power=values.get("MIN_POWER"),
-        max_power=values.get("MAX_POWER"),
-        average_power=energy / time if time else None,
+        index,
+        start,
+        end,
+        energy,
+        time,
+        parking,
+        reservation,
+        get("MIN_CURRENT"),
+        get("MAX_CURRENT"),
+        get("MIN_POWER"),
+        get("MAX_POWER"),
     )
 
 
