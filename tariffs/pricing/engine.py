@@ -164,7 +164,14 @@ def price_session(
     pieces = _offset_pieces(session.start, session.end, zone)
     part_starts = _part_starts(session)
     cuts = _time_cuts(tariff, session, pieces, part_starts)
-    segments = _kwh_cuts(tariff, _split_periods(periods, cuts))
+    if cuts:
+        segments = _split_periods(periods, cuts)
+    else:  # nothing switches inside any period: one segment per period
+        segments = [
+            (p, p.start, p.end, p.energy, p.time, p.parking, p.reservation or _ZERO)
+            for p in periods
+        ]
+    segments = _kwh_cuts(tariff, segments)
 
     lines: list[Line] = []
     append = lines.append
@@ -380,10 +387,12 @@ def _split_periods(periods, cuts: list[int]):
         yield (period, previous, period.end, *remaining)
 
 
-def _kwh_cuts(tariff: CompiledTariff, segments):
+def _kwh_cuts(tariff: CompiledTariff, segments) -> list[tuple]:
     """Add the cumulative energy at each segment's start; cut where a kWh threshold is crossed."""
     thresholds = tariff.kwh_boundaries
     cumulative = _ZERO
+    result = []
+    append = result.append
     for period, start, end, energy, time, parking, reserved in segments:
         if thresholds and energy:
             after = cumulative + energy
@@ -393,23 +402,26 @@ def _kwh_cuts(tariff: CompiledTariff, segments):
                     fraction = (threshold - cumulative) / energy
                     moment = start + int((end - start) * fraction)
                     part_energy = threshold - cumulative
-                    yield (
-                        period,
-                        start,
-                        moment,
-                        part_energy,
-                        time * fraction,
-                        parking * fraction,
-                        reserved * fraction,
-                        cumulative,
+                    append(
+                        (
+                            period,
+                            start,
+                            moment,
+                            part_energy,
+                            time * fraction,
+                            parking * fraction,
+                            reserved * fraction,
+                            cumulative,
+                        )
                     )
                     energy -= part_energy
                     time -= time * fraction
                     parking -= parking * fraction
                     reserved -= reserved * fraction
                     start, cumulative = moment, threshold
-        yield (period, start, end, energy, time, parking, reserved, cumulative)
+        append((period, start, end, energy, time, parking, reserved, cumulative))
         cumulative += energy
+    return result
 
 
 def _step_rounding(lines: list[Line]) -> list[Line]:
