@@ -74,7 +74,8 @@ def token_errors(data, *, partial: bool) -> list[str]:
     errors = [f"{name}: unknown field" for name in data if name not in FIELDS]
     for name, (check, required) in FIELDS.items():
         if name not in data or data[name] is None:
-            if (required and not partial) or name == "last_updated":
+            # PATCH leaves absent fields unchanged, but a required field cannot become null.
+            if (required and (not partial or name in data)) or name == "last_updated":
                 errors.append(f"{name}: required")
             continue
         problem = check(data[name])

@@ -11,7 +11,7 @@ import uuid
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import RequestDataTooBig, ValidationError
 from django.http import JsonResponse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
@@ -200,6 +200,10 @@ class OcpiView(View):
             response = self.handle(request, *args, **kwargs)
         except OcpiError as error:
             response = error_response(error)
+        except ValidationError as error:
+            # A model rule our request checks missed: still the caller's data, still a 2001
+            # (services write in one transaction: nothing was saved).
+            response = error_response(invalid("Invalid data: " + "; ".join(error.messages)))
         except Exception as error:  # noqa: BLE001 - never an HTML 500 on the OCPI API
             if settings.DEBUG_PROPAGATE_EXCEPTIONS:
                 raise

@@ -245,6 +245,14 @@ BAD_REQUESTS = {
     "PATCH without last_updated": Bad(
         "PATCH", KNOWN_TOKEN_URL, 200, 2001, "last_updated", body=json.dumps({"valid": False})
     ),
+    "PATCH setting a required field to null": Bad(
+        "PATCH",
+        KNOWN_TOKEN_URL,
+        200,
+        2001,
+        "valid: required",
+        body=json.dumps({"valid": None, "last_updated": "2026-01-01T12:00:00Z"}),
+    ),
     "PATCH changing the uid": Bad(
         "PATCH",
         KNOWN_TOKEN_URL,
