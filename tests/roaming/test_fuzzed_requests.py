@@ -1,8 +1,9 @@
-"""Any JSON in any field of any body we receive: an OCPI answer, never a 500, nothing half-saved.
+"""Any JSON in any field of any body we receive, any text in any query parameter: an OCPI
+answer, never a 500, nothing half-saved.
 
 A valid body per write endpoint, one field replaced by an arbitrary JSON value (or the whole
 body replaced): the answer is an envelope with a 1xxx, 2xxx or 3xxx status and, unless it is a
-success, the database is as it was.
+success, the database is as it was. Query parameters: a page or a 2001.
 """
 
 import json
@@ -105,5 +106,29 @@ def test_any_json_in_any_field_gets_an_ocpi_answer_and_never_half_saves(world, e
         assert response.status_code != 500 and 1000 <= answer["status_code"] < 4000, answer
         if answer["status_code"] != 1000:
             assert snapshot() == before, answer
+
+    check()
+
+
+QUERIES = {
+    "locations list": ("/ocpi/2.2.1/locations", ["offset", "limit", "date_from", "date_to"]),
+    "token GET": ("/ocpi/2.2.1/tokens/DE/TNM/KNOWN01", ["type"]),
+}
+
+
+@pytest.mark.parametrize("query", QUERIES.values(), ids=QUERIES.keys())
+def test_any_query_parameter_gets_an_ocpi_answer(world, query):
+    path, names = query
+
+    @settings(
+        max_examples=60,
+        deadline=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(params=st.dictionaries(st.sampled_from(names), st.text(max_size=40), min_size=1))
+    def check(params):
+        response = Client().get(path, params, **ocpi_headers())
+        answer = response.json()
+        assert response.status_code != 500 and answer["status_code"] in (1000, 2001), answer
 
     check()
