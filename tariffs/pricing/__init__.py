@@ -9,17 +9,11 @@ OCPI 2.2.1 is silent are in docs/pricing.md.
     result.cost_fields()  # {"total_cost": {"excl_vat": Decimal("4.0000"), ...}, ...}
 """
 
-from .engine import (
-    OUTPUT_DECIMALS,
-    Line,
-    PricingResult,
-    get_zone,
-    price_dict,
-    price_session,
-    round_money,
-)
+from .emsp import select_tariff_for_emsp
+from .engine import get_zone, price_session
+from .result import OUTPUT_DECIMALS, Line, PricingResult, price_dict, round_money
 from .session import Period, Session, parse_session, session_from_cdr
-from .tariff import CompiledTariff, Price, PricingError, compile_tariff, select_tariff_for_emsp
+from .tariff import CompiledTariff, Price, PricingError, compile_tariff
 
 __all__ = [
     "OUTPUT_DECIMALS",

@@ -1,0 +1,106 @@
+"""What the engine returns: the billed lines, the CDR cost fields, rounding for output."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Context, Decimal
+
+from .tariff import EPOCH, Component, Price
+
+# Outputs are rounded to 4 decimals, half up; everything before is full Decimal precision.
+# OCPI 2.2.1 mod_tariffs leaves rounding to law and contracts ("The OCPI specification stays
+# out of these matters"); 4 decimals keeps sub-cent VAT amounts such as the spec's 2.875.
+OUTPUT_DECIMALS = 4
+_ZERO = Decimal(0)
+_NOISE = Decimal("1e-20")  # interpolation noise dropped before the output rounding
+_WIDE = Context(prec=60)
+_HALF_UP = Context(prec=60, rounding=ROUND_HALF_UP)
+
+
+@dataclass(slots=True)
+class Line:
+    """What one price component billed in one segment of one charging period."""
+
+    period: int
+    start: int  # µs
+    end: int  # µs
+    component: Component
+    volume: Decimal  # kWh, hours or 1 (FLAT)
+    excl_vat: Decimal
+    category: str  # fixed, energy, time, parking, reservation
+    step_rounding: bool = False
+
+    @property
+    def incl_vat(self) -> Decimal | None:
+        factor = self.component.vat_factor
+        return None if factor is None else self.excl_vat * factor
+
+
+@dataclass(frozen=True, slots=True)
+class PricingResult:
+    currency: str
+    total_cost: Price
+    total_fixed_cost: Price | None
+    total_energy_cost: Price | None
+    total_time_cost: Price | None
+    total_parking_cost: Price | None
+    total_reservation_cost: Price | None
+    lines: tuple[Line, ...]
+    min_price_applied: bool
+    max_price_applied: bool
+
+    def cost_fields(self, decimals: int = OUTPUT_DECIMALS) -> dict:
+        """The CDR cost fields as OCPI Price dicts of rounded Decimals (unused ones left out)."""
+        fields = {}
+        for name in (
+            "total_cost",
+            "total_fixed_cost",
+            "total_energy_cost",
+            "total_time_cost",
+            "total_parking_cost",
+            "total_reservation_cost",
+        ):
+            price = getattr(self, name)
+            if price is not None:
+                fields[name] = price_dict(price, decimals)
+        return fields
+
+    def breakdown(self, decimals: int = OUTPUT_DECIMALS) -> list[dict]:
+        """Per segment and component: which element priced what (for --explain and audits)."""
+        return [
+            {
+                "period": line.period,
+                "start_date_time": _format_us(line.start),
+                "end_date_time": _format_us(line.end),
+                "category": line.category,
+                "type": line.component.type,
+                "element": line.component.element,
+                "price_component": line.component.index,
+                "volume": line.volume.normalize() if line.volume else _ZERO,
+                "price": line.component.price,
+                "vat": line.component.vat,
+                "step_rounding": line.step_rounding,
+                "excl_vat": round_money(line.excl_vat, decimals),
+                "incl_vat": None if line.incl_vat is None else round_money(line.incl_vat, decimals),
+            }
+            for line in self.lines
+        ]
+
+
+def round_money(value: Decimal, decimals: int = OUTPUT_DECIMALS) -> Decimal:
+    """Half up to `decimals`, after dropping noise below 1e-20: a period split at a non-
+    terminating fraction (1/3) must not turn an exact 0.00025 into 0.000249999... ."""
+    settled = _WIDE.quantize(value, _NOISE)
+    return _HALF_UP.quantize(settled, Decimal(1).scaleb(-decimals))
+
+
+def price_dict(price: Price, decimals: int = OUTPUT_DECIMALS) -> dict:
+    result = {"excl_vat": round_money(price.excl_vat, decimals)}
+    if price.incl_vat is not None:
+        result["incl_vat"] = round_money(price.incl_vat, decimals)
+    return result
+
+
+def _format_us(value: int) -> str:
+    moment = EPOCH + dt.timedelta(microseconds=value)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    return text + (f".{moment.microsecond:06d}".rstrip("0") if moment.microsecond else "") + "Z"
