@@ -164,7 +164,7 @@ def _record(
         if not current:
             # An operator skipped or resent the head meanwhile: look at the stream afresh.
             if not stream.held:
-                stream.next_attempt_at = now
+                stream.next_attempt_at = stream.kicked_at = now
                 kick(stream.pk)
         elif outcome.kind == "success":
             stream.delivered_count += 1
@@ -176,7 +176,8 @@ def _record(
                 next_head = _next_head(stream, now)
                 stream.next_attempt_at = now if next_head else None
             else:
-                stream.next_attempt_at = now  # yield the slot to other streams
+                # Yield the slot to other streams (kicked_at: the sweeper need not kick too).
+                stream.next_attempt_at = stream.kicked_at = now
                 kick(stream.pk)
         elif outcome.kind == "rejected":
             # Gireve: the hub refuses our data; sending the same body again cannot help.

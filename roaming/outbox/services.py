@@ -72,9 +72,12 @@ def enqueue(
     )
     fields = []
     if stream.next_attempt_at is None and not stream.held:
-        # An idle stream becomes due; a stream in backoff keeps its retry time.
+        # An idle stream becomes due; a stream in backoff keeps its retry time. Kicked now
+        # (after commit), so the sweeper does not enqueue it a second time; a failed kick
+        # clears kicked_at for the sweeper (_Kicks).
         stream.next_attempt_at = message.created_at
-        fields.append("next_attempt_at")
+        stream.kicked_at = timezone.now()
+        fields += ["next_attempt_at", "kicked_at"]
     if memo is not None:
         stream.memo = {**stream.memo, **memo}
         fields.append("memo")
@@ -125,12 +128,17 @@ class _Kicks:
     def __call__(self):
         from .tasks import deliver_stream
 
+        failed = []
         for stream_id in sorted(self.stream_ids):
             try:
                 # No publish retries: if the broker is away the sweeper picks the stream up.
                 deliver_stream.apply_async((stream_id,), retry=False)
             except Exception:  # noqa: BLE001 - any broker failure: the sweeper catches up
                 logger.warning("Outbox: could not enqueue stream %s; the sweeper will", stream_id)
+                failed.append(stream_id)
+        if failed:
+            # Not kicked after all: the next sweep enqueues them (it skips kicked streams).
+            Stream.objects.filter(pk__in=failed).update(kicked_at=None)
 
 
 def kick(stream_id: int) -> None:
@@ -161,8 +169,8 @@ def retry_now(*, stream: Stream) -> None:
     stream = Stream.objects.select_for_update().get(pk=stream.pk)
     if stream.held or _head(stream) is None:
         return
-    stream.next_attempt_at = timezone.now()
-    stream.save(update_fields=["next_attempt_at"])
+    stream.next_attempt_at = stream.kicked_at = timezone.now()
+    stream.save(update_fields=["next_attempt_at", "kicked_at"])
     kick(stream.pk)
 
 
@@ -177,8 +185,10 @@ def hold(*, stream: Stream, note: str = "") -> None:
 
 def _release(stream: Stream) -> None:
     stream.held, stream.held_reason, stream.held_note = False, "", ""
-    stream.next_attempt_at = timezone.now() if _head(stream) else None
-    stream.save(update_fields=["held", "held_reason", "held_note", "next_attempt_at"])
+    stream.next_attempt_at = stream.kicked_at = timezone.now() if _head(stream) else None
+    stream.save(
+        update_fields=["held", "held_reason", "held_note", "next_attempt_at", "kicked_at"]
+    )
     kick(stream.pk)
 
 

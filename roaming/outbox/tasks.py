@@ -17,16 +17,39 @@ def deliver_stream(stream_id: int) -> int:
     return delivery.deliver_stream(stream_id)
 
 
+def queued_tasks() -> int | None:
+    """Tasks waiting in the broker's default queue (None when the broker cannot tell)."""
+    app = deliver_stream.app
+    try:
+        with app.connection_for_write() as conn:
+            queue = app.conf.task_default_queue
+            return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
+    except Exception:  # noqa: BLE001 - broker away or no count: decide without it
+        return None
+
+
 @shared_task
 def sweep() -> int:
     """Run by beat every OUTBOX_SWEEP_SECONDS: enqueue every due stream (retries after
     backoff, expired leases of dead workers, tasks lost by the broker)."""
     now = timezone.now()
-    stale = now - dt.timedelta(seconds=settings.OUTBOX_REKICK_SECONDS)
-    due = delivery.due_streams(now).filter(
-        Q(kicked_at__isnull=True) | Q(kicked_at__lt=F("next_attempt_at")) | Q(kicked_at__lt=stale)
+    # A stream that became due after its last kick (backoff over, lease expired, recovered
+    # platform, kick that failed) is enqueued now.
+    due = Q(kicked_at__isnull=True) | Q(kicked_at__lt=F("next_attempt_at"))
+    if not queued_tasks():
+        # Bug found by test_worker_faults (two workers over 500 streams, Redis restart):
+        # re-enqueuing every stream kicked more than OUTBOX_REKICK_SECONDS ago, whatever the
+        # queue held, added a duplicate per backlogged stream each time, so the queue grew
+        # faster than it drained. A stale kick means a lost task only once the queue is
+        # empty (a restarted Redis is): only then are those streams enqueued again.
+        stale = now - dt.timedelta(seconds=settings.OUTBOX_REKICK_SECONDS)
+        due |= Q(kicked_at__lt=stale)
+    stream_ids = list(
+        delivery.due_streams(now)
+        .filter(due)
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:10_000]
     )
-    stream_ids = list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:10_000])
     Stream.objects.filter(pk__in=stream_ids).update(kicked_at=now)
     for stream_id in stream_ids:
         deliver_stream.apply_async((stream_id,), retry=False)
