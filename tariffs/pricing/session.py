@@ -20,6 +20,7 @@ _VOLUMES = ("ENERGY", "TIME", "PARKING_TIME", "RESERVATION_TIME")
 _LEVELS = ("MIN_CURRENT", "MAX_CURRENT", "MIN_POWER", "MAX_POWER")
 _IGNORED = ("CURRENT", "POWER", "ENERGY_EXPORT", "ENERGY_IMPORT", "STATE_OF_CHARGE")
 _KNOWN = frozenset(_VOLUMES + _LEVELS)
+_NO_LEVELS = (None, None, None, None)
 _ZERO = Decimal(0)
 _UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?\Z")  # UTC, as OCPI
 _NAIVE_EPOCH = dt.datetime(1970, 1, 1)
@@ -113,53 +114,53 @@ def parse_session(charging_periods, start_date_time, end_date_time) -> Session:
 
 
 def _parse_period(index: int, data: dict, start: int, end: int) -> Period:
-    field = f"charging_periods[{index}].dimensions"
     dimensions = data.get("dimensions")
     if type(dimensions) is not list or not dimensions:
-        raise PricingError(f"{field}: must be a non-empty list of CdrDimension")
+        raise PricingError(
+            f"charging_periods[{index}].dimensions: must be a non-empty list of CdrDimension"
+        )
     values: dict[str, Decimal] = {}
     for j, dimension in enumerate(dimensions):
         if type(dimension) is not dict:
-            raise PricingError(f"{field}[{j}]: must be an object")
+            raise PricingError(f"charging_periods[{index}].dimensions[{j}]: must be an object")
         kind = dimension.get("type")
-        if kind not in _KNOWN:
+        volume = dimension.get("volume")
+        if kind not in _KNOWN or kind in values or type(volume) is not Decimal or volume < _ZERO:
             if kind in _IGNORED:
                 continue
-            raise PricingError(f"{field}[{j}].type: {kind!r} is not a CdrDimensionType")
-        if kind in values:
-            raise PricingError(f"{field}[{j}].type: {kind} appears twice in this period")
-        volume = dimension.get("volume")
-        if type(volume) is not Decimal:
-            if volume is None:
-                raise PricingError(f"{field}[{j}].volume: is required")
-            volume = to_decimal(volume, f"{field}[{j}].volume")
-        if volume < _ZERO and kind in _VOLUMES:
-            # Energy fed back to the grid (negative ENERGY) is not priced by OCPI 2.2.1 tariffs.
-            raise PricingError(f"{field}[{j}].volume: a {kind} volume must not be negative")
+            volume = _checked_volume(index, j, kind, volume, values)
         values[kind] = volume
-    get = values.get
-    reservation = get("RESERVATION_TIME")
-    energy = get("ENERGY", _ZERO)
-    time = get("TIME", _ZERO)
-    parking = get("PARKING_TIME", _ZERO)
+    reservation = values.pop("RESERVATION_TIME", None)
+    energy = values.pop("ENERGY", _ZERO)
+    time = values.pop("TIME", _ZERO)
+    parking = values.pop("PARKING_TIME", _ZERO)
     if reservation is not None and (energy or time or parking):
         raise PricingError(
-            f"{field}: a reservation period (RESERVATION_TIME) cannot also carry "
-            "ENERGY, TIME or PARKING_TIME"
+            f"charging_periods[{index}].dimensions: a reservation period (RESERVATION_TIME) "
+            "cannot also carry ENERGY, TIME or PARKING_TIME"
         )
-    return Period(
-        index,
-        start,
-        end,
-        energy,
-        time,
-        parking,
-        reservation,
-        get("MIN_CURRENT"),
-        get("MAX_CURRENT"),
-        get("MIN_POWER"),
-        get("MAX_POWER"),
-    )
+    if values:
+        get = values.get
+        levels = get("MIN_CURRENT"), get("MAX_CURRENT"), get("MIN_POWER"), get("MAX_POWER")
+    else:
+        levels = _NO_LEVELS
+    return Period(index, start, end, energy, time, parking, reservation, *levels)
+
+
+def _checked_volume(index: int, j: int, kind, volume, values: dict) -> Decimal:
+    """The slow path of _parse_period: say what is wrong with a dimension, or convert it."""
+    field = f"charging_periods[{index}].dimensions[{j}]"
+    if kind not in _KNOWN:
+        raise PricingError(f"{field}.type: {kind!r} is not a CdrDimensionType")
+    if kind in values:
+        raise PricingError(f"{field}.type: {kind} appears twice in this period")
+    if volume is None:
+        raise PricingError(f"{field}.volume: is required")
+    volume = to_decimal(volume, f"{field}.volume")
+    if volume < _ZERO and kind in _VOLUMES:
+        # Energy fed back to the grid (negative ENERGY) is not priced by OCPI 2.2.1 tariffs.
+        raise PricingError(f"{field}.volume: a {kind} volume must not be negative")
+    return volume
 
 
 def session_from_cdr(cdr) -> Session:

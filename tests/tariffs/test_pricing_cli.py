@@ -225,3 +225,40 @@ def test_command_line_error_exits_non_zero_without_traceback(files, tmp_path):
     assert process.stdout == ""
     assert "Traceback" not in process.stderr
     assert f"{cdr_path}: charging_periods: must be a non-empty list" in process.stderr
+
+
+def test_cost_fields_fit_an_ocpi_cdr(files):
+    # The spec's CDR example, charged 20 kWh then parked 40 min under tariff_10: our cost
+    # fields replace the example's and the CDR still validates against py_ocpi's model.
+    from py_ocpi.modules.cdrs.v_2_2_1.schemas import Cdr
+
+    tariff = json.loads((DATA / "tariff_10_025kwh_parking_start.json").read_text())
+    cdr = json.loads((DATA / "cdr_example.json").read_text())
+    cdr.update(
+        tariffs=[tariff],
+        end_date_time="2015-06-29T22:39:09Z",
+        charging_periods=[
+            {
+                "start_date_time": "2015-06-29T21:39:09Z",
+                "tariff_id": "18",
+                "dimensions": [{"type": "ENERGY", "volume": 20}, {"type": "TIME", "volume": 0.33}],
+            },
+            {
+                "start_date_time": "2015-06-29T21:59:09Z",
+                "tariff_id": "18",
+                "dimensions": [{"type": "PARKING_TIME", "volume": 0.666667}],
+            },
+        ],
+    )
+    for field in [name for name in cdr if name.startswith("total_") and name.endswith("cost")]:
+        del cdr[field]
+    output = json.loads(run("--cdr", files("cdr.json", cdr), "--time-zone", "Europe/Brussels"))
+    costs = {name: value for name, value in output.items() if name.startswith("total_")}
+    # 0.50 (0.60) + 20 x 0.25 = 5.00 (5.50) + 40 min -> 45 min x 2.00 = 1.50 (1.80)
+    assert costs == {
+        "total_cost": {"excl_vat": 7.0, "incl_vat": 7.9},
+        "total_fixed_cost": {"excl_vat": 0.5, "incl_vat": 0.6},
+        "total_energy_cost": {"excl_vat": 5.0, "incl_vat": 5.5},
+        "total_parking_cost": {"excl_vat": 1.5, "incl_vat": 1.8},
+    }
+    Cdr(**{**cdr, **costs})
