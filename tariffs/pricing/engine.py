@@ -16,6 +16,19 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from .result import Line, PricingResult
 from .session import Period, Session
 from .tariff import (
+    CHECK_BETWEEN,
+    CHECK_END_DAY,
+    CHECK_FROM,
+    CHECK_MAX_CURRENT,
+    CHECK_MAX_DURATION,
+    CHECK_MAX_KWH,
+    CHECK_MIN_CURRENT,
+    CHECK_MIN_DURATION,
+    CHECK_MIN_KWH,
+    CHECK_MIN_POWER,
+    CHECK_START_DAY,
+    CHECK_WEEKDAY,
+    CHECK_WRAP,
     DAY_US,
     EPOCH,
     HOUR_US,
@@ -151,57 +164,61 @@ def _first(candidates, period: Period, context) -> Component | None:
 def _matches(r: Restrictions, period: Period, context) -> bool:
     """TariffRestrictions at one instant; all set restrictions must hold (logical AND)."""
     tod, day, weekday, cumulative, elapsed = context
-    start, end = r.start_tod, r.end_tod
-    if start is not None or end is not None:
-        # OCPI 2.2.1 TariffRestrictions: valid from start_time until end_time; "If end_time <
-        # start_time then the period wraps around to the next day. To stop at end of the day
-        # use: 00:00." Only one of them: from start_time to midnight / from midnight to end_time;
-        # equal times: the whole day.
-        if start is None:
-            inside = end == 0 or tod < end
-        elif end is None or end == start:
-            inside = tod >= start
-            if end == start:
-                inside = True
-        elif start < end:
-            inside = start <= tod < end
-        else:
-            inside = tod >= start or tod < end
-        if not inside:
-            return False
-    if r.start_day is not None and day < r.start_day:  # start_date inclusive
-        return False
-    if r.end_day is not None and day >= r.end_day:  # end_date exclusive
-        return False
-    if r.weekdays is not None and weekday not in r.weekdays:
-        return False
-    if r.min_kwh is not None and cumulative < r.min_kwh:  # min_kwh inclusive
-        return False
-    if r.max_kwh is not None and cumulative >= r.max_kwh:  # max_kwh exclusive
-        return False
-    if r.min_duration is not None and elapsed < r.min_duration:  # inclusive
-        return False
-    if r.max_duration is not None and elapsed >= r.max_duration:  # exclusive
-        return False
-    # Current and power: the element is active only while the whole period stays in range, so
-    # min_* is checked against the period's MIN_* and max_* against its MAX_* dimension. A
-    # period that does not report the level cannot prove the restriction: it does not match.
-    # Power falls back to the period's average power (ENERGY / TIME) when MIN/MAX_POWER are
-    # missing.
-    low, high = period.min_current, period.max_current
-    if r.min_current is not None and (low is None or low < r.min_current):
-        return False
-    if r.max_current is not None and (high is None or high >= r.max_current):
-        return False
-    if r.min_power is not None:
-        power = period.min_power if period.min_power is not None else period.average_power
-        if power is None or power < r.min_power:
-            return False
-    if r.max_power is not None:
-        power = period.max_power if period.max_power is not None else period.average_power
-        if power is None or power >= r.max_power:
+    for code, a, b in r.checks:
+        if code <= CHECK_WRAP:  # time of day, local
+            if code == CHECK_BETWEEN:
+                inside = a <= tod < b
+            elif code == CHECK_WRAP:
+                inside = tod >= a or tod < b
+            elif code == CHECK_FROM:
+                inside = tod >= a
+            else:
+                inside = tod < a
+            if not inside:
+                return False
+        elif code == CHECK_START_DAY:  # start_date inclusive, local
+            if day < a:
+                return False
+        elif code == CHECK_END_DAY:  # end_date exclusive
+            if day >= a:
+                return False
+        elif code == CHECK_WEEKDAY:
+            if weekday not in a:
+                return False
+        elif code == CHECK_MIN_KWH:  # inclusive
+            if cumulative < a:
+                return False
+        elif code == CHECK_MAX_KWH:  # exclusive
+            if cumulative >= a:
+                return False
+        elif code == CHECK_MIN_DURATION:  # inclusive
+            if elapsed < a:
+                return False
+        elif code == CHECK_MAX_DURATION:  # exclusive
+            if elapsed >= a:
+                return False
+        elif not _level_matches(code, a, period):
             return False
     return True
+
+
+def _level_matches(code: int, limit: Decimal, period: Period) -> bool:
+    """Current and power: the element is active only while the whole period stays in range, so
+    min_* is checked against the period's MIN_* and max_* against its MAX_* dimension. A
+    period that does not report the level cannot prove the restriction: it does not match.
+    Power falls back to the period's average power (ENERGY / TIME) when MIN/MAX_POWER are
+    missing."""
+    if code == CHECK_MIN_CURRENT:
+        value = period.min_current
+    elif code == CHECK_MAX_CURRENT:
+        value = period.max_current
+    elif code == CHECK_MIN_POWER:
+        value = period.min_power if period.min_power is not None else period.average_power
+    else:
+        value = period.max_power if period.max_power is not None else period.average_power
+    if value is None:
+        return False
+    return value >= limit if code in (CHECK_MIN_CURRENT, CHECK_MIN_POWER) else value < limit
 
 
 def _offset(moment: int, zone: ZoneInfo) -> int:

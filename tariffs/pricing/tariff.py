@@ -4,6 +4,7 @@ Every error names the field as a JSON path (`elements[1].price_components[0].ste
 so a CPO can fix the tariff; a tariff is compiled once and then prices any number of sessions.
 """
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -22,6 +23,25 @@ WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", 
 RESERVATION_TYPES = ("RESERVATION", "RESERVATION_EXPIRES")
 _TIME_RE = re.compile(r"^([0-1][0-9]|2[0-3]):[0-5][0-9]\Z")  # OCPI 2.2.1 TariffRestrictions
 _DATE_RE = re.compile(r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])\Z")
+
+
+(
+    CHECK_FROM,
+    CHECK_UNTIL,
+    CHECK_BETWEEN,
+    CHECK_WRAP,
+    CHECK_START_DAY,
+    CHECK_END_DAY,
+    CHECK_WEEKDAY,
+    CHECK_MIN_KWH,
+    CHECK_MAX_KWH,
+    CHECK_MIN_DURATION,
+    CHECK_MAX_DURATION,
+    CHECK_MIN_CURRENT,
+    CHECK_MAX_CURRENT,
+    CHECK_MIN_POWER,
+    CHECK_MAX_POWER,
+) = range(15)
 
 
 class PricingError(ValueError):
@@ -67,6 +87,46 @@ class Restrictions:
     max_duration: int | None = None  # µs
     weekdays: frozenset[int] | None = None  # Monday = 0
     reservation: str | None = None
+    checks: tuple = ()  # the set restrictions as (code, value, value), see compiled_checks
+
+    def compiled_checks(self) -> tuple:
+        """Only the restrictions that are set, as (code, a, b), so matching skips the rest.
+
+        OCPI 2.2.1 TariffRestrictions start_time/end_time: "If end_time < start_time then the
+        period wraps around to the next day. To stop at end of the day use: 00:00." With only
+        start_time: until midnight; only end_time: from midnight; equal times: the whole day.
+        """
+        checks = []
+        start, end = self.start_tod, self.end_tod
+        if end == 0 and start is None:
+            end = None  # until the end of the day: no limit
+        if start is not None and end is not None and start != end:
+            if end == 0:
+                checks.append((CHECK_FROM, start, None))
+            elif start < end:
+                checks.append((CHECK_BETWEEN, start, end))
+            else:
+                checks.append((CHECK_WRAP, start, end))
+        elif start is not None and end is None:
+            checks.append((CHECK_FROM, start, None))
+        elif end is not None and start is None:
+            checks.append((CHECK_UNTIL, end, None))
+        for code, value in (
+            (CHECK_START_DAY, self.start_day),
+            (CHECK_END_DAY, self.end_day),
+            (CHECK_WEEKDAY, self.weekdays),
+            (CHECK_MIN_KWH, self.min_kwh),
+            (CHECK_MAX_KWH, self.max_kwh),
+            (CHECK_MIN_DURATION, self.min_duration),
+            (CHECK_MAX_DURATION, self.max_duration),
+            (CHECK_MIN_CURRENT, self.min_current),
+            (CHECK_MAX_CURRENT, self.max_current),
+            (CHECK_MIN_POWER, self.min_power),
+            (CHECK_MAX_POWER, self.max_power),
+        ):
+            if value is not None:
+                checks.append((code, value, None))
+        return tuple(checks)
 
     @property
     def uses_local_time(self) -> bool:
@@ -226,7 +286,9 @@ def _parse_restrictions(value, field: str) -> Restrictions:
         weekdays=weekdays,
         reservation=reservation,
     )
-    return NO_RESTRICTIONS if restrictions == NO_RESTRICTIONS else restrictions
+    if restrictions == NO_RESTRICTIONS:
+        return NO_RESTRICTIONS
+    return dataclasses.replace(restrictions, checks=restrictions.compiled_checks())
 
 
 def _parse_component(value, field: str, element: int, index: int) -> Component:
