@@ -47,6 +47,7 @@ _WH, _SECONDS = Decimal(1000), Decimal(3600)  # step_size units per kWh, per hou
 
 
 def get_zone(time_zone) -> ZoneInfo:
+    """The Location's IANA time zone (restrictions are in its local time)."""
     if isinstance(time_zone, ZoneInfo):
         return time_zone
     try:
