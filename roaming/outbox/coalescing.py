@@ -8,7 +8,10 @@ message of the same stream fully supersedes it, so what is sent keeps its order:
   (a status PATCH over an earlier status PATCH);
 - a PATCH equal, but for last_updated, to the last delivered message touching its path is
   dropped too (Gireve §2.1.6: never the same EVSE status twice in a row);
-- POSTs (CDRs) are never dropped and never drop anything.
+- POSTs (CDRs) are never dropped and never drop anything;
+- one object may be sent in several variants at one path (Gireve §3.10.4: a tariff id's
+  default and per-eMSP descriptions are PUT at the same URL): a PUT only supersedes a PUT
+  of the same variant (same target_operator_country_code/party_id in the body).
 """
 
 from __future__ import annotations
@@ -28,8 +31,15 @@ def _fields(message: Message) -> set[str]:
     return set(message.body) - {"last_updated"} if isinstance(message.body, dict) else set()
 
 
+def _variant(message: Message) -> tuple:
+    body = message.body if isinstance(message.body, dict) else {}
+    return (body.get("target_operator_country_code"), body.get("target_operator_party_id"))
+
+
 def supersedes(later: Message, earlier: Message) -> bool:
     if earlier.method not in ("PUT", "PATCH"):
+        return False
+    if later.method == "PUT" and earlier.method == "PUT" and _variant(later) != _variant(earlier):
         return False
     if later.method in ("PUT", "DELETE"):
         return _under(earlier.path, later.path)
