@@ -346,7 +346,10 @@ def log_exchange(request, response, module, kwargs, started, request_id, correla
         ocpi_status = json.loads(response.content).get("status_code")
     except (ValueError, AttributeError):
         ocpi_status = None
-    sender = getattr(request, "ocpi_from", None)
+    # The party to search by: the owner named in a client-owned object URL (the eMSP of a
+    # token, even when the hub broadcasts it), else the OCPI-from party.
+    owner = (kwargs.get("country_code"), kwargs.get("party_id"))
+    sender = owner if all(owner) else getattr(request, "ocpi_from", None)
     message_log.record(
         direction=MessageLog.Direction.INBOUND,
         platform=request.ocpi_platform,
@@ -362,7 +365,7 @@ def log_exchange(request, response, module, kwargs, started, request_id, correla
         request_id=request_id,
         correlation_id=correlation_id,
         object_id="/".join(str(value) for value in kwargs.values()),
-        party=f"{sender[0]}*{sender[1]}" if sender else "",
+        party=f"{sender[0]}*{sender[1]}".upper() if sender else "",
     )
 
 

@@ -8,6 +8,7 @@ from django.test import Client
 from py_ocpi.modules.tokens.v_2_2_1.schemas import Token as PydanticToken
 
 from locations.models import Operator
+from roaming.models import MessageLog
 from sessions.models import Token
 from sessions.ocpi import token_to_ocpi
 from tests.ocpi_api import make_platform, ocpi_headers
@@ -106,6 +107,8 @@ def test_a_hub_pushes_tokens_of_any_emsp_behind_it(connection, from_country, fro
     assert (response.status_code, response.json()["status_code"]) == (201, 1000)
     token = Token.objects.get()
     assert (token.country_code, token.party_id, token.platform) == ("NL", "TNM", connection)
+    # The message log finds it under its eMSP, whoever forwarded it.
+    assert MessageLog.objects.get().party == "NL*TNM"
 
 
 def test_type_query_parameter_selects_token():
