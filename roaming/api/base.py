@@ -46,7 +46,7 @@ class OcpiError(Exception):
 def invalid(message: str) -> OcpiError:
     """2001 for a request that reached the OCPI layer: status_codes says that to a request in
     valid JSON, for an existing resource, from an authenticated sender, "an HTTP error status
-    code MUST NOT be returned" (Gireve §3.x: a non-2xx is retried as a technical failure,
+    code MUST NOT be returned" (and a hub retries what did not get a 2xx, Gireve §3.5.5,
     while a 2001 is a verdict on the data). Malformed JSON stays HTTP 400."""
     return OcpiError(INVALID_PARAMETERS, message, http_status=200)
 
@@ -152,15 +152,21 @@ def request_body(request) -> bytes:
     return body
 
 
+def _roles(platform: Platform) -> list[dict]:
+    # roles come from their credentials (checked) but can be edited in the admin as JSON.
+    roles = platform.roles if isinstance(platform.roles, list) else []
+    return [role for role in roles if isinstance(role, dict)]
+
+
 def party_roles(platform: Platform) -> set[tuple[str, str]]:
     return {
         (str(role.get("country_code", "")).upper(), str(role.get("party_id", "")).upper())
-        for role in platform.roles or []
+        for role in _roles(platform)
     }
 
 
 def is_hub(platform: Platform) -> bool:
-    return any(role.get("role") == "HUB" for role in platform.roles or [])
+    return any(role.get("role") == "HUB" for role in _roles(platform))
 
 
 def party_behind(platform: Platform, country_code: str, party_id: str) -> bool:
