@@ -42,13 +42,24 @@ def _merge(location, method: str, ids: list[str], body: dict) -> tuple[int, dict
         parent = child(location, ids[:-1])
         if parent is not None:
             parent.setdefault("evses" if len(ids) == 1 else "connectors", []).append(body)
+            _touch_parents(location, ids, body)
             return 200, envelope(None), {}
     if target is None:
         return 404, envelope(None, 2003, "Unknown object"), {}
     if method == "PUT":
         target.clear()
     target.update(body)
+    _touch_parents(location, ids, body)
     return 200, envelope(None), {}
+
+
+def _touch_parents(location, ids: list[str], body: dict) -> None:
+    """OCPI 2.2.1 mod_locations: a PUT/PATCH of an EVSE or connector also sets the new
+    last_updated on its parent EVSE and Location."""
+    if "last_updated" not in body:
+        return
+    for depth in range(len(ids)):
+        child(location, ids[:depth])["last_updated"] = body["last_updated"]
 
 
 def child(obj, ids: list[str]):
