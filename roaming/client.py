@@ -13,7 +13,6 @@ refuses our data: retrying the same message cannot help); technical = anything e
 
 import base64
 import datetime as dt
-import json as jsonlib
 import threading
 import time
 import uuid
@@ -22,7 +21,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from . import message_log
+from . import message_log, ocpi_json
 from .models import Platform
 from .ocpi_time import format_datetime
 
@@ -163,11 +162,15 @@ class OcpiClient:
         started = time.monotonic()
         response = body = None
         error = ""
+        # Exact numbers: amounts leave as the Decimal digits we hold, never through float.
+        payload = None if json is None else ocpi_json.dumps(json).encode()
+        if payload is not None:
+            headers["Content-Type"] = "application/json"
         try:
             response = _session(platform).request(
                 method,
                 url,
-                json=json,
+                data=payload,
                 params=params,
                 headers=headers,
                 timeout=(platform.connect_timeout, platform.read_timeout),
@@ -175,7 +178,7 @@ class OcpiClient:
                 cert=cert,
             )
             try:
-                body = response.json()
+                body = ocpi_json.loads(response.content)
             except ValueError:
                 body = None
         except (requests.RequestException, OSError) as exc:
@@ -193,7 +196,7 @@ class OcpiClient:
             platform=platform if platform.pk else None,
             module=module,
             request_headers=headers,
-            request_body=None if json is None else jsonlib.dumps(json),
+            request_body=payload,
             http_status=http_status,
             ocpi_status=ocpi_status,
             response_body=response.text if response is not None else "",

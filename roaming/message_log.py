@@ -4,11 +4,11 @@ Written by B1 (inbound API) first; B2's outbound client uses the same `record(..
 """
 
 import datetime as dt
-import json
 
 from django.conf import settings
 from django.utils import timezone
 
+from . import ocpi_json
 from .models import MessageLog
 
 SECRET_HEADERS = {"authorization", "cookie", "proxy-authorization"}
@@ -33,7 +33,7 @@ def hide_tokens(body):
     if not body:
         return body
     try:
-        data = json.loads(body)
+        data = ocpi_json.loads(body)
     except (TypeError, ValueError):
         return body
 
@@ -47,7 +47,7 @@ def hide_tokens(body):
             return [walk(item) for item in value]
         return value
 
-    return json.dumps(walk(data))
+    return ocpi_json.dumps(walk(data))
 
 
 def truncate(body) -> str:

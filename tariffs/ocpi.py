@@ -8,11 +8,11 @@ object and returns model field values, with errors naming the tariff id and fiel
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from decimal import Decimal
 
 from locations import ocpi_classes as loc
+from roaming import ocpi_json
 from roaming.ocpi_time import format_datetime, parse_datetime
 
 from . import enums
@@ -108,60 +108,10 @@ def tariff_to_ocpi(tariff: Tariff) -> dict:
     return obj
 
 
-# --- exact JSON --------------------------------------------------------------
+# --- exact JSON: roaming.ocpi_json (Decimal in, Decimal out, digit for digit) ----------
 
-
-def dumps(value, *, indent: int | None = None) -> str:
-    """JSON text with every Decimal written as a JSON number, digit for digit."""
-    return "".join(_encode(value, indent, 0))
-
-
-def _encode(value, indent: int | None, depth: int):
-    if isinstance(value, Decimal):
-        yield format(value, "f")
-        return
-    if isinstance(value, float):
-        raise TypeError("Tariff amounts must be Decimal, not float.")
-    if isinstance(value, dict | list | tuple):
-        items = list(value.items()) if isinstance(value, dict) else list(value)
-        opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
-        if not items:
-            yield opening + closing
-            return
-        inner = "" if indent is None else "\n" + " " * (indent * (depth + 1))
-        outer = "" if indent is None else "\n" + " " * (indent * depth)
-        separator = "," if indent is not None else ", "
-        yield opening
-        for index, item in enumerate(items):
-            yield (separator if index else "") + inner
-            if isinstance(value, dict):
-                yield json.dumps(str(item[0]), ensure_ascii=False) + ": "
-                yield from _encode(item[1], indent, depth + 1)
-            else:
-                yield from _encode(item, indent, depth + 1)
-        yield outer + closing
-        return
-    yield json.dumps(value, ensure_ascii=False)
-
-
-def parse_json(text: str):
-    """JSON with its numbers as Decimal (floats would round amounts)."""
-    return json.loads(text, parse_float=Decimal)
-
-
-def to_plain_json(value):
-    """For JSON columns outside tariffs (the outbox body): Decimal -> JSON number.
-
-    jsonb keeps the number exactly as written; Python reads it back as a float, which for
-    the at most 4 decimals and 15 digits we accept (tariffs.ocpi_classes) prints the same.
-    """
-    if isinstance(value, Decimal):
-        return int(value) if value.as_tuple().exponent >= 0 else float(value)
-    if isinstance(value, dict):
-        return {k: to_plain_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [to_plain_json(v) for v in value]
-    return value
+dumps = ocpi_json.dumps
+parse_json = ocpi_json.loads
 
 
 # --- inbound Tariff JSON -----------------------------------------------------

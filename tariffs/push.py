@@ -17,7 +17,7 @@ from roaming.models import Platform
 from roaming.outbox import services as outbox
 
 from .models import Tariff
-from .ocpi import tariff_to_ocpi, to_plain_json
+from .ocpi import tariff_to_ocpi
 from .selectors import roaming_tariffs
 
 MODULE = "tariffs"
@@ -34,7 +34,8 @@ def _path(operator: Operator, tariff_id: str) -> str:
 
 
 def _put(tariff: Tariff) -> tuple[str, str, dict]:
-    return "PUT", _path(tariff.operator, tariff.ocpi_id), to_plain_json(tariff_to_ocpi(tariff))
+    # Decimal amounts: the outbox body keeps them exact (roaming.ocpi_json).
+    return "PUT", _path(tariff.operator, tariff.ocpi_id), tariff_to_ocpi(tariff)
 
 
 def tariff_changed(tariff: Tariff) -> int:

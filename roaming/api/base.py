@@ -12,14 +12,14 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import RequestDataTooBig, ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
 from locations.models import Operator
-from roaming import message_log
+from roaming import message_log, ocpi_json
 from roaming.models import MessageLog, Platform, hash_token
 from roaming.ocpi_time import format_datetime
 
@@ -63,15 +63,16 @@ def envelope(data=None, *, status_code=SUCCESS, message="Success") -> dict:
 def ocpi_response(
     data=None, *, http_status=200, status_code=SUCCESS, message="Success", headers=None
 ):
-    return JsonResponse(
-        envelope(data, status_code=status_code, message=message),
+    # Exact numbers (Decimal amounts written digit for digit), UTF-8 as OCPI requires.
+    return HttpResponse(
+        ocpi_json.dumps(envelope(data, status_code=status_code, message=message)),
         status=http_status,
         headers=headers,
-        json_dumps_params={"ensure_ascii": False},
+        content_type="application/json",
     )
 
 
-def error_response(error: OcpiError) -> JsonResponse:
+def error_response(error: OcpiError) -> HttpResponse:
     return ocpi_response(
         http_status=error.http_status, status_code=error.ocpi_status, message=error.message
     )

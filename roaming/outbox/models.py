@@ -10,6 +10,7 @@ from django.db import models
 from django.utils import timezone
 
 from roaming.models import MessageLog, Platform
+from roaming.ocpi_json import ExactJSONDecoder, ExactJSONEncoder
 
 
 class Stream(models.Model):
@@ -72,7 +73,10 @@ class Message(models.Model):
     path = models.CharField(
         max_length=500, help_text="Appended to the platform's receiver endpoint URL."
     )
-    body = models.JSONField(null=True, blank=True)
+    # Amounts stay Decimal through the database (jsonb keeps their digits), never float.
+    body = models.JSONField(
+        null=True, blank=True, encoder=ExactJSONEncoder, decoder=ExactJSONDecoder
+    )
     object_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     attempts = models.PositiveIntegerField(default=0)

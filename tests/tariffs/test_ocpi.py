@@ -250,3 +250,15 @@ def test_tariff_to_ocpi_is_exact():
     assert list(component) == ["type", "price", "vat", "step_size"]
     assert str(component["price"]) == "0.1" and str(component["vat"]) == "5.5"
     assert str(obj["elements"][0]["restrictions"]["max_power"]) == "22.00"
+
+
+def test_pushed_amounts_keep_their_exact_digits_end_to_end(connected_hub, hub_simulator):
+    """Decimal in the model, in the outbox row and on the wire: 0.80 is sent as 0.80."""
+    _three_descriptions()
+    message = Message.objects.order_by("pk").first()
+    message.refresh_from_db()
+    price = message.body["elements"][0]["price_components"][0]["price"]
+    assert price == Decimal("0.80") and str(price) == "0.80"
+    delivery.deliver_stream(message.stream_id)
+    message.refresh_from_db()
+    assert '"price": 0.80' in message.last_log.request_body  # the bytes we sent

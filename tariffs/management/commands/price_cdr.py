@@ -8,11 +8,11 @@ by the CDR is used, per eMSP with --emsp; Gireve §3.10.4).
 """
 
 import json
-from decimal import Decimal
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from roaming import ocpi_json
 from tariffs.pricing import (
     PricingError,
     compile_tariff,
@@ -80,7 +80,7 @@ class Command(BaseCommand):
             output["min_price_applied"] = result.min_price_applied
             output["max_price_applied"] = result.max_price_applied
             output["breakdown"] = result.breakdown()
-        self.stdout.write(dumps(output))
+        self.stdout.write(ocpi_json.dumps(output, indent=2))
 
 
 def _load(path: str):
@@ -92,7 +92,7 @@ def _load(path: str):
         raise CommandError(f"{path}: cannot be read ({error})") from None
     try:
         # Money is Decimal: JSON numbers are read as Decimal, never float.
-        return json.loads(text, parse_float=Decimal)
+        return ocpi_json.loads(text)
     except json.JSONDecodeError as error:
         raise CommandError(
             f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
@@ -144,24 +144,3 @@ def _choose_tariff(data, source: str, wanted: str | None, emsp: str | None):
         raise CommandError(f"{source}: {error}") from None
     index = next(i for i, item in enumerate(data) if item is chosen)
     return chosen, f"[{index}]."
-
-
-def dumps(value, indent: int = 2, level: int = 0) -> str:
-    """JSON with Decimals written as numbers with their exact digits (4.4000, not 4.4)."""
-    pad, inner = " " * (indent * level), " " * (indent * (level + 1))
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        items = (
-            f"{inner}{json.dumps(str(key))}: {dumps(item, indent, level + 1)}"
-            for key, item in value.items()
-        )
-        return "{\n" + ",\n".join(items) + f"\n{pad}}}"
-    if isinstance(value, list | tuple):
-        if not value:
-            return "[]"
-        items = (f"{inner}{dumps(item, indent, level + 1)}" for item in value)
-        return "[\n" + ",\n".join(items) + f"\n{pad}]"
-    return json.dumps(value)
