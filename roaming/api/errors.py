@@ -2,6 +2,7 @@
 
 from django.urls import Resolver404, resolve
 from django.views import defaults
+from django.views.decorators.csrf import csrf_exempt
 
 from .base import (
     CLIENT_ERROR,
@@ -48,3 +49,10 @@ def server_error(request):
     if _is_ocpi(request):
         return _answer(request, OcpiError(SERVER_ERROR, "Internal server error", http_status=500))
     return defaults.server_error(request)
+
+
+@csrf_exempt
+def unknown_endpoint(request, rest=""):
+    """Routed last under /ocpi/: the same envelope 404 when DEBUG is on (Django then shows
+    its technical 404 page instead of calling handler404) and for every method (no CSRF)."""
+    return page_not_found(request, None)

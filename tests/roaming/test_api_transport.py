@@ -165,3 +165,12 @@ def test_versions_answer_with_token_a():
     make_platform(registration=True)
     body = assert_envelope(Client().get("/ocpi/versions", **ocpi_headers()), 200, 1000)
     assert body["data"] == [{"version": "2.2.1", "url": "http://testserver/ocpi/2.2.1"}]
+
+
+@pytest.mark.parametrize("method", ["get", "post", "put"])
+def test_unknown_ocpi_url_is_an_envelope_404_even_with_debug_on(client, settings, method):
+    settings.DEBUG = True  # Django would answer its HTML technical 404 page
+    response = getattr(client, method)("/ocpi/2.2.1/nowhere", HTTP_X_REQUEST_ID="r-1")
+    assert response.status_code == 404
+    assert response.json()["status_code"] == 2000
+    assert response["X-Request-ID"] == "r-1"
