@@ -180,6 +180,9 @@ LOGGING = {
 OCPI_MAX_PAGE_SIZE = {"locations": 100, "tariffs": 100, "sessions": 50, "cdrs": 20}
 # Request bodies above this are refused with HTTP 413 in the OCPI envelope.
 OCPI_MAX_BODY_BYTES = env.int("OCPI_MAX_BODY_BYTES", default=1024 * 1024)
+# Reverse proxies in front of us (0: callers connect directly). With N, a platform's IP
+# allowlist checks the address the outermost proxy saw (N-th X-Forwarded-For from the right).
+OCPI_TRUSTED_PROXIES = env.int("OCPI_TRUSTED_PROXIES", default=0)
 # Requests per token per window (0 disables); counted in the Django cache.
 OCPI_RATE_LIMIT = env.int("OCPI_RATE_LIMIT", default=600)
 OCPI_RATE_WINDOW_SECONDS = env.int("OCPI_RATE_WINDOW_SECONDS", default=60)

@@ -105,12 +105,24 @@ def authenticate(request) -> tuple[Platform, str]:
     raise OcpiError(CLIENT_ERROR, "Unknown or revoked token", http_status=401)
 
 
+def client_address(request) -> str:
+    """The caller's address: REMOTE_ADDR, or behind OCPI_TRUSTED_PROXIES reverse proxies the
+    address the outermost of them saw (X-Forwarded-For, read from the right: entries further
+    left were written by the caller and prove nothing)."""
+    proxies = settings.OCPI_TRUSTED_PROXIES
+    if not proxies:
+        return request.META.get("REMOTE_ADDR") or ""
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [address for address in forwarded if address]
+    return forwarded[-proxies] if len(forwarded) >= proxies else ""
+
+
 def check_ip(platform: Platform, request) -> None:
     if not platform.ip_allowlist:
         return
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR") or "")
-    except ValueError:  # e.g. a unix socket: no address to allow
+        address = ipaddress.ip_address(client_address(request))
+    except ValueError:  # e.g. a unix socket, or no proxy header: no address to allow
         raise OcpiError(CLIENT_ERROR, "Caller address unknown", http_status=403) from None
     for network in platform.ip_allowlist:
         if address in ipaddress.ip_network(network, strict=False):

@@ -55,6 +55,17 @@ def test_ip_allowlist_is_enforced_when_set():
     assert_envelope(Client().get(LOCATIONS, **ocpi_headers()), 200, 1000)
 
 
+def test_allowlist_behind_a_proxy_checks_the_address_the_proxy_saw(settings):
+    settings.OCPI_TRUSTED_PROXIES = 1
+    make_platform(ip_allowlist=["192.0.2.10"])
+    # The caller wrote the left entry itself; our proxy appended what it saw.
+    spoofed = {"HTTP_X_FORWARDED_FOR": "192.0.2.10, 203.0.113.7", **ocpi_headers()}
+    assert_envelope(Client().get(LOCATIONS, **spoofed), 403, 2000)
+    seen = {"HTTP_X_FORWARDED_FOR": "203.0.113.7, 192.0.2.10", **ocpi_headers()}
+    assert_envelope(Client().get(LOCATIONS, **seen), 200, 1000)
+    assert_envelope(Client().get(LOCATIONS, **ocpi_headers()), 403, 2000)  # no header
+
+
 def test_oversized_body_is_413_and_changes_nothing(settings):
     settings.OCPI_MAX_BODY_BYTES = 100
     make_platform()
