@@ -14,34 +14,21 @@ from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .result import Line, PricingResult
-from .session import Period, Session
+from .session import Session
 from .tariff import (
-    CHECK_BETWEEN,
-    CHECK_END_DAY,
-    CHECK_FROM,
-    CHECK_MAX_CURRENT,
-    CHECK_MAX_DURATION,
-    CHECK_MAX_KWH,
-    CHECK_MIN_CURRENT,
-    CHECK_MIN_DURATION,
-    CHECK_MIN_KWH,
-    CHECK_MIN_POWER,
-    CHECK_START_DAY,
-    CHECK_WEEKDAY,
-    CHECK_WRAP,
     DAY_US,
-    EPOCH,
     HOUR_US,
-    NO_RESTRICTIONS,
     ONE_US,
+    US,
     CompiledTariff,
     Component,
     Price,
     PricingError,
-    Restrictions,
 )
 
 _ZERO = Decimal(0)
+_ONE = Decimal(1)
+_fromtimestamp = dt.datetime.fromtimestamp
 _STEP_GUARD = Decimal("1e-12")  # totals are rounded to this before step_size rounding
 _WH, _SECONDS = Decimal(1000), Decimal(3600)  # step_size units per kWh, per hour
 
@@ -81,149 +68,77 @@ def price_session(
     pieces = _offset_pieces(session.start, session.end, zone)
     part_starts = _part_starts(session)
     cuts = _time_cuts(tariff, session, pieces, part_starts)
-    if cuts:
-        segments = _split_periods(periods, cuts)
-    else:  # nothing switches inside any period: one segment per period
-        segments = [
-            (p, p.start, p.end, p.energy, p.time, p.parking, p.reservation or _ZERO)
-            for p in periods
-        ]
-    segments = _kwh_cuts(tariff, segments)
+    segments = _segments(periods, cuts, tariff.kwh_boundaries)
 
     lines: list[Line] = []
     append = lines.append
     flat_pending = {"charging": True, "reservation": True}
     single_offset = pieces[0][2] if len(pieces) == 1 else None
-    reservation_table = tariff.reservation_expired if reservation_expired else tariff.reservation
-    charging_table = tariff.charging
-    one = Decimal(1)
+    selection = tariff.selection
+    reservation_table = selection["reservation_expired" if reservation_expired else "reservation"]
+    flats, energies, times, parkings = selection["charging"]
+    reservation_flats, _, reservation_times, _ = reservation_table
+    reservation_start, charging_start = part_starts["reservation"], part_starts["charging"]
+    one = _ONE
     for period, start, end, energy, time, parking, reserved, cumulative in segments:
-        is_reservation = period.reservation is not None
-        part = "reservation" if is_reservation else "charging"
-        table = reservation_table if is_reservation else charging_table
-        offset = single_offset if single_offset is not None else _offset_at(pieces, start)
-        local = start + offset
+        # Restrictions are evaluated at the segment's start in local time (docs/pricing.md).
+        local = start + (single_offset if single_offset is not None else _offset_at(pieces, start))
         day = local // DAY_US
-        context = (local - day * DAY_US, day, (day + 3) % 7, cumulative, start - part_starts[part])
+        tod = local - day * DAY_US
         index = period.index
-        if flat_pending[part]:
-            # "FLAT once per session": the first element with a FLAT component that matches
-            # where the session (or its reservation) starts, else at the first segment where
-            # one matches; a reservation's FLAT is billed apart (tariff_16: 2.00 + 0.50).
-            component = _first(table["FLAT"], period, context)
-            if component is not None:
-                flat_pending[part] = False
-                category = "reservation" if is_reservation else "fixed"
-                append(Line(index, start, end, component, one, component.price, category))
-        if is_reservation:
-            if reserved:
-                component = _first(table["TIME"], period, context)
+        if period.reservation is not None:
+            elapsed = start - reservation_start
+            if flat_pending["reservation"]:
+                # A reservation's FLAT is billed apart from the charging one (tariff_16).
+                component = _first(reservation_flats, tod, day, cumulative, elapsed, period)
                 if component is not None:
-                    append(
-                        Line(
-                            index,
-                            start,
-                            end,
-                            component,
-                            reserved,
-                            reserved * component.price,
-                            "reservation",
-                        )
-                    )
+                    flat_pending["reservation"] = False
+                    append(Line(index, start, end, component, one, component.price, "reservation"))
+            if reserved:
+                component = _first(reservation_times, tod, day, cumulative, elapsed, period)
+                if component is not None:
+                    cost = reserved * component.price
+                    append(Line(index, start, end, component, reserved, cost, "reservation"))
             continue
-        if energy:
-            component = _first(table["ENERGY"], period, context)
+        elapsed = start - charging_start
+        if flat_pending["charging"]:
+            # "FLAT once per session": the first element with a FLAT component that matches
+            # where the session starts, else at the first segment where one matches.
+            component = _first(flats, tod, day, cumulative, elapsed, period)
             if component is not None:
-                append(
-                    Line(index, start, end, component, energy, energy * component.price, "energy")
-                )
+                flat_pending["charging"] = False
+                append(Line(index, start, end, component, one, component.price, "fixed"))
+        if energy:
+            component = _first(energies, tod, day, cumulative, elapsed, period)
+            if component is not None:
+                cost = energy * component.price
+                append(Line(index, start, end, component, energy, cost, "energy"))
         if time:
-            component = _first(table["TIME"], period, context)
+            component = _first(times, tod, day, cumulative, elapsed, period)
             if component is not None:
                 append(Line(index, start, end, component, time, time * component.price, "time"))
         if parking:
-            component = _first(table["PARKING_TIME"], period, context)
+            component = _first(parkings, tod, day, cumulative, elapsed, period)
             if component is not None:
-                append(
-                    Line(
-                        index, start, end, component, parking, parking * component.price, "parking"
-                    )
-                )
-    lines.extend(_step_rounding(lines))
-    return _totals(tariff, lines)
+                cost = parking * component.price
+                append(Line(index, start, end, component, parking, cost, "parking"))
+    return _finish(tariff, lines)
 
 
-def _first(candidates, period: Period, context) -> Component | None:
+def _first(candidates, tod, day, cumulative, elapsed, period) -> Component | None:
     """OCPI 2.2.1 mod_tariffs: the first element with a component for the dimension whose
-    restrictions match is used; no match, no cost for that dimension."""
-    for restrictions, component in candidates:
-        if restrictions is NO_RESTRICTIONS or _matches(restrictions, period, context):
+    restrictions match is used; no match, no cost for that dimension. `matches` is None for
+    an element without restrictions (see tariff._selection)."""
+    for matches, component in candidates:
+        if matches is None or matches(tod, day, cumulative, elapsed, period):
             return component
     return None
 
 
-def _matches(r: Restrictions, period: Period, context) -> bool:
-    """TariffRestrictions at one instant; all set restrictions must hold (logical AND)."""
-    tod, day, weekday, cumulative, elapsed = context
-    for code, a, b in r.checks:
-        if code <= CHECK_WRAP:  # time of day, local
-            if code == CHECK_BETWEEN:
-                inside = a <= tod < b
-            elif code == CHECK_WRAP:
-                inside = tod >= a or tod < b
-            elif code == CHECK_FROM:
-                inside = tod >= a
-            else:
-                inside = tod < a
-            if not inside:
-                return False
-        elif code == CHECK_START_DAY:  # start_date inclusive, local
-            if day < a:
-                return False
-        elif code == CHECK_END_DAY:  # end_date exclusive
-            if day >= a:
-                return False
-        elif code == CHECK_WEEKDAY:
-            if weekday not in a:
-                return False
-        elif code == CHECK_MIN_KWH:  # inclusive
-            if cumulative < a:
-                return False
-        elif code == CHECK_MAX_KWH:  # exclusive
-            if cumulative >= a:
-                return False
-        elif code == CHECK_MIN_DURATION:  # inclusive
-            if elapsed < a:
-                return False
-        elif code == CHECK_MAX_DURATION:  # exclusive
-            if elapsed >= a:
-                return False
-        elif not _level_matches(code, a, period):
-            return False
-    return True
-
-
-def _level_matches(code: int, limit: Decimal, period: Period) -> bool:
-    """Current and power: the element is active only while the whole period stays in range, so
-    min_* is checked against the period's MIN_* and max_* against its MAX_* dimension. A
-    period that does not report the level cannot prove the restriction: it does not match.
-    Power falls back to the period's average power (ENERGY / TIME) when MIN/MAX_POWER are
-    missing."""
-    if code == CHECK_MIN_CURRENT:
-        value = period.min_current
-    elif code == CHECK_MAX_CURRENT:
-        value = period.max_current
-    elif code == CHECK_MIN_POWER:
-        value = period.min_power if period.min_power is not None else period.average_power
-    else:
-        value = period.max_power if period.max_power is not None else period.average_power
-    if value is None:
-        return False
-    return value >= limit if code in (CHECK_MIN_CURRENT, CHECK_MIN_POWER) else value < limit
-
-
 def _offset(moment: int, zone: ZoneInfo) -> int:
-    return (EPOCH + dt.timedelta(microseconds=moment)).astimezone(zone).utcoffset() // ONE_US
+    """UTC offset (µs) at `moment`. tzdata changes offsets at whole seconds, so the offset at
+    the whole second (an int: no float) is the offset at the µs."""
+    return _fromtimestamp(moment // US, zone).utcoffset() // ONE_US
 
 
 def _offset_pieces(start: int, end: int, zone: ZoneInfo) -> list[tuple[int, int, int]]:
@@ -283,39 +198,70 @@ def _time_cuts(tariff: CompiledTariff, session: Session, pieces, part_starts) ->
     return sorted(cuts)
 
 
-def _split_periods(periods, cuts: list[int]):
-    """Segments (period, start, end, energy, time, parking, reserved) cut at `cuts`.
+def _segments(periods, cuts: list[int], thresholds) -> list[tuple]:
+    """Segments (period, start, end, energy, time, parking, reserved, cumulative) of the
+    periods cut at `cuts` (and at kWh `thresholds`); `cumulative` is the energy charged in the
+    session before the segment.
 
     Volumes are shared out in proportion to the time (linear interpolation); the last
-    segment of a period takes the remainder, so a period's segments add up exactly.
+    segment of a period takes the remainder, so a period's segments add up exactly. A period
+    with no cut inside is one segment, with no arithmetic.
     """
+    result = []
+    append = result.append
+    cumulative = _ZERO
+    bisect_right, bisect_left = bisect.bisect_right, bisect.bisect_left
     for period in periods:
-        volumes = (period.energy, period.time, period.parking, period.reservation or _ZERO)
-        first = bisect.bisect_right(cuts, period.start)
-        last = bisect.bisect_left(cuts, period.end)
-        if first >= last:
-            yield (period, period.start, period.end, *volumes)
-            continue
-        length = Decimal(period.end - period.start)
-        remaining = list(volumes)
-        previous = period.start
-        for moment in cuts[first:last]:
-            fraction = (moment - previous) / length
-            shares = [v * fraction for v in volumes]
-            remaining = [r - s for r, s in zip(remaining, shares, strict=True)]
-            yield (period, previous, moment, *shares)
-            previous = moment
-        yield (period, previous, period.end, *remaining)
+        start, end = period.start, period.end
+        energy, time, parking = period.energy, period.time, period.parking
+        reserved = period.reservation or _ZERO
+        first = bisect_right(cuts, start) if cuts else 0
+        last = bisect_left(cuts, end) if cuts else 0
+        if first < last:
+            length = Decimal(end - start)
+            previous = start
+            volumes = energy, time, parking, reserved
+            for moment in cuts[first:last]:
+                fraction = (moment - previous) / length
+                # A zero volume stays zero; energy is always multiplied, as the exponent of
+                # a zero share carries into `cumulative` and from there into kWh splits.
+                share = volumes[0] * fraction
+                time_share = volumes[1] * fraction if volumes[1] else _ZERO
+                parking_share = volumes[2] * fraction if volumes[2] else _ZERO
+                reserved_share = volumes[3] * fraction if volumes[3] else _ZERO
+                append(
+                    (
+                        period,
+                        previous,
+                        moment,
+                        share,
+                        time_share,
+                        parking_share,
+                        reserved_share,
+                        cumulative,
+                    )
+                )
+                cumulative += share
+                energy -= share
+                time -= time_share
+                parking -= parking_share
+                reserved -= reserved_share
+                previous = moment
+            start = previous
+        append((period, start, end, energy, time, parking, reserved, cumulative))
+        cumulative += energy
+    if thresholds:
+        return _kwh_cuts(thresholds, result)
+    return result
 
 
-def _kwh_cuts(tariff: CompiledTariff, segments) -> list[tuple]:
-    """Add the cumulative energy at each segment's start; cut where a kWh threshold is crossed."""
-    thresholds = tariff.kwh_boundaries
+def _kwh_cuts(thresholds, segments) -> list[tuple]:
+    """Cut segments where a cumulative kWh threshold is crossed (recounting `cumulative`)."""
     cumulative = _ZERO
     result = []
     append = result.append
-    for period, start, end, energy, time, parking, reserved in segments:
-        if thresholds and energy:
+    for period, start, end, energy, time, parking, reserved, _ in segments:
+        if energy:
             after = cumulative + energy
             for threshold in thresholds:
                 if cumulative < threshold < after:
@@ -345,22 +291,45 @@ def _kwh_cuts(tariff: CompiledTariff, segments) -> list[tuple]:
     return result
 
 
-def _step_rounding(lines: list[Line]) -> list[Line]:
+def _finish(tariff: CompiledTariff, lines: list[Line]) -> PricingResult:
+    """Step rounding, then the cost fields, in one pass over the lines."""
+    excl: dict[str, Decimal] = {}
+    incl: dict[str, Decimal | None] = {}
+    totals = {"energy": _ZERO, "time": _ZERO, "parking": _ZERO, "reservation": _ZERO}
+    last = {}
+    for line in lines:
+        category, cost, component = line.category, line.excl_vat, line.component
+        if category != "fixed" and component.type != "FLAT":
+            totals[category] += line.volume  # billed lines have a volume
+            # TIME followed by PARKING_TIME: only the dimension of the last time-based period
+            # is rounded ("Note that the charging duration is not rounded up, as it is
+            # followed by another time based period"), on the total of that dimension.
+            last["time" if category == "parking" else category] = line
+        _add_cost(excl, incl, category, cost, component.vat_factor)
+    for line in _step_rounding(last, totals):
+        lines.append(line)
+        _add_cost(excl, incl, line.category, line.excl_vat, line.component.vat_factor)
+    return _totals(tariff, lines, excl, incl)
+
+
+def _add_cost(excl: dict, incl: dict, category: str, cost: Decimal, factor) -> None:
+    # VAT: incl_vat is known only when every component that cost something has a `vat`
+    # (OCPI 2.2.1 PriceComponent.vat "If omitted, no VAT is applicable"; we do not turn
+    # that into incl = excl, the eMSP decides). A free line needs none (Free of Charge).
+    line_incl = cost * factor if factor is not None else (None if cost else _ZERO)
+    if category in excl:
+        excl[category] += cost
+        known = incl[category]
+        incl[category] = None if known is None or line_incl is None else known + line_incl
+    else:
+        excl[category], incl[category] = cost, line_incl
+
+
+def _step_rounding(last: dict, totals: dict) -> list[Line]:
     """OCPI 2.2.1 mod_cdrs step_size: once per session for ENERGY and once for TIME and
     PARKING_TIME combined, on the session total, with the step_size of the last component
     that priced it; the extra is billed at that component's price in that last period.
     A reservation's TIME is rounded apart (tariff_16: 13 minutes billed as 15)."""
-    totals = {"energy": _ZERO, "time": _ZERO, "parking": _ZERO, "reservation": _ZERO}
-    last = {}
-    for line in lines:
-        category = line.category
-        if category == "fixed" or line.component.type == "FLAT" or not line.volume:
-            continue
-        totals[category] += line.volume
-        # TIME followed by PARKING_TIME: only the dimension of the last time-based period is
-        # rounded ("Note that the charging duration is not rounded up, as it is followed by
-        # another time based period"), on the total of that dimension.
-        last["time" if category == "parking" else category] = line
     extra = []
     for line in last.values():
         component = line.component
@@ -386,23 +355,7 @@ def _step_rounding(lines: list[Line]) -> list[Line]:
     return extra
 
 
-def _totals(tariff: CompiledTariff, lines: list[Line]) -> PricingResult:
-    excl: dict[str, Decimal] = {}
-    incl: dict[str, Decimal | None] = {}
-    for line in lines:
-        category, cost = line.category, line.excl_vat
-        factor = line.component.vat_factor
-        # VAT: incl_vat is known only when every component that cost something has a `vat`
-        # (OCPI 2.2.1 PriceComponent.vat "If omitted, no VAT is applicable"; we do not turn
-        # that into incl = excl, the eMSP decides). A free line needs none (Free of Charge).
-        line_incl = cost * factor if factor is not None else (None if cost else _ZERO)
-        if category in excl:
-            excl[category] += cost
-            known = incl[category]
-            incl[category] = None if known is None or line_incl is None else known + line_incl
-        else:
-            excl[category], incl[category] = cost, line_incl
-
+def _totals(tariff: CompiledTariff, lines: list[Line], excl: dict, incl: dict) -> PricingResult:
     def price(category) -> Price | None:
         return Price(excl[category], incl[category]) if category in excl else None
 

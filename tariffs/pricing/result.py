@@ -14,6 +14,7 @@ _ZERO = Decimal(0)
 _NOISE = Decimal("1e-20")  # interpolation noise dropped before the output rounding
 _WIDE = Context(prec=60)
 _HALF_UP = Context(prec=60, rounding=ROUND_HALF_UP)
+_OUTPUT_QUANTUM = Decimal(1).scaleb(-OUTPUT_DECIMALS)  # made once, not per rounded amount
 
 
 @dataclass(slots=True)
@@ -90,7 +91,8 @@ def round_money(value: Decimal, decimals: int = OUTPUT_DECIMALS) -> Decimal:
     """Half up to `decimals`, after dropping noise below 1e-20: a period split at a non-
     terminating fraction (1/3) must not turn an exact 0.00025 into 0.000249999... ."""
     settled = _WIDE.quantize(value, _NOISE)
-    return _HALF_UP.quantize(settled, Decimal(1).scaleb(-decimals))
+    quantum = _OUTPUT_QUANTUM if decimals == OUTPUT_DECIMALS else Decimal(1).scaleb(-decimals)
+    return _HALF_UP.quantize(settled, quantum)
 
 
 def price_dict(price: Price, decimals: int = OUTPUT_DECIMALS) -> dict:

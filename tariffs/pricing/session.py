@@ -23,6 +23,7 @@ _KNOWN = frozenset(_VOLUMES + _LEVELS)
 _NO_LEVELS = (None, None, None, None)
 _ZERO = Decimal(0)
 _UTC_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z?\Z")  # UTC, as OCPI
+_utc_match = _UTC_RE.match
 _NAIVE_EPOCH = dt.datetime(1970, 1, 1)
 _fromisoformat = dt.datetime.fromisoformat
 
@@ -58,9 +59,11 @@ class Session:
 
 def _fast_microseconds(value) -> int | None:
     """The common `2026-01-01T12:00:00Z` form, quickly; None for anything else."""
-    if type(value) is str and _UTC_RE.match(value):
+    if type(value) is str and _utc_match(value):
         try:
-            return (_fromisoformat(value.rstrip("Z")) - _NAIVE_EPOCH) // ONE_US
+            return (
+                _fromisoformat(value[:-1] if value[-1] == "Z" else value) - _NAIVE_EPOCH
+            ) // ONE_US
         except ValueError:
             return None  # e.g. 2026-02-30: parse_datetime says what is wrong
     return None
@@ -106,10 +109,9 @@ def parse_session(charging_periods, start_date_time, end_date_time) -> Session:
         previous = moment
     # OCPI 2.2.1 ChargingPeriod.start_date_time: "A period ends when the next period starts.
     # The last period ends when the session ends."
-    ends = starts[1:] + [end]
-    periods = tuple(
-        _parse_period(i, data, starts[i], ends[i]) for i, data in enumerate(charging_periods)
-    )
+    ends = starts[1:]
+    ends.append(end)
+    periods = tuple(map(_parse_period, range(len(starts)), charging_periods, starts, ends))
     return Session(start, end, periods)
 
 
@@ -125,15 +127,18 @@ def _parse_period(index: int, data: dict, start: int, end: int) -> Period:
             raise PricingError(f"charging_periods[{index}].dimensions[{j}]: must be an object")
         kind = dimension.get("type")
         volume = dimension.get("volume")
+        # The fast path: a known type seen once, a non-negative Decimal volume; anything else
+        # goes to _checked_volume, which names what is wrong.
         if kind not in _KNOWN or kind in values or type(volume) is not Decimal or volume < _ZERO:
             if kind in _IGNORED:
                 continue
             volume = _checked_volume(index, j, kind, volume, values)
         values[kind] = volume
-    reservation = values.pop("RESERVATION_TIME", None)
-    energy = values.pop("ENERGY", _ZERO)
-    time = values.pop("TIME", _ZERO)
-    parking = values.pop("PARKING_TIME", _ZERO)
+    pop = values.pop
+    reservation = pop("RESERVATION_TIME", None)
+    energy = pop("ENERGY", _ZERO)
+    time = pop("TIME", _ZERO)
+    parking = pop("PARKING_TIME", _ZERO)
     if reservation is not None and (energy or time or parking):
         raise PricingError(
             f"charging_periods[{index}].dimensions: a reservation period (RESERVATION_TIME) "

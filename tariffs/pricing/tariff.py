@@ -7,7 +7,7 @@ so a CPO can fix the tariff; a tariff is compiled once and then prices any numbe
 import dataclasses
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from roaming.ocpi_time import parse_datetime
@@ -88,6 +88,8 @@ class Restrictions:
     weekdays: frozenset[int] | None = None  # Monday = 0
     reservation: str | None = None
     checks: tuple = ()  # the set restrictions as (code, value, value), see compiled_checks
+    # `checks` as one function (tod, day, cumulative, elapsed, period) -> bool; see _matcher
+    matches: object = field(default=None, compare=False)
 
     def compiled_checks(self) -> tuple:
         """Only the restrictions that are set, as (code, a, b), so matching skips the rest.
@@ -168,6 +170,10 @@ class CompiledTariff:
     tod_boundaries: tuple[int, ...]  # µs since local midnight where some element may switch
     duration_boundaries: tuple[int, ...]  # µs after the start of the session
     kwh_boundaries: tuple[Decimal, ...]
+    # The engine's view of charging/reservation/reservation_expired: per dimension (FLAT,
+    # ENERGY, TIME, PARKING_TIME) the (matches, component) candidates, matches None when the
+    # element is unrestricted; candidates after an unrestricted one are dropped (never reached).
+    selection: dict[str, tuple] = field(default=None, compare=False)
 
 
 def to_decimal(value, field: str) -> Decimal:
@@ -288,7 +294,91 @@ def _parse_restrictions(value, field: str) -> Restrictions:
     )
     if restrictions == NO_RESTRICTIONS:
         return NO_RESTRICTIONS
-    return dataclasses.replace(restrictions, checks=restrictions.compiled_checks())
+    checks = restrictions.compiled_checks()
+    return dataclasses.replace(restrictions, checks=checks, matches=_matcher(checks))
+
+
+def _matcher(checks: tuple):
+    """The restrictions as one function, built once per tariff: pricing calls it per segment
+    and dimension, so it must not re-read which restrictions are set (the engine's hot path).
+
+    Arguments: local time of day (µs), local day number, energy charged before (kWh), time
+    since the start of the session part (µs), the Period. All restrictions must hold (AND).
+    """
+    tests = [_check(code, a, b) for code, a, b in checks]
+    if not tests:
+        return None
+    if len(tests) == 1:
+        return tests[0]
+    if len(tests) == 2:
+        first, second = tests
+
+        def both(tod, day, cumulative, elapsed, period):
+            return first(tod, day, cumulative, elapsed, period) and second(
+                tod, day, cumulative, elapsed, period
+            )
+
+        return both
+    tests = tuple(tests)
+
+    def every(tod, day, cumulative, elapsed, period):
+        return all(test(tod, day, cumulative, elapsed, period) for test in tests)
+
+    return every
+
+
+def _check(code: int, a, b):
+    """One restriction as a closure; the rules are those of docs/pricing.md (OCPI 2.2.1
+    TariffRestrictions): times of day `start <= t < end` (wrapping over midnight when
+    end < start), dates start inclusive / end exclusive, kWh and durations `>= min`, `< max`."""
+    if code == CHECK_BETWEEN:
+        return lambda tod, day, cumulative, elapsed, period: a <= tod < b
+    if code == CHECK_WRAP:
+        return lambda tod, day, cumulative, elapsed, period: tod >= a or tod < b
+    if code == CHECK_FROM:
+        return lambda tod, day, cumulative, elapsed, period: tod >= a
+    if code == CHECK_UNTIL:
+        return lambda tod, day, cumulative, elapsed, period: tod < a
+    if code == CHECK_START_DAY:
+        return lambda tod, day, cumulative, elapsed, period: day >= a
+    if code == CHECK_END_DAY:
+        return lambda tod, day, cumulative, elapsed, period: day < a
+    if code == CHECK_WEEKDAY:  # day 0 (1970-01-01) was a Thursday; Monday = 0
+        return lambda tod, day, cumulative, elapsed, period: (day + 3) % 7 in a
+    if code == CHECK_MIN_KWH:
+        return lambda tod, day, cumulative, elapsed, period: cumulative >= a
+    if code == CHECK_MAX_KWH:
+        return lambda tod, day, cumulative, elapsed, period: cumulative < a
+    if code == CHECK_MIN_DURATION:
+        return lambda tod, day, cumulative, elapsed, period: elapsed >= a
+    if code == CHECK_MAX_DURATION:
+        return lambda tod, day, cumulative, elapsed, period: elapsed < a
+    # Current and power: the element is active only while the whole period stays in range,
+    # so min_* is checked against the period's MIN_* and max_* against its MAX_* dimension. A
+    # period that does not report the level cannot prove the restriction: it does not match.
+    # Power falls back to the period's average power (ENERGY / TIME) when MIN/MAX_POWER are
+    # missing.
+    if code == CHECK_MIN_CURRENT:
+        return lambda tod, day, cumulative, elapsed, period: (
+            period.min_current is not None and period.min_current >= a
+        )
+    if code == CHECK_MAX_CURRENT:
+        return lambda tod, day, cumulative, elapsed, period: (
+            period.max_current is not None and period.max_current < a
+        )
+    if code == CHECK_MIN_POWER:
+
+        def min_power(tod, day, cumulative, elapsed, period):
+            value = period.min_power if period.min_power is not None else period.average_power
+            return value is not None and value >= a
+
+        return min_power
+
+    def max_power(tod, day, cumulative, elapsed, period):
+        value = period.max_power if period.max_power is not None else period.average_power
+        return value is not None and value < a
+
+    return max_power
 
 
 def _parse_component(value, field: str, element: int, index: int) -> Component:
@@ -363,6 +453,15 @@ def compile_tariff(data) -> CompiledTariff:
             raise PricingError(f"{name}: {error}") from None
         return (moment - EPOCH) // ONE_US
 
+    charging = _candidates(elements, lambda r: r is None)
+    reservation = _candidates(elements, lambda r: r == "RESERVATION")
+    # OCPI 2.2.1 ReservationRestrictionType NOTE: with both, an expired reservation's time
+    # is priced by the RESERVATION_EXPIRES element; RESERVATION ones remain the fallback
+    # (tariff_17: expiry FLAT from one element, reservation TIME from the other).
+    reservation_expired = _merge(
+        _candidates(elements, lambda r: r == "RESERVATION_EXPIRES"),
+        _candidates(elements, lambda r: r == "RESERVATION"),
+    )
     return CompiledTariff(
         id=tariff_id,
         currency=currency,
@@ -371,18 +470,17 @@ def compile_tariff(data) -> CompiledTariff:
         max_price=max_price,
         start_us=window("start_date_time"),
         end_us=window("end_date_time"),
-        charging=_candidates(elements, lambda r: r is None),
-        reservation=_candidates(elements, lambda r: r == "RESERVATION"),
-        # OCPI 2.2.1 ReservationRestrictionType NOTE: with both, an expired reservation's time
-        # is priced by the RESERVATION_EXPIRES element; RESERVATION ones remain the fallback
-        # (tariff_17: expiry FLAT from one element, reservation TIME from the other).
-        reservation_expired=_merge(
-            _candidates(elements, lambda r: r == "RESERVATION_EXPIRES"),
-            _candidates(elements, lambda r: r == "RESERVATION"),
-        ),
+        charging=charging,
+        reservation=reservation,
+        reservation_expired=reservation_expired,
         tod_boundaries=_tod_boundaries(elements),
         duration_boundaries=_thresholds(elements, "min_duration", "max_duration"),
         kwh_boundaries=_thresholds(elements, "min_kwh", "max_kwh"),
+        selection={
+            "charging": _selection(charging),
+            "reservation": _selection(reservation),
+            "reservation_expired": _selection(reservation_expired),
+        },
     )
 
 
@@ -403,6 +501,19 @@ def _candidates(elements, reservation_filter):
                 seen.add(component.type)
                 table[component.type].append((element.restrictions, component))
     return {kind: tuple(entries) for kind, entries in table.items()}
+
+
+def _selection(table) -> tuple:
+    """(FLAT, ENERGY, TIME, PARKING_TIME) candidates as (matches | None, component)."""
+    result = []
+    for kind in ("FLAT", "ENERGY", "TIME", "PARKING_TIME"):
+        candidates = []
+        for restrictions, component in table[kind]:
+            candidates.append((restrictions.matches, component))
+            if restrictions.matches is None:
+                break  # first match wins: nothing after an unrestricted element is reached
+        result.append(tuple(candidates))
+    return tuple(result)
 
 
 def _thresholds(elements, *names) -> tuple:
