@@ -13,7 +13,7 @@ import datetime as dt
 from decimal import ROUND_CEILING, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from .result import Line, PricingResult
+from .result import PricingResult
 from .session import Session
 from .tariff import (
     DAY_US,
@@ -21,7 +21,6 @@ from .tariff import (
     ONE_US,
     US,
     CompiledTariff,
-    Component,
     Price,
     PricingError,
 )
@@ -70,14 +69,20 @@ def price_session(
     cuts = _time_cuts(tariff, session, pieces, part_starts)
     segments = _segments(periods, cuts, tariff.kwh_boundaries)
 
-    lines: list[Line] = []
+    # Lines are built as plain tuples (period, start, end, component, volume, excl_vat,
+    # category, step_rounding); PricingResult.lines makes Line objects of them on demand.
+    lines: list[tuple] = []
     append = lines.append
-    flat_pending = {"charging": True, "reservation": True}
+    flat_pending = reservation_flat_pending = True
     single_offset = pieces[0][2] if len(pieces) == 1 else None
     selection = tariff.selection
+    charging_table = selection["charging"]
+    (flat_fixed, flat_select), (energy_fixed, energy_select) = charging_table[:2]
+    (time_fixed, time_select), (parking_fixed, parking_select) = charging_table[2:]
     reservation_table = selection["reservation_expired" if reservation_expired else "reservation"]
-    flats, energies, times, parkings = selection["charging"]
-    reservation_flats, _, reservation_times, _ = reservation_table
+    (reservation_flat, reservation_flat_select), _, (reserved_fixed, reserved_select), _ = (
+        reservation_table
+    )
     reservation_start, charging_start = part_starts["reservation"], part_starts["charging"]
     one = _ONE
     for period, start, end, energy, time, parking, reserved, cumulative in segments:
@@ -88,51 +93,55 @@ def price_session(
         index = period.index
         if period.reservation is not None:
             elapsed = start - reservation_start
-            if flat_pending["reservation"]:
+            if reservation_flat_pending:
                 # A reservation's FLAT is billed apart from the charging one (tariff_16).
-                component = _first(reservation_flats, tod, day, cumulative, elapsed, period)
+                component = reservation_flat
+                if reservation_flat_select is not None:
+                    component = reservation_flat_select(tod, day, cumulative, elapsed, period)
                 if component is not None:
-                    flat_pending["reservation"] = False
-                    append(Line(index, start, end, component, one, component.price, "reservation"))
+                    reservation_flat_pending = False
+                    cost = component.price
+                    append((index, start, end, component, one, cost, "reservation", False))
             if reserved:
-                component = _first(reservation_times, tod, day, cumulative, elapsed, period)
+                component = reserved_fixed
+                if reserved_select is not None:
+                    component = reserved_select(tod, day, cumulative, elapsed, period)
                 if component is not None:
                     cost = reserved * component.price
-                    append(Line(index, start, end, component, reserved, cost, "reservation"))
+                    append((index, start, end, component, reserved, cost, "reservation", False))
             continue
         elapsed = start - charging_start
-        if flat_pending["charging"]:
+        if flat_pending:
             # "FLAT once per session": the first element with a FLAT component that matches
             # where the session starts, else at the first segment where one matches.
-            component = _first(flats, tod, day, cumulative, elapsed, period)
+            component = flat_fixed
+            if flat_select is not None:
+                component = flat_select(tod, day, cumulative, elapsed, period)
             if component is not None:
-                flat_pending["charging"] = False
-                append(Line(index, start, end, component, one, component.price, "fixed"))
+                flat_pending = False
+                append((index, start, end, component, one, component.price, "fixed", False))
         if energy:
-            component = _first(energies, tod, day, cumulative, elapsed, period)
+            component = energy_fixed
+            if energy_select is not None:
+                component = energy_select(tod, day, cumulative, elapsed, period)
             if component is not None:
                 cost = energy * component.price
-                append(Line(index, start, end, component, energy, cost, "energy"))
+                append((index, start, end, component, energy, cost, "energy", False))
         if time:
-            component = _first(times, tod, day, cumulative, elapsed, period)
+            component = time_fixed
+            if time_select is not None:
+                component = time_select(tod, day, cumulative, elapsed, period)
             if component is not None:
-                append(Line(index, start, end, component, time, time * component.price, "time"))
+                cost = time * component.price
+                append((index, start, end, component, time, cost, "time", False))
         if parking:
-            component = _first(parkings, tod, day, cumulative, elapsed, period)
+            component = parking_fixed
+            if parking_select is not None:
+                component = parking_select(tod, day, cumulative, elapsed, period)
             if component is not None:
                 cost = parking * component.price
-                append(Line(index, start, end, component, parking, cost, "parking"))
+                append((index, start, end, component, parking, cost, "parking", False))
     return _finish(tariff, lines)
-
-
-def _first(candidates, tod, day, cumulative, elapsed, period) -> Component | None:
-    """OCPI 2.2.1 mod_tariffs: the first element with a component for the dimension whose
-    restrictions match is used; no match, no cost for that dimension. `matches` is None for
-    an element without restrictions (see tariff._selection)."""
-    for matches, component in candidates:
-        if matches is None or matches(tod, day, cumulative, elapsed, period):
-            return component
-    return None
 
 
 def _offset(moment: int, zone: ZoneInfo) -> int:
@@ -291,71 +300,62 @@ def _kwh_cuts(thresholds, segments) -> list[tuple]:
     return result
 
 
-def _finish(tariff: CompiledTariff, lines: list[Line]) -> PricingResult:
+def _finish(tariff: CompiledTariff, lines: list[tuple]) -> PricingResult:
     """Step rounding, then the cost fields, in one pass over the lines."""
     excl: dict[str, Decimal] = {}
     incl: dict[str, Decimal | None] = {}
     totals = {"energy": _ZERO, "time": _ZERO, "parking": _ZERO, "reservation": _ZERO}
     last = {}
     for line in lines:
-        category, cost, component = line.category, line.excl_vat, line.component
+        _, _, _, component, volume, cost, category, _ = line
+        factor = component.vat_factor
         if category != "fixed" and component.type != "FLAT":
-            totals[category] += line.volume  # billed lines have a volume
+            totals[category] += volume  # billed lines have a volume
             # TIME followed by PARKING_TIME: only the dimension of the last time-based period
             # is rounded ("Note that the charging duration is not rounded up, as it is
             # followed by another time based period"), on the total of that dimension.
             last["time" if category == "parking" else category] = line
-        _add_cost(excl, incl, category, cost, component.vat_factor)
+        # VAT: incl_vat is known only when every component that cost something has a `vat`
+        # (OCPI 2.2.1 PriceComponent.vat "If omitted, no VAT is applicable"; we do not turn
+        # that into incl = excl, the eMSP decides). A free line needs none (Free of Charge).
+        line_incl = cost * factor if factor is not None else (None if cost else _ZERO)
+        if category in excl:
+            excl[category] += cost
+            known = incl[category]
+            incl[category] = None if known is None or line_incl is None else known + line_incl
+        else:
+            excl[category], incl[category] = cost, line_incl
     for line in _step_rounding(last, totals):
         lines.append(line)
-        _add_cost(excl, incl, line.category, line.excl_vat, line.component.vat_factor)
+        _, _, _, component, _, cost, category, _ = line
+        factor = component.vat_factor
+        line_incl = cost * factor if factor is not None else (None if cost else _ZERO)
+        excl[category] += cost  # a rounded category has lines already
+        known = incl[category]
+        incl[category] = None if known is None or line_incl is None else known + line_incl
     return _totals(tariff, lines, excl, incl)
 
 
-def _add_cost(excl: dict, incl: dict, category: str, cost: Decimal, factor) -> None:
-    # VAT: incl_vat is known only when every component that cost something has a `vat`
-    # (OCPI 2.2.1 PriceComponent.vat "If omitted, no VAT is applicable"; we do not turn
-    # that into incl = excl, the eMSP decides). A free line needs none (Free of Charge).
-    line_incl = cost * factor if factor is not None else (None if cost else _ZERO)
-    if category in excl:
-        excl[category] += cost
-        known = incl[category]
-        incl[category] = None if known is None or line_incl is None else known + line_incl
-    else:
-        excl[category], incl[category] = cost, line_incl
-
-
-def _step_rounding(last: dict, totals: dict) -> list[Line]:
+def _step_rounding(last: dict, totals: dict) -> list[tuple]:
     """OCPI 2.2.1 mod_cdrs step_size: once per session for ENERGY and once for TIME and
     PARKING_TIME combined, on the session total, with the step_size of the last component
     that priced it; the extra is billed at that component's price in that last period.
     A reservation's TIME is rounded apart (tariff_16: 13 minutes billed as 15)."""
     extra = []
-    for line in last.values():
-        component = line.component
-        total = totals[line.category]
+    for period, start, end, component, _, _, category, _ in last.values():
+        total = totals[category]
         unit = _WH if component.type == "ENERGY" else _SECONDS
         step = component.step_size
         # The guard keeps interpolation noise (1e-28) from ever billing one more step.
         steps = (total.quantize(_STEP_GUARD) * unit / step).to_integral_value(ROUND_CEILING)
         missing = steps * step / unit - total
         if missing > 0:
-            extra.append(
-                Line(
-                    line.period,
-                    line.start,
-                    line.end,
-                    component,
-                    missing,
-                    missing * component.price,
-                    line.category,
-                    step_rounding=True,
-                )
-            )
+            cost = missing * component.price
+            extra.append((period, start, end, component, missing, cost, category, True))
     return extra
 
 
-def _totals(tariff: CompiledTariff, lines: list[Line], excl: dict, incl: dict) -> PricingResult:
+def _totals(tariff: CompiledTariff, lines: list[tuple], excl: dict, incl: dict) -> PricingResult:
     def price(category) -> Price | None:
         return Price(excl[category], incl[category]) if category in excl else None
 
@@ -388,7 +388,7 @@ def _totals(tariff: CompiledTariff, lines: list[Line], excl: dict, incl: dict) -
         total_time_cost=price("time"),
         total_parking_cost=price("parking"),
         total_reservation_cost=price("reservation"),
-        lines=tuple(lines),
+        raw_lines=tuple(lines),
         min_price_applied=min_applied,
         max_price_applied=max_applied,
     )

@@ -45,9 +45,16 @@ class PricingResult:
     total_time_cost: Price | None
     total_parking_cost: Price | None
     total_reservation_cost: Price | None
-    lines: tuple[Line, ...]
+    # The billed lines as tuples of Line's fields: pricing does not build objects that only
+    # an audit (breakdown, --explain) reads; `lines` makes them.
+    raw_lines: tuple[tuple, ...]
     min_price_applied: bool
     max_price_applied: bool
+
+    @property
+    def lines(self) -> tuple[Line, ...]:
+        """What each component billed, per segment (see Line)."""
+        return tuple(Line(*line) for line in self.raw_lines)
 
     def cost_fields(self, decimals: int = OUTPUT_DECIMALS) -> dict:
         """The CDR cost fields as OCPI Price dicts of rounded Decimals (unused ones left out)."""

@@ -171,8 +171,7 @@ class CompiledTariff:
     duration_boundaries: tuple[int, ...]  # µs after the start of the session
     kwh_boundaries: tuple[Decimal, ...]
     # The engine's view of charging/reservation/reservation_expired: per dimension (FLAT,
-    # ENERGY, TIME, PARKING_TIME) the (matches, component) candidates, matches None when the
-    # element is unrestricted; candidates after an unrestricted one are dropped (never reached).
+    # ENERGY, TIME, PARKING_TIME) a fixed component or a function choosing it; see _selection.
     selection: dict[str, tuple] = field(default=None, compare=False)
 
 
@@ -504,7 +503,13 @@ def _candidates(elements, reservation_filter):
 
 
 def _selection(table) -> tuple:
-    """(FLAT, ENERGY, TIME, PARKING_TIME) candidates as (matches | None, component)."""
+    """For FLAT, ENERGY, TIME, PARKING_TIME: (component, None) when the answer does not depend
+    on the segment (no candidate, or the first is unrestricted), else (None, select) where
+    select(tod, day, cumulative, elapsed, period) returns the component or None.
+
+    OCPI 2.2.1 mod_tariffs: the first element with a component for the dimension whose
+    restrictions match is used; no match, no cost for that dimension.
+    """
     result = []
     for kind in ("FLAT", "ENERGY", "TIME", "PARKING_TIME"):
         candidates = []
@@ -512,8 +517,23 @@ def _selection(table) -> tuple:
             candidates.append((restrictions.matches, component))
             if restrictions.matches is None:
                 break  # first match wins: nothing after an unrestricted element is reached
-        result.append(tuple(candidates))
+        if not candidates:
+            result.append((None, None))
+        elif candidates[0][0] is None:
+            result.append((candidates[0][1], None))
+        else:
+            result.append((None, _selector(tuple(candidates))))
     return tuple(result)
+
+
+def _selector(candidates: tuple):
+    def select(tod, day, cumulative, elapsed, period):
+        for matches, component in candidates:
+            if matches is None or matches(tod, day, cumulative, elapsed, period):
+                return component
+        return None
+
+    return select
 
 
 def _thresholds(elements, *names) -> tuple:
