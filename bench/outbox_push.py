@@ -185,9 +185,7 @@ def backlog(platform, *, messages: int, streams: int) -> None:
         ],
         ignore_conflicts=True,
     )
-    stream_ids = dict(
-        Stream.objects.filter(key__startswith="location:B").values_list("key", "pk")
-    )
+    stream_ids = dict(Stream.objects.filter(key__startswith="location:B").values_list("key", "pk"))
     Stream.objects.filter(pk__in=stream_ids.values()).update(
         next_attempt_at=now, kicked_at=None, held=False
     )
@@ -248,7 +246,9 @@ def ceiling(receiver: Receiver, n: int) -> float:
     for i in range(n):
         body = {"status": STATUSES[i % 2], "last_updated": _stamp(i)}
         response = session.patch(
-            f"{receiver.url}/locations/FR/AB1/C{i % 1000}/E1", json=body, headers=headers,
+            f"{receiver.url}/locations/FR/AB1/C{i % 1000}/E1",
+            json=body,
+            headers=headers,
             timeout=5,
         )
         assert response.json()["status_code"] == 1000
@@ -317,9 +317,11 @@ def drain_after_outage(platform, receiver: Receiver, messages: int, streams: int
 
         # Every stream tried once and backing off.
         wait(
-            lambda: not Stream.objects.filter(failure_count=0, key__startswith="location:B")
-            .exclude(next_attempt_at=None)
-            .exists(),
+            lambda: (
+                not Stream.objects.filter(failure_count=0, key__startswith="location:B")
+                .exclude(next_attempt_at=None)
+                .exists()
+            ),
             300,
             every=0.2,
             tick=sweeper(5),
@@ -362,13 +364,23 @@ def main() -> None:
         lat = sorted(latency(platform, receiver, seconds, 100, min(streams, 1000)))
         p50 = statistics.median(lat)
         p99 = lat[min(len(lat) - 1, int(len(lat) * 0.99))]
-        rows.append((f"latency at 100 changes/s ({len(lat)} changes)", f"p50 {p50 * 1000:.0f} ms",
-                     f"p99 {p99 * 1000:.0f} ms"))
+        rows.append(
+            (
+                f"latency at 100 changes/s ({len(lat)} changes)",
+                f"p50 {p50 * 1000:.0f} ms",
+                f"p99 {p99 * 1000:.0f} ms",
+            )
+        )
         print(rows[-1], flush=True)
         Message.objects.all().delete()
         drain = drain_after_outage(platform, receiver, messages, streams)
-        rows.append((f"drain of a {messages:,} backlog after outage", f"{drain:.1f} s",
-                     f"{messages / drain:,.0f} msg/s"))
+        rows.append(
+            (
+                f"drain of a {messages:,} backlog after outage",
+                f"{drain:.1f} s",
+                f"{messages / drain:,.0f} msg/s",
+            )
+        )
     finally:
         receiver.stop()
     width = max(len(r[0]) for r in rows)

@@ -15,8 +15,12 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 ANSWER = json.dumps(
-    {"data": None, "status_code": 1000, "status_message": "Success",
-     "timestamp": "2026-01-01T00:00:00Z"}
+    {
+        "data": None,
+        "status_code": 1000,
+        "status_message": "Success",
+        "timestamp": "2026-01-01T00:00:00Z",
+    }
 ).encode()
 
 records: list[tuple[float, str, str, str]] = []

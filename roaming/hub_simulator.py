@@ -155,7 +155,7 @@ class HubSimulator:
 
     @staticmethod
     def object_key(path: str) -> str | None:
-        """"locations/FR/AB1/LOC1" for a receiver call on that object or below it."""
+        """ "locations/FR/AB1/LOC1" for a receiver call on that object or below it."""
         parts = [p for p in path.split("/") if p][2:]  # drop "ocpi", "2.2.1"
         if len(parts) >= 4 and parts[0] in RECEIVERS:
             return "/".join(parts[:4])

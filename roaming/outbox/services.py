@@ -126,16 +126,10 @@ class _Kicks:
         self.stream_ids: set[int] = set()
 
     def __call__(self):
-        from .tasks import deliver_stream
+        from .tasks import publish
 
-        failed = []
-        for stream_id in sorted(self.stream_ids):
-            try:
-                # No publish retries: if the broker is away the sweeper picks the stream up.
-                deliver_stream.apply_async((stream_id,), retry=False)
-            except Exception:  # noqa: BLE001 - any broker failure: the sweeper catches up
-                logger.warning("Outbox: could not enqueue stream %s; the sweeper will", stream_id)
-                failed.append(stream_id)
+        sent = publish(sorted(self.stream_ids))
+        failed = self.stream_ids.difference(sent)
         if failed:
             # Not kicked after all: the next sweep enqueues them (it skips kicked streams).
             Stream.objects.filter(pk__in=failed).update(kicked_at=None)
@@ -186,9 +180,7 @@ def hold(*, stream: Stream, note: str = "") -> None:
 def _release(stream: Stream) -> None:
     stream.held, stream.held_reason, stream.held_note = False, "", ""
     stream.next_attempt_at = stream.kicked_at = timezone.now() if _head(stream) else None
-    stream.save(
-        update_fields=["held", "held_reason", "held_note", "next_attempt_at", "kicked_at"]
-    )
+    stream.save(update_fields=["held", "held_reason", "held_note", "next_attempt_at", "kicked_at"])
     kick(stream.pk)
 
 

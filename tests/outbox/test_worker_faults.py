@@ -242,13 +242,13 @@ def test_two_workers_racing_over_500_streams_keep_each_stream_serial(
 ):
     workers.start("w1")
     workers.start("w2")
-    produce(connected_hub, streams=range(500), per_stream=3)
+    produce(connected_hub, streams=range(500), per_stream=2)
     # Duplicate tasks for every stream: both workers compete for the same streams.
     Stream.objects.update(kicked_at=None)
     sweep()
-    wait_until(all_done, timeout=90, tick=sweep, what="1500 messages")
+    wait_until(all_done, timeout=90, tick=sweep, what="1000 messages")
     assert_delivered_in_order(hub_simulator)
-    assert Message.objects.count() == 1500 and Stream.objects.count() == 500
+    assert Message.objects.count() == 1000 and Stream.objects.count() == 500
 
 
 def test_rejection_holds_streams_until_resent_or_skipped(connected_hub, hub_simulator, workers):
