@@ -15,6 +15,14 @@ _NOISE = Decimal("1e-20")  # interpolation noise dropped before the output round
 _WIDE = Context(prec=60)
 _HALF_UP = Context(prec=60, rounding=ROUND_HALF_UP)
 _OUTPUT_QUANTUM = Decimal(1).scaleb(-OUTPUT_DECIMALS)  # made once, not per rounded amount
+_COST_FIELDS = (
+    "total_cost",
+    "total_fixed_cost",
+    "total_energy_cost",
+    "total_time_cost",
+    "total_parking_cost",
+    "total_reservation_cost",
+)
 
 
 @dataclass(slots=True)
@@ -58,18 +66,22 @@ class PricingResult:
 
     def cost_fields(self, decimals: int = OUTPUT_DECIMALS) -> dict:
         """The CDR cost fields as OCPI Price dicts of rounded Decimals (unused ones left out)."""
+        if decimals != OUTPUT_DECIMALS:
+            return {
+                name: price_dict(price, decimals)
+                for name in _COST_FIELDS
+                if (price := getattr(self, name)) is not None
+            }
+        # round_money inlined: this runs for every priced CDR
+        wide, half_up, noise, quantum = _WIDE.quantize, _HALF_UP.quantize, _NOISE, _OUTPUT_QUANTUM
         fields = {}
-        for name in (
-            "total_cost",
-            "total_fixed_cost",
-            "total_energy_cost",
-            "total_time_cost",
-            "total_parking_cost",
-            "total_reservation_cost",
-        ):
+        for name in _COST_FIELDS:
             price = getattr(self, name)
             if price is not None:
-                fields[name] = price_dict(price, decimals)
+                field = {"excl_vat": half_up(wide(price.excl_vat, noise), quantum)}
+                if price.incl_vat is not None:
+                    field["incl_vat"] = half_up(wide(price.incl_vat, noise), quantum)
+                fields[name] = field
         return fields
 
     def breakdown(self, decimals: int = OUTPUT_DECIMALS) -> list[dict]:
