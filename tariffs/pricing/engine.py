@@ -11,6 +11,7 @@ dimension is priced by the first element whose restrictions match at the segment
 import bisect
 import datetime as dt
 from decimal import ROUND_CEILING, Decimal
+from operator import attrgetter, itemgetter, mul
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .result import PricingResult
@@ -27,6 +28,10 @@ from .tariff import (
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
+_UNSET = object()
+# fields of a line tuple (period, start, end, component, volume, excl_vat, category, step)
+_COMPONENT, _VOLUME, _COST = itemgetter(3), itemgetter(4), itemgetter(5)
+_VAT_FACTOR = attrgetter("vat_factor")
 _fromtimestamp = dt.datetime.fromtimestamp
 _STEP_GUARD = Decimal("1e-12")  # totals are rounded to this before step_size rounding
 _WH, _SECONDS = Decimal(1000), Decimal(3600)  # step_size units per kWh, per hour
@@ -73,6 +78,13 @@ def price_session(
     # category, step_rounding); PricingResult.lines makes Line objects of them on demand.
     lines: list[tuple] = []
     append = lines.append
+    # The lines per category, in order of first appearance (for the cost fields), and the last
+    # line of each dimension that step_size rounds (TIME and PARKING_TIME together): OCPI
+    # 2.2.1 mod_cdrs "Note that the charging duration is not rounded up, as it is followed by
+    # another time based period".
+    groups: dict[str, list[tuple]] = {}
+    group = groups.setdefault
+    last: dict[str, tuple] = {}
     flat_pending = reservation_flat_pending = True
     single_offset = pieces[0][2] if len(pieces) == 1 else None
     selection = tariff.selection
@@ -101,14 +113,19 @@ def price_session(
                 if component is not None:
                     reservation_flat_pending = False
                     cost = component.price
-                    append((index, start, end, component, one, cost, "reservation", False))
+                    line = (index, start, end, component, one, cost, "reservation", False)
+                    append(line)
+                    group("reservation", []).append(line)
             if reserved:
                 component = reserved_fixed
                 if reserved_select is not None:
                     component = reserved_select(tod, day, cumulative, elapsed, period)
                 if component is not None:
                     cost = reserved * component.price
-                    append((index, start, end, component, reserved, cost, "reservation", False))
+                    line = (index, start, end, component, reserved, cost, "reservation", False)
+                    append(line)
+                    group("reservation", []).append(line)
+                    last["reservation"] = line
             continue
         elapsed = start - charging_start
         if flat_pending:
@@ -119,29 +136,40 @@ def price_session(
                 component = flat_select(tod, day, cumulative, elapsed, period)
             if component is not None:
                 flat_pending = False
-                append((index, start, end, component, one, component.price, "fixed", False))
+                line = (index, start, end, component, one, component.price, "fixed", False)
+                append(line)
+                group("fixed", []).append(line)
         if energy:
             component = energy_fixed
             if energy_select is not None:
                 component = energy_select(tod, day, cumulative, elapsed, period)
             if component is not None:
                 cost = energy * component.price
-                append((index, start, end, component, energy, cost, "energy", False))
+                line = (index, start, end, component, energy, cost, "energy", False)
+                append(line)
+                group("energy", []).append(line)
+                last["energy"] = line
         if time:
             component = time_fixed
             if time_select is not None:
                 component = time_select(tod, day, cumulative, elapsed, period)
             if component is not None:
                 cost = time * component.price
-                append((index, start, end, component, time, cost, "time", False))
+                line = (index, start, end, component, time, cost, "time", False)
+                append(line)
+                group("time", []).append(line)
+                last["time"] = line
         if parking:
             component = parking_fixed
             if parking_select is not None:
                 component = parking_select(tod, day, cumulative, elapsed, period)
             if component is not None:
                 cost = parking * component.price
-                append((index, start, end, component, parking, cost, "parking", False))
-    return _finish(tariff, lines)
+                line = (index, start, end, component, parking, cost, "parking", False)
+                append(line)
+                group("parking", []).append(line)
+                last["time"] = line
+    return _finish(tariff, lines, groups, last)
 
 
 def _offset(moment: int, zone: ZoneInfo) -> int:
@@ -300,39 +328,40 @@ def _kwh_cuts(thresholds, segments) -> list[tuple]:
     return result
 
 
-def _finish(tariff: CompiledTariff, lines: list[tuple]) -> PricingResult:
-    """Step rounding, then the cost fields, in one pass over the lines."""
+def _finish(tariff: CompiledTariff, lines: list[tuple], groups: dict, last: dict) -> PricingResult:
+    """Step rounding, then the cost fields. Sums are taken per category in line order with
+    sum()/map() (each line's cost, then cost x (1 + vat/100)), the same additions in the same
+    order as adding line by line, without a Python loop per line."""
+    totals = {}
+    for category in ("energy", "time", "parking"):  # TIME, ENERGY, PARKING_TIME lines only
+        if category in groups:
+            totals[category] = sum(map(_VOLUME, groups[category]), _ZERO)
+    if "reservation" in groups:  # its FLAT line has no volume to round
+        volumes = [line[4] for line in groups["reservation"] if line[3].type != "FLAT"]
+        totals["reservation"] = sum(volumes, _ZERO)
+    for line in _step_rounding(last, totals):
+        lines.append(line)
+        groups[line[6]].append(line)
     excl: dict[str, Decimal] = {}
     incl: dict[str, Decimal | None] = {}
-    totals = {"energy": _ZERO, "time": _ZERO, "parking": _ZERO, "reservation": _ZERO}
-    last = {}
-    for line in lines:
-        _, _, _, component, volume, cost, category, _ = line
-        factor = component.vat_factor
-        if category != "fixed" and component.type != "FLAT":
-            totals[category] += volume  # billed lines have a volume
-            # TIME followed by PARKING_TIME: only the dimension of the last time-based period
-            # is rounded ("Note that the charging duration is not rounded up, as it is
-            # followed by another time based period"), on the total of that dimension.
-            last["time" if category == "parking" else category] = line
+    for category, group in groups.items():
+        costs = list(map(_COST, group))
+        factors = list(map(_VAT_FACTOR, map(_COMPONENT, group)))
+        excl[category] = sum(costs[1:], costs[0])
+        if None not in factors:
+            incl[category] = sum(map(mul, costs[1:], factors[1:]), costs[0] * factors[0])
+            continue
         # VAT: incl_vat is known only when every component that cost something has a `vat`
         # (OCPI 2.2.1 PriceComponent.vat "If omitted, no VAT is applicable"; we do not turn
         # that into incl = excl, the eMSP decides). A free line needs none (Free of Charge).
-        line_incl = cost * factor if factor is not None else (None if cost else _ZERO)
-        if category in excl:
-            excl[category] += cost
-            known = incl[category]
-            incl[category] = None if known is None or line_incl is None else known + line_incl
-        else:
-            excl[category], incl[category] = cost, line_incl
-    for line in _step_rounding(last, totals):
-        lines.append(line)
-        _, _, _, component, _, cost, category, _ = line
-        factor = component.vat_factor
-        line_incl = cost * factor if factor is not None else (None if cost else _ZERO)
-        excl[category] += cost  # a rounded category has lines already
-        known = incl[category]
-        incl[category] = None if known is None or line_incl is None else known + line_incl
+        known = _UNSET
+        for cost, factor in zip(costs, factors, strict=True):
+            line_incl = cost * factor if factor is not None else (None if cost else _ZERO)
+            if known is _UNSET:
+                known = line_incl
+            else:
+                known = None if known is None or line_incl is None else known + line_incl
+        incl[category] = known
     return _totals(tariff, lines, excl, incl)
 
 
