@@ -13,6 +13,7 @@ refuses our data: retrying the same message cannot help); technical = anything e
 
 import base64
 import datetime as dt
+import os
 import threading
 import time
 import uuid
@@ -74,8 +75,21 @@ def _session(platform: Platform) -> requests.Session:
         sessions = _local.sessions = {}
     key = platform.pk or id(platform)
     if key not in sessions:
-        sessions[key] = requests.Session()
+        session = requests.Session()
+        # Proxy settings from the environment are read once, for the platform's host, not
+        # on every request (trust_env re-reads them and ~/.netrc per call: ~1 ms each).
+        session.proxies = requests.utils.get_environ_proxies(platform.versions_url or "")
+        session.trust_env = False
+        sessions[key] = session
     return sessions[key]
+
+
+def _verify(platform: Platform) -> bool | str:
+    """TLS verification on unless the platform says otherwise; a CA bundle named by
+    REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE is honoured as requests does (trust_env is off)."""
+    if not platform.verify_tls:
+        return False
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
 def _party_label(party: tuple[str, str] | None) -> str:
@@ -174,7 +188,7 @@ class OcpiClient:
                 params=params,
                 headers=headers,
                 timeout=(platform.connect_timeout, platform.read_timeout),
-                verify=platform.verify_tls,
+                verify=_verify(platform),
                 cert=cert,
             )
             try:
