@@ -54,6 +54,7 @@ class TariffForm(ModelRulesForm):
     )
     min_price = ExactJSONField(required=False, help_text='{"excl_vat": 0.50, "incl_vat": 0.60}')
     max_price = ExactJSONField(required=False, help_text='{"excl_vat": 10.00, "incl_vat": 12.00}')
+    tariff_alt_url = forms.URLField(required=False, max_length=255, assume_scheme="https")
 
     class Meta:
         model = Tariff
