@@ -7,7 +7,7 @@ Decimals. Every error names the field, e.g. `charging_periods[2].dimensions[0].v
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from roaming.ocpi_time import parse_datetime
 
@@ -118,30 +118,6 @@ def parse_session(charging_periods, start_date_time, end_date_time) -> Session:
 
 
 def _parse_period(index: int, data: dict, start: int, end: int) -> Period:
-    """The usual period (distinct known dimensions, non-negative Decimal volumes) with as few
-    checks as possible; anything else goes to _parse_period_checked, which says what is
-    wrong (or accepts it: ignored Session-only dimensions, int volumes, negative levels)."""
-    dimensions = data.get("dimensions")
-    if type(dimensions) is list and dimensions:
-        values: dict[str, Decimal] = {}
-        try:
-            for dimension in dimensions:
-                if type(dimension) is not dict:
-                    break
-                volume = dimension["volume"]
-                if type(volume) is not Decimal or volume < _ZERO:
-                    break
-                values[dimension["type"]] = volume
-            else:
-                # as many types as dimensions: none twice; all known: none to ignore or refuse
-                if len(values) == len(dimensions) and values.keys() <= _KNOWN:
-                    return _period(index, start, end, values)
-        except (KeyError, TypeError, InvalidOperation):  # no type or volume, a NaN volume...
-            pass
-    return _parse_period_checked(index, data, start, end)
-
-
-def _parse_period_checked(index: int, data: dict, start: int, end: int) -> Period:
     dimensions = data.get("dimensions")
     if type(dimensions) is not list or not dimensions:
         raise PricingError(
@@ -153,23 +129,15 @@ def _parse_period_checked(index: int, data: dict, start: int, end: int) -> Perio
             raise PricingError(f"charging_periods[{index}].dimensions[{j}]: must be an object")
         kind = dimension.get("type")
         volume = dimension.get("volume")
-        # Usually a known type seen once and a non-negative Decimal volume; anything else goes
-        # to _checked_volume, which names what is wrong.
         if kind not in _KNOWN or kind in values or type(volume) is not Decimal or volume < _ZERO:
             if kind in _IGNORED:
                 continue
             volume = _checked_volume(index, j, kind, volume, values)
         values[kind] = volume
-    return _period(index, start, end, values)
-
-
-def _period(index: int, start: int, end: int, values: dict) -> Period:
-    """The Period of a period's dimensions (type -> volume), checked."""
-    pop = values.pop
-    reservation = pop("RESERVATION_TIME", None)
-    energy = pop("ENERGY", _ZERO)
-    time = pop("TIME", _ZERO)
-    parking = pop("PARKING_TIME", _ZERO)
+    reservation = values.pop("RESERVATION_TIME", None)
+    energy = values.pop("ENERGY", _ZERO)
+    time = values.pop("TIME", _ZERO)
+    parking = values.pop("PARKING_TIME", _ZERO)
     if reservation is not None and (energy or time or parking):
         raise PricingError(
             f"charging_periods[{index}].dimensions: a reservation period (RESERVATION_TIME) "
