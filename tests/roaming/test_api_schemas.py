@@ -25,7 +25,6 @@ from sessions.ocpi import command_errors, token_errors
 from tests.ocpi_api import make_platform, ocpi_headers
 
 pytestmark = pytest.mark.django_db
-SPEC_EXAMPLES = Path("/work/shared/ocpi/examples")
 LOCAL_EXAMPLES = Path(__file__).parent.parent / "data" / "ocpi_examples"
 # types §DateTime as we write it: UTC, whole seconds, 'Z'.
 OUR_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -44,8 +43,7 @@ CPO_INTERFACES = {
 
 
 def example(name: str):
-    path = SPEC_EXAMPLES / name
-    return json.loads((path if path.exists() else LOCAL_EXAMPLES / name).read_text())
+    return json.loads((LOCAL_EXAMPLES / name).read_text())
 
 
 def shape(value):

@@ -17,7 +17,7 @@ from tests.tariffs.schema import check_tariff
 
 pytestmark = pytest.mark.django_db
 
-EXAMPLES = Path("/work/shared/ocpi/examples")
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "ocpi_examples"  # the spec's own
 # Whole Tariff objects among the spec's examples (tariff_put_example has no last_updated:
 # it is a request body, not a stored tariff).
 TARIFF_EXAMPLES = sorted(

@@ -9,7 +9,7 @@ import pytest
 
 from tariffs.pricing import PricingError, compile_tariff, price_cdr, select_tariff_for_emsp
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "pricing"
+DATA = Path(__file__).resolve().parent.parent / "data" / "ocpi_examples"
 D = Decimal
 
 

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-DATA = Path(__file__).resolve().parent.parent / "data" / "pricing"
+DATA = Path(__file__).resolve().parent.parent / "data" / "ocpi_examples"
 D = Decimal
 
 
