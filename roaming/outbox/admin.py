@@ -96,6 +96,12 @@ class StreamAdmin(admin.ModelAdmin):
                     .order_by("-pk")
                     .values("object_id")[:1]
                 ),
+                # Read with the page, not one query per row.
+                head_last_error=Subquery(
+                    Message.objects.filter(stream=OuterRef("pk"), state__in=selectors.WAITING)
+                    .order_by("pk")
+                    .values("last_error")[:1]
+                ),
             )
         )
 
@@ -146,8 +152,7 @@ class StreamAdmin(admin.ModelAdmin):
     def head_error(self, obj):
         if obj.held and obj.held_note:
             return obj.held_note[:120]
-        head = obj.messages.filter(state__in=selectors.WAITING).order_by("pk").first()
-        return (head.last_error[:120] or "—") if head else "—"
+        return (obj.head_last_error or "")[:120] or "—"
 
     @admin.display(description="messages (head first, then the most recent)")
     def recent_messages(self, obj):

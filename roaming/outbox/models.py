@@ -95,7 +95,16 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["stream", "pk"]
-        indexes = [models.Index(fields=["stream", "state", "id"], name="outbox_msg_stream_state")]
+        indexes = [
+            models.Index(fields=["stream", "state", "id"], name="outbox_msg_stream_state"),
+            # /health, /metrics and the admin aggregate what still waits; delivered rows
+            # (kept for audit) would otherwise be scanned on every probe.
+            models.Index(
+                fields=["stream", "created_at"],
+                condition=models.Q(state__in=["PENDING", "REJECTED"]),
+                name="outbox_msg_waiting",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.method} {self.path} ({self.get_state_display()})"

@@ -161,3 +161,13 @@ def _sample(text: str, metric: str, platform: str) -> float:
     prefix = f'{metric}{{platform="{platform}"}} '
     line = next(line for line in text.splitlines() if line.startswith(prefix))
     return float(line.removeprefix(prefix))
+
+
+def test_stream_list_reads_a_constant_number_of_queries(
+    admin_client, connected_hub, django_assert_max_num_queries
+):
+    for _ in range(30):
+        MessageFactory(stream=StreamFactory(platform=connected_hub), last_error="HTTP 500")
+    with django_assert_max_num_queries(12):
+        page = admin_client.get(reverse(CHANGELIST))
+    assert page.content.decode().count("HTTP 500") == 30
