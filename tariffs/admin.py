@@ -8,10 +8,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from roaming.ocpi_json import dumps
+
 from . import selectors, services
 from .forms import AssignTariffsForm, ChangePricesForm, TariffForm
 from .models import IDENTITY, MUTABLE_WHEN_PUBLISHED, Tariff
-from .ocpi import dumps, tariff_to_ocpi
+from .ocpi import tariff_to_ocpi
 
 
 @admin.register(Tariff)

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import json
-from decimal import Decimal
-
 from django import forms
 
 from locations.forms import ModelRulesForm, TariffIdsField
 from locations.models import Location, Operator
+from roaming.ocpi_json import ExactJSONDecoder, dumps
 
 from .models import Tariff, comparable
-from .ocpi import dumps
 from .selectors import POWER_CLASSES
-
-
-class _DecimalDecoder(json.JSONDecoder):
-    def __init__(self, *args, **kwargs):
-        kwargs["parse_float"] = Decimal
-        super().__init__(*args, **kwargs)
 
 
 class ExactJSONField(forms.JSONField):
     """JSON whose numbers are read as Decimal (0.1 stays 0.1) and shown as numbers."""
 
     def __init__(self, **kwargs):
-        kwargs.setdefault("decoder", _DecimalDecoder)
+        kwargs.setdefault("decoder", ExactJSONDecoder)
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 12, "cols": 80}))
         super().__init__(**kwargs)
 

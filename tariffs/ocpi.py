@@ -1,9 +1,9 @@
 """OCPI 2.2.1 Tariff JSON out of (and into) our model, numbers kept exact.
 
 Out: `tariff_to_ocpi` builds the object as mod_tariffs defines it, amounts as Decimal;
-`dumps` writes such objects with Decimals as JSON numbers digit for digit ("2.00" stays
-2.00). In: `parse_json` reads JSON with numbers as Decimal, `parse_tariff` checks one Tariff
-object and returns model field values, with errors naming the tariff id and field.
+`roaming.ocpi_json.dumps` writes them with Decimals as JSON numbers digit for digit ("2.00"
+stays 2.00). In: `roaming.ocpi_json.loads` reads numbers as Decimal, `parse_tariff` checks one
+Tariff object and returns model field values, with errors naming the tariff id and field.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from locations import ocpi_classes as loc
-from roaming import ocpi_json
 from roaming.ocpi_time import format_datetime, parse_datetime
 
 from . import enums
@@ -106,12 +105,6 @@ def tariff_to_ocpi(tariff: Tariff) -> dict:
         obj["target_operator_party_id"] = tariff.target_operator_party_id
     obj["last_updated"] = format_datetime(tariff.last_updated)
     return obj
-
-
-# --- exact JSON: roaming.ocpi_json (Decimal in, Decimal out, digit for digit) ----------
-
-dumps = ocpi_json.dumps
-parse_json = ocpi_json.loads
 
 
 # --- inbound Tariff JSON -----------------------------------------------------

@@ -223,7 +223,7 @@ def _key(parsed: ParsedTariff) -> tuple[str, ...]:
 
 def import_tariffs(data, *, label: str = "") -> ImportResult:
     """Create or update OCPI Tariffs (one object or a list; numbers as Decimal, see
-    tariffs.ocpi.parse_json); all or nothing. Published ones only in texts and end date."""
+    roaming.ocpi_json.loads); all or nothing. Published ones only in texts and end date."""
     objects = data if isinstance(data, list) else [data]
     prefix = f"{label}: " if label else ""
     errors: list[str] = []

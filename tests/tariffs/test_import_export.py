@@ -9,8 +9,9 @@ from django.core.management import CommandError, call_command
 from py_ocpi.modules.tariffs.v_2_2_1.schemas import Tariff as PydanticTariff
 
 from locations.models import Location
+from roaming.ocpi_json import dumps
+from roaming.ocpi_json import loads as parse_json
 from tariffs.models import Tariff
-from tariffs.ocpi import dumps, parse_json
 from tariffs.selectors import unknown_tariff_ids
 from tests.factories import OperatorFactory
 from tests.tariffs.schema import check_tariff

@@ -10,11 +10,12 @@ from py_ocpi.modules.tariffs.v_2_2_1.schemas import Tariff as PydanticTariff
 
 from locations import services as location_services
 from locations.models import Location
+from roaming.ocpi_json import loads as parse_json
 from roaming.outbox import delivery
 from roaming.outbox.models import Message, Stream
 from tariffs import push, selectors, services
 from tariffs.models import Tariff
-from tariffs.ocpi import parse_json, tariff_to_ocpi
+from tariffs.ocpi import tariff_to_ocpi
 from tests.factories import (
     ConnectorFactory,
     EVSEFactory,

@@ -3,8 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from locations.models import Operator
+from roaming.ocpi_json import dumps
 from tariffs.models import Tariff
-from tariffs.ocpi import dumps, tariff_to_ocpi
+from tariffs.ocpi import tariff_to_ocpi
 
 
 class Command(BaseCommand):

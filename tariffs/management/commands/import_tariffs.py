@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tariffs.ocpi import parse_json
+from roaming import ocpi_json
 from tariffs.services import TariffImportError, import_tariffs
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: Path, **options):
         try:
-            data = parse_json(file.read_text(encoding="utf-8"))  # numbers as Decimal
+            data = ocpi_json.loads(file.read_text(encoding="utf-8"))  # numbers as Decimal
         except OSError as exc:
             raise CommandError(f"{file}: cannot read: {exc.strerror}") from None
         except ValueError as exc:
