@@ -12,8 +12,7 @@ from django.conf import settings
 from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
-from roaming.models import Platform
-
+from .delivery import due_streams
 from .models import Message, Stream
 
 WAITING = [Message.State.PENDING, Message.State.REJECTED]
@@ -91,9 +90,4 @@ def stuck_streams(now: dt.datetime | None = None):
     """
     now = now or timezone.now()
     overdue = now - dt.timedelta(seconds=settings.OUTBOX_STUCK_SECONDS)
-    return Stream.objects.filter(
-        next_attempt_at__lte=overdue,
-        held=False,
-        platform__push_paused=False,
-        platform__status=Platform.Status.CONNECTED,
-    ).filter(Q(locked_until__isnull=True) | Q(locked_until__lte=now))
+    return due_streams(now).filter(next_attempt_at__lte=overdue)
