@@ -10,11 +10,12 @@ from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from roaming.models import Operator
 from tariffs.selectors import unknown_tariff_ids
 
 from . import services
 from .forms import EVSEForm, EVSEInlineForm, EVSEStatusActionForm, LocationForm
-from .models import EVSE, Connector, Location, Operator
+from .models import EVSE, Connector, Location
 from .ocpi import location_to_ocpi
 from .selectors import locations_for_ocpi
 

@@ -2,6 +2,8 @@
 
 from django.db import models
 
+from roaming.enums import ImageCategory  # noqa: F401 - Image is shared (roaming.ocpi_checks)
+
 
 def _choices(name: str, values: str) -> type[models.TextChoices]:
     return models.TextChoices(name, [(v, v) for v in values.split()])
@@ -36,7 +38,6 @@ Facility = _choices(
     "BUS_STOP TAXI_STAND TRAM_STOP METRO_STATION TRAIN_STATION AIRPORT PARKING_LOT "
     "CARPOOL_PARKING FUEL_STATION WIFI",
 )
-ImageCategory = _choices("ImageCategory", "CHARGER ENTRANCE LOCATION NETWORK OPERATOR OTHER OWNER")
 ParkingRestriction = _choices(
     "ParkingRestriction", "EV_ONLY PLUGGED DISABLED CUSTOMERS MOTORCYCLES"
 )

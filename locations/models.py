@@ -9,86 +9,20 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Value
 from django.db.models.functions import Replace, Upper
-from django.utils import timezone
 
-from . import enums
-from . import ocpi_classes as oc
-from .validators import (
+from roaming.models import Operator, TimestampedModel
+from roaming.ocpi_checks import printable_errors as _printable_errors
+from roaming.validators import (
     EVSE_ID_RE,
     country_alpha3_validator,
-    country_code_validator,
     latitude_validator,
     longitude_validator,
-    party_id_validator,
     validate_ocpi_id,
     validate_time_zone,
 )
 
-
-class Operator(models.Model):
-    """A Gireve "CPO operation" (§3.1.1): one eMI3 operator id, e.g. FR*AB1."""
-
-    country_code = models.CharField(max_length=2, validators=[country_code_validator])
-    party_id = models.CharField(max_length=3, validators=[party_id_validator])
-    name = models.CharField(max_length=100, help_text="BusinessDetails.name (brand name).")
-    website = models.URLField(max_length=255, blank=True)
-    logo = models.JSONField(null=True, blank=True, help_text="OCPI Image object, optional.")
-    advenir_participant = models.BooleanField(
-        default=False, help_text="Sends all sessions/CDRs to Advenir through IOP (§3.8.5)."
-    )
-    network_group = models.CharField(
-        max_length=100, blank=True, help_text="Gireve Connect Place network group (§3.1.2)."
-    )
-
-    class Meta:
-        ordering = ["country_code", "party_id"]
-        constraints = [
-            models.UniqueConstraint(
-                Upper("country_code"),
-                Upper("party_id"),
-                name="operator_unique_party",
-                violation_error_message="An operator with this country code and party id "
-                "already exists (compared case-insensitively).",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.emi3_id} {self.name}"
-
-    def clean(self):
-        errors = oc.field_errors({"logo": oc.image}, self)
-        errors.update(_printable_errors(self, ["name"]))
-        if errors:
-            raise ValidationError(errors)
-
-    @property
-    def emi3_id(self) -> str:
-        return f"{self.country_code}*{self.party_id}"
-
-    def business_details(self) -> dict:
-        details: dict = {"name": self.name}
-        if self.website:
-            details["website"] = self.website
-        if self.logo:
-            details["logo"] = self.logo
-        return details
-
-
-class TimestampedModel(models.Model):
-    """Keeps OCPI `last_updated` current on every save, unless told to keep it."""
-
-    last_updated = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, touch: bool = True, **kwargs):
-        if touch:
-            self.last_updated = timezone.now()
-            update_fields = kwargs.get("update_fields")
-            if update_fields is not None:
-                kwargs["update_fields"] = {*update_fields, "last_updated"}
-        super().save(*args, **kwargs)
+from . import enums
+from . import ocpi_classes as oc
 
 
 class Location(TimestampedModel):
@@ -344,15 +278,6 @@ class Connector(TimestampedModel):
     @property
     def tariff_ids(self) -> list[str]:
         return list(self.evse.tariff_ids)
-
-
-def _printable_errors(instance, fields: list[str]) -> dict[str, list[str]]:
-    """OCPI string type: printable characters only (no tabs, no line breaks)."""
-    return {
-        field: ["Only printable characters are allowed (no tabs or line breaks)."]
-        for field in fields
-        if oc.non_printable(getattr(instance, field) or "")
-    }
 
 
 def _frozen_errors(instance, names: list[str]) -> dict[str, list[str]]:

@@ -2,7 +2,9 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import EVSE, Connector, Location, Operator
+from roaming.models import Operator
+
+from .models import EVSE, Connector, Location
 
 
 def locations_for_ocpi(queryset: QuerySet[Location] | None = None) -> QuerySet[Location]:

@@ -13,8 +13,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
 
+from roaming.models import Operator
+
 from . import enums, push
-from .models import EVSE, Connector, Location, Operator
+from .models import EVSE, Connector, Location
 from .ocpi import LocationDataError, ParsedLocation, parse_location
 from .selectors import locations_for_ocpi
 
@@ -181,9 +183,7 @@ def import_locations(data, *, create_operators: bool = False, label: str = "") -
 
 
 def _find_operator(parsed: ParsedLocation, create: bool) -> Operator | None:
-    operator = Operator.objects.filter(
-        country_code__iexact=parsed.country_code, party_id__iexact=parsed.party_id
-    ).first()
+    operator = Operator.objects.party(parsed.country_code, parsed.party_id).first()
     if operator is None and create:
         name = (parsed.operator or {}).get("name") or f"{parsed.country_code}*{parsed.party_id}"
         operator = Operator(country_code=parsed.country_code, party_id=parsed.party_id, name=name)

@@ -37,3 +37,10 @@ class ConnectionStatus(models.TextChoices):
     OFFLINE = "OFFLINE"
     PLANNED = "PLANNED"
     SUSPENDED = "SUSPENDED"
+
+
+# mod_locations ImageCategory: Image is shared by operators (logo), locations and tariffs.
+ImageCategory = models.TextChoices(
+    "ImageCategory",
+    [(v, v) for v in ["CHARGER", "ENTRANCE", "LOCATION", "NETWORK", "OPERATOR", "OTHER", "OWNER"]],
+)

@@ -1,15 +1,11 @@
 """Compare our objects with the hub's copy (GET on its receiver, client-owned URLs).
 
-Ops use it when an eMSP reports something different from what we hold: `ocpi_check`.
+The generic part: which platform to ask, and a readable diff of two OCPI objects. Each app
+says what to compare (`locations.hub_check`); ops run it as `ocpi_check`.
 """
 
 from dataclasses import dataclass
 
-from locations.models import Location
-from locations.ocpi import location_to_ocpi
-from locations.selectors import locations_for_ocpi
-
-from .client import OcpiClient
 from .models import Platform
 
 # Lists of child objects compared by their id rather than by position.
@@ -37,17 +33,6 @@ def hub_platform(name: str | None = None) -> Platform:
         which = f"named {name!r}" if name else "(several or none: name one)"
         raise LookupError(f"No single connected platform {which}")
     return platforms[0]
-
-
-def check_location(*, platform: Platform, location: Location) -> CheckResult:
-    """Our Location as OCPI against the hub's copy of it."""
-    location = locations_for_ocpi(Location.objects.filter(pk=location.pk)).get()
-    ours = location_to_ocpi(location)
-    outcome = OcpiClient(platform).get_object("locations", location.operator, location.ocpi_id)
-    if not outcome.ok or not isinstance(outcome.data, dict):
-        why = f"{outcome.message} (HTTP {outcome.http_status}, OCPI {outcome.ocpi_status})"
-        return CheckResult(found=False, differences=[], message=why)
-    return CheckResult(found=True, differences=differences(ours, outcome.data))
 
 
 def differences(ours, theirs, path: str = "") -> list[str]:

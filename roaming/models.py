@@ -7,8 +7,12 @@ import secrets
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Upper
+from django.utils import timezone
 
 from .enums import ConnectionStatus, InterfaceRole, ModuleID
+from .ocpi_checks import field_errors, image, printable_errors
+from .validators import country_code_validator, party_id_validator
 
 
 def new_token() -> str:
@@ -18,6 +22,94 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class OperatorQuerySet(models.QuerySet):
+    def by_emi3(self, emi3_id: str) -> "Operator":
+        """The operator `FR*AB1` (also `FRAB1`, any case); Operator.DoesNotExist otherwise."""
+        country_code, party_id = split_emi3(emi3_id)
+        return self.get(country_code__iexact=country_code, party_id__iexact=party_id)
+
+    def party(self, country_code: str, party_id: str) -> "OperatorQuerySet":
+        """The operator of an OCPI party (routing headers, URLs): compared case-insensitively."""
+        return self.filter(country_code__iexact=country_code, party_id__iexact=party_id)
+
+
+def split_emi3(emi3_id: str) -> tuple[str, str]:
+    """`FR*AB1` or `FRAB1` -> ("FR", "AB1")."""
+    compact = emi3_id.strip().replace("*", "")
+    return compact[:2], compact[2:]
+
+
+class Operator(models.Model):
+    """A Gireve "CPO operation" (§3.1.1): one eMI3 operator id, e.g. FR*AB1.
+
+    The tenant every app hangs from, so it sits at the bottom (table kept from `locations`)."""
+
+    country_code = models.CharField(max_length=2, validators=[country_code_validator])
+    party_id = models.CharField(max_length=3, validators=[party_id_validator])
+    name = models.CharField(max_length=100, help_text="BusinessDetails.name (brand name).")
+    website = models.URLField(max_length=255, blank=True)
+    logo = models.JSONField(null=True, blank=True, help_text="OCPI Image object, optional.")
+    advenir_participant = models.BooleanField(
+        default=False, help_text="Sends all sessions/CDRs to Advenir through IOP (§3.8.5)."
+    )
+    network_group = models.CharField(
+        max_length=100, blank=True, help_text="Gireve Connect Place network group (§3.1.2)."
+    )
+
+    objects = OperatorQuerySet.as_manager()
+
+    class Meta:
+        db_table = "locations_operator"
+        ordering = ["country_code", "party_id"]
+        constraints = [
+            models.UniqueConstraint(
+                Upper("country_code"),
+                Upper("party_id"),
+                name="operator_unique_party",
+                violation_error_message="An operator with this country code and party id "
+                "already exists (compared case-insensitively).",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.emi3_id} {self.name}"
+
+    def clean(self):
+        errors = field_errors({"logo": image}, self)
+        errors.update(printable_errors(self, ["name"]))
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def emi3_id(self) -> str:
+        return f"{self.country_code}*{self.party_id}"
+
+    def business_details(self) -> dict:
+        details: dict = {"name": self.name}
+        if self.website:
+            details["website"] = self.website
+        if self.logo:
+            details["logo"] = self.logo
+        return details
+
+
+class TimestampedModel(models.Model):
+    """Keeps OCPI `last_updated` current on every save, unless told to keep it."""
+
+    last_updated = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, touch: bool = True, **kwargs):
+        if touch:
+            self.last_updated = timezone.now()
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "last_updated"}
+        super().save(*args, **kwargs)
 
 
 class Platform(models.Model):

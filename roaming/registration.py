@@ -17,7 +17,7 @@ from contextvars import ContextVar
 from django.conf import settings
 from django.db import transaction
 
-from locations.models import Operator
+from roaming.models import Operator
 
 from .api import OcpiError
 from .client import OcpiClient

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from locations.models import Operator
+from roaming.models import Operator
 
 from . import services
 from .enums import TariffType
@@ -47,9 +47,7 @@ def ensure_demo_tariffs(locations: list[dict]) -> int:
                 wanted.setdefault(key, set()).update(connector.get("tariff_ids") or [])
     created = 0
     for (country_code, party_id), tariff_ids in sorted(wanted.items()):
-        operator = Operator.objects.filter(
-            country_code__iexact=country_code, party_id__iexact=party_id
-        ).first()
+        operator = Operator.objects.party(country_code, party_id).first()
         if operator is None:
             continue
         for tariff_id in sorted(tariff_ids):

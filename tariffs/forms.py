@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 
 from locations.forms import ModelRulesForm, TariffIdsField
-from locations.models import Location, Operator
+from locations.models import Location
+from roaming.models import Operator
 from roaming.ocpi_json import ExactJSONDecoder, dumps
 
 from .models import Tariff, comparable

@@ -16,9 +16,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 
-from locations.models import Operator, TimestampedModel
-from locations.ocpi_classes import field_errors
-from locations.validators import country_code_validator, party_id_validator, validate_ocpi_id
+from roaming.models import Operator, TimestampedModel
+from roaming.ocpi_checks import field_errors
+from roaming.validators import country_code_validator, party_id_validator, validate_ocpi_id
 
 from . import enums
 from . import ocpi_classes as oc

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from locations import ocpi_classes as loc
+from roaming import ocpi_checks as loc
 from roaming.ocpi_time import format_datetime, parse_datetime
 
 from . import enums

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from locations import ocpi_classes as loc
+from locations.ocpi_classes import energy_mix as location_energy_mix
+from roaming import ocpi_checks as loc
 
 from . import enums
 
@@ -210,4 +211,4 @@ def elements(value, path):
 
 
 display_texts = loc.display_texts
-energy_mix = loc.energy_mix
+energy_mix = location_energy_mix

@@ -12,8 +12,7 @@ client-owned URL /{country_code}/{party_id}/{tariff_id}:
 
 from __future__ import annotations
 
-from locations.models import Operator
-from roaming.models import Platform
+from roaming.models import Operator, Platform
 from roaming.outbox import services as outbox
 
 from .models import Tariff

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from locations import enums as loc_enums
-from locations.models import EVSE, Location, Operator
+from locations.models import EVSE, Location
+from roaming.models import Operator
 
 from .models import Tariff
 

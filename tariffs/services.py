@@ -15,7 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from locations import services as location_services
-from locations.models import EVSE, Operator
+from locations.models import EVSE
+from roaming.models import Operator
 
 from . import push, selectors
 from .models import Tariff
@@ -251,9 +252,7 @@ def import_tariffs(data, *, label: str = "") -> ImportResult:
 
 
 def _import_tariff(parsed: ParsedTariff, result: ImportResult) -> list[str]:
-    operator = Operator.objects.filter(
-        country_code__iexact=parsed.country_code, party_id__iexact=parsed.party_id
-    ).first()
+    operator = Operator.objects.party(parsed.country_code, parsed.party_id).first()
     if operator is None:
         return [
             f"{parsed.label}: unknown operator {parsed.country_code}*{parsed.party_id} "

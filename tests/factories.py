@@ -5,7 +5,8 @@ import datetime as dt
 import factory
 
 from locations import enums as loc_enums
-from locations.models import EVSE, Connector, Location, Operator
+from locations.models import EVSE, Connector, Location
+from roaming.models import Operator
 
 # --- locations -------------------------------------------------------------
 

@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import locations.validators
+import roaming.validators
 from django.db import migrations, models
 
 
@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('last_updated', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('ocpi_id', models.CharField(max_length=36, validators=[locations.validators.validate_ocpi_id], verbose_name='id')),
+                ('ocpi_id', models.CharField(max_length=36, validators=[roaming.validators.validate_ocpi_id], verbose_name='id')),
                 ('publish', models.BooleanField(default=True)),
                 ('publish_allowed_to', models.JSONField(blank=True, default=list)),
                 ('name', models.CharField(blank=True, max_length=255)),
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
                 ('suboperator', models.JSONField(blank=True, null=True)),
                 ('owner', models.JSONField(blank=True, help_text='BusinessDetails; Gireve requires owner.name.', null=True)),
                 ('facilities', models.JSONField(blank=True, default=list)),
-                ('time_zone', models.CharField(max_length=255, validators=[locations.validators.validate_time_zone])),
+                ('time_zone', models.CharField(max_length=255, validators=[roaming.validators.validate_time_zone])),
                 ('opening_times', models.JSONField(blank=True, null=True)),
                 ('charging_when_closed', models.BooleanField(blank=True, null=True)),
                 ('images', models.JSONField(blank=True, default=list)),
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('last_updated', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('uid', models.CharField(max_length=36, validators=[locations.validators.validate_ocpi_id])),
+                ('uid', models.CharField(max_length=36, validators=[roaming.validators.validate_ocpi_id])),
                 ('evse_id', models.CharField(blank=True, max_length=48)),
                 ('status', models.CharField(choices=[('AVAILABLE', 'Available'), ('BLOCKED', 'Blocked'), ('CHARGING', 'Charging'), ('INOPERATIVE', 'Inoperative'), ('OUTOFORDER', 'Outoforder'), ('PLANNED', 'Planned'), ('REMOVED', 'Removed'), ('RESERVED', 'Reserved'), ('UNKNOWN', 'Unknown')], default='UNKNOWN', max_length=16)),
                 ('status_schedule', models.JSONField(blank=True, default=list)),
@@ -102,7 +102,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('last_updated', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('ocpi_id', models.CharField(max_length=36, validators=[locations.validators.validate_ocpi_id], verbose_name='id')),
+                ('ocpi_id', models.CharField(max_length=36, validators=[roaming.validators.validate_ocpi_id], verbose_name='id')),
                 ('standard', models.CharField(choices=[('CHADEMO', 'Chademo'), ('CHAOJI', 'Chaoji'), ('DOMESTIC_A', 'Domestic A'), ('DOMESTIC_B', 'Domestic B'), ('DOMESTIC_C', 'Domestic C'), ('DOMESTIC_D', 'Domestic D'), ('DOMESTIC_E', 'Domestic E'), ('DOMESTIC_F', 'Domestic F'), ('DOMESTIC_G', 'Domestic G'), ('DOMESTIC_H', 'Domestic H'), ('DOMESTIC_I', 'Domestic I'), ('DOMESTIC_J', 'Domestic J'), ('DOMESTIC_K', 'Domestic K'), ('DOMESTIC_L', 'Domestic L'), ('DOMESTIC_M', 'Domestic M'), ('DOMESTIC_N', 'Domestic N'), ('DOMESTIC_O', 'Domestic O'), ('GBT_AC', 'Gbt Ac'), ('GBT_DC', 'Gbt Dc'), ('IEC_62196_T1', 'Iec 62196 T1'), ('IEC_62196_T1_COMBO', 'Iec 62196 T1 Combo'), ('IEC_62196_T2', 'Iec 62196 T2'), ('IEC_62196_T2_COMBO', 'Iec 62196 T2 Combo'), ('IEC_62196_T3A', 'Iec 62196 T3A'), ('IEC_62196_T3C', 'Iec 62196 T3C'), ('NEMA_5_20', 'Nema 5 20'), ('NEMA_6_30', 'Nema 6 30'), ('NEMA_6_50', 'Nema 6 50'), ('NEMA_10_30', 'Nema 10 30'), ('NEMA_10_50', 'Nema 10 50'), ('NEMA_14_30', 'Nema 14 30'), ('NEMA_14_50', 'Nema 14 50'), ('PANTOGRAPH_BOTTOM_UP', 'Pantograph Bottom Up'), ('PANTOGRAPH_TOP_DOWN', 'Pantograph Top Down'), ('TESLA_R', 'Tesla R'), ('TESLA_S', 'Tesla S')], max_length=32)),
                 ('format', models.CharField(choices=[('SOCKET', 'Socket'), ('CABLE', 'Cable')], max_length=8)),
                 ('power_type', models.CharField(choices=[('AC_1_PHASE', 'Ac 1 Phase'), ('AC_2_PHASE', 'Ac 2 Phase'), ('AC_2_PHASE_SPLIT', 'Ac 2 Phase Split'), ('AC_3_PHASE', 'Ac 3 Phase'), ('DC', 'Dc')], max_length=20)),

@@ -18,9 +18,8 @@ from django.utils.decorators import method_decorator
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 
-from locations.models import Operator
 from roaming import message_log, ocpi_json
-from roaming.models import MessageLog, Platform, hash_token
+from roaming.models import MessageLog, Operator, Platform, hash_token
 from roaming.ocpi_time import format_datetime
 
 logger = logging.getLogger(__name__)
@@ -289,9 +288,8 @@ class OcpiView(View):
                 "Malformed routing headers (country code: 2 letters, party id: 3 letters or "
                 f"digits): {', '.join(malformed)}",
             )
-        operator = Operator.objects.filter(
-            country_code__iexact=values["OCPI-to-country-code"],
-            party_id__iexact=values["OCPI-to-party-id"],
+        operator = Operator.objects.party(
+            values["OCPI-to-country-code"], values["OCPI-to-party-id"]
         ).first()
         if operator is None:
             raise OcpiError(INVALID_PARAMETERS, "OCPI-to-* does not name one of our operators")

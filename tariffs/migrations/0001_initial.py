@@ -4,7 +4,7 @@ import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
 import django.utils.timezone
-import locations.validators
+import roaming.validators
 from django.db import migrations, models
 
 
@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('last_updated', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('ocpi_id', models.CharField(max_length=36, validators=[locations.validators.validate_ocpi_id], verbose_name='id')),
+                ('ocpi_id', models.CharField(max_length=36, validators=[roaming.validators.validate_ocpi_id], verbose_name='id')),
                 ('target_operator_country_code', models.CharField(blank=True, max_length=2, validators=[django.core.validators.RegexValidator('^[A-Za-z]{2}\\Z', 'Country code must be 2 letters (ISO 3166-1 alpha-2), e.g. FR.')])),
                 ('target_operator_party_id', models.CharField(blank=True, max_length=3, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9]{3}\\Z', 'Party id must be 3 letters or digits (eMI3 spot operator id), e.g. AB1.')])),
                 ('currency', models.CharField(default='EUR', max_length=3, validators=[django.core.validators.RegexValidator('^[A-Z]{3}\\Z', 'Currency must be an ISO 4217 code in capitals, e.g. EUR.')])),

@@ -4,9 +4,10 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from locations.enums import Status
-from locations.groups import ensure_staff_groups
-from locations.models import EVSE, Location, Operator
+from locations.models import EVSE, Location
 from locations.selectors import roaming_locations
+from roaming.groups import ensure_staff_groups
+from roaming.models import Operator
 from tests.factories import LocationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

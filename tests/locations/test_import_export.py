@@ -9,10 +9,11 @@ from django.core.management import CommandError, call_command
 from py_ocpi.modules.locations.v_2_2_1.schemas import Location as PydanticLocation
 
 from locations.enums import Status
-from locations.models import EVSE, Connector, Location, Operator
+from locations.models import EVSE, Connector, Location
 from locations.ocpi import location_to_ocpi
 from locations.selectors import locations_for_ocpi
 from locations.services import LocationImportError, import_locations
+from roaming.models import Operator
 from tariffs.models import Tariff
 from tests.factories import OperatorFactory
 

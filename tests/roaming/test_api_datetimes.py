@@ -9,7 +9,7 @@ import json
 import pytest
 from django.test import Client
 
-from locations.models import Operator
+from roaming.models import Operator
 from sessions.models import Token
 from tests.ocpi_api import make_platform, ocpi_headers
 

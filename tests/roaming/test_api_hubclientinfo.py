@@ -7,8 +7,7 @@ import pytest
 from django.test import Client
 from py_ocpi.modules.hubclientinfo.v_2_2_1.schemas import ClientInfo
 
-from locations.models import Operator
-from roaming.models import HubClientInfo
+from roaming.models import HubClientInfo, Operator
 from tests.ocpi_api import TOKEN, make_platform, ocpi_headers
 
 pytestmark = pytest.mark.django_db

@@ -8,8 +8,7 @@ import sys
 import pytest
 from django.test import Client
 
-from locations.models import Operator
-from roaming.models import MessageLog, Platform
+from roaming.models import MessageLog, Operator, Platform
 from tests.ocpi_api import TOKEN, make_platform, ocpi_headers
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 import pytest
 from django.test import Client
 
-from locations.models import Location, Operator
-from roaming.models import HubClientInfo, MessageLog, Platform, PlatformEndpoint
+from locations.models import Location
+from roaming.models import HubClientInfo, MessageLog, Operator, Platform, PlatformEndpoint
 from sessions.models import Token
 from tests.factories import HubClientInfoFactory, TokenFactory
 from tests.ocpi_api import TOKEN, make_platform, ocpi_headers

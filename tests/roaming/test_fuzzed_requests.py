@@ -13,7 +13,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from locations.models import Operator
+from roaming.models import Operator
 from tests.factories import TokenFactory
 from tests.ocpi_api import make_platform, ocpi_headers
 

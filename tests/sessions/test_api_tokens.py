@@ -7,8 +7,7 @@ import pytest
 from django.test import Client
 from py_ocpi.modules.tokens.v_2_2_1.schemas import Token as PydanticToken
 
-from locations.models import Operator
-from roaming.models import MessageLog
+from roaming.models import MessageLog, Operator
 from sessions.models import Token
 from sessions.ocpi import token_to_ocpi
 from tests.ocpi_api import make_platform, ocpi_headers

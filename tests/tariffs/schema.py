@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from locations import ocpi_classes as loc
+from roaming import ocpi_checks as loc
 from tariffs import ocpi_classes as oc
 from tariffs.ocpi import TariffDataError, parse_tariff
 

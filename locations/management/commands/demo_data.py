@@ -8,8 +8,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from locations.models import Location, Operator
+from locations.models import Location
 from locations.services import import_locations, save_operator
+from roaming.models import Operator
 from roaming.ocpi_time import format_datetime
 from tariffs.demo import ensure_demo_tariffs
 
@@ -190,9 +191,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         for country_code, party_id, name, website in OPERATORS:
-            if not Operator.objects.filter(
-                country_code__iexact=country_code, party_id__iexact=party_id
-            ).exists():
+            if not Operator.objects.party(country_code, party_id).exists():
                 save_operator(
                     operator=Operator(
                         country_code=country_code, party_id=party_id, name=name, website=website

@@ -4,9 +4,10 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from locations.models import Location, Operator
+from locations.models import Location
 from locations.ocpi import location_to_ocpi
 from locations.selectors import locations_for_ocpi
+from roaming.models import Operator
 
 
 class Command(BaseCommand):
@@ -18,12 +19,12 @@ class Command(BaseCommand):
     def handle(self, *args, operator: str | None, **options):
         queryset = Location.objects.all()
         if operator:
-            compact = operator.replace("*", "")  # FR*AB1 or FRAB1 (eMI3 ids)
-            match = Operator.objects.filter(
-                country_code__iexact=compact[:2], party_id__iexact=compact[2:]
-            ).first()
-            if match is None or len(compact) != 5:
-                raise CommandError(f"Unknown operator {operator!r} (expected e.g. FR*AB1).")
+            try:
+                match = Operator.objects.by_emi3(operator)
+            except Operator.DoesNotExist:
+                raise CommandError(
+                    f"Unknown operator {operator!r} (expected e.g. FR*AB1)."
+                ) from None
             queryset = queryset.filter(operator=match)
         data = [location_to_ocpi(location) for location in locations_for_ocpi(queryset)]
         self.stdout.write(json.dumps(data, indent=2, ensure_ascii=False))

@@ -5,7 +5,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from locations.groups import ensure_staff_groups
+from roaming.groups import ensure_staff_groups
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from locations.models import Operator
+from roaming.models import Operator
 from roaming.ocpi_json import dumps
 from tariffs.models import Tariff
 from tariffs.ocpi import tariff_to_ocpi
@@ -20,12 +20,12 @@ class Command(BaseCommand):
     def handle(self, *args, operator: str | None, **options):
         queryset = Tariff.objects.filter(withdrawn_at__isnull=True).select_related("operator")
         if operator:
-            compact = operator.replace("*", "")  # FR*AB1 or FRAB1 (eMI3 ids)
-            match = Operator.objects.filter(
-                country_code__iexact=compact[:2], party_id__iexact=compact[2:]
-            ).first()
-            if match is None or len(compact) != 5:
-                raise CommandError(f"Unknown operator {operator!r} (expected e.g. FR*AB1).")
+            try:
+                match = Operator.objects.by_emi3(operator)
+            except Operator.DoesNotExist:
+                raise CommandError(
+                    f"Unknown operator {operator!r} (expected e.g. FR*AB1)."
+                ) from None
             queryset = queryset.filter(operator=match)
         data = [tariff_to_ocpi(tariff) for tariff in queryset.order_by("operator", "ocpi_id", "pk")]
         self.stdout.write(dumps(data, indent=2))

@@ -2,8 +2,10 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from locations.hub_check import check_location
 from locations.models import Location
-from roaming.hub_check import check_location, hub_platform
+from roaming.hub_check import hub_platform
+from roaming.models import Operator, split_emi3
 
 
 class Command(BaseCommand):
@@ -17,10 +19,7 @@ class Command(BaseCommand):
     def handle(self, *args, location_id, operator, platform, **options):
         locations = Location.objects.filter(ocpi_id__iexact=location_id)
         if operator:
-            country_code, _, party_id = operator.partition("*")
-            locations = locations.filter(
-                operator__country_code__iexact=country_code, operator__party_id__iexact=party_id
-            )
+            locations = locations.filter(operator__in=Operator.objects.party(*split_emi3(operator)))
         found = list(locations.select_related("operator")[:2])
         if len(found) != 1:
             raise CommandError(f"{len(found)} locations match {location_id!r}: give --operator")

@@ -1,0 +1,199 @@
+"""The one vocabulary for checking OCPI 2.2.1 JSON we store (release-2.2.1-bugfixes lengths).
+
+A check takes a value and the path to show in messages ("opening_times.regular_hours[0]
+.period_end") and returns a list of readable problems, empty when the value is valid.
+Combinators (`string`, `enum`, `obj`, `list_of`, ...) build the classes of every app
+(`locations.ocpi_classes`, `tariffs.ocpi_classes`); `field_errors` runs them in a model's
+`clean()`. Unknown keys are refused: what we store is what we send.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+
+from roaming.ocpi_time import parse_datetime
+
+from . import enums
+
+Check = Callable[[object, str], list[str]]
+
+_url_validator = URLValidator(schemes=["http", "https"])
+LATITUDE_RE = re.compile(r"^-?[0-9]{1,2}\.[0-9]{5,7}\Z")
+LONGITUDE_RE = re.compile(r"^-?[0-9]{1,3}\.[0-9]{5,7}\Z")
+HOUR_MINUTE_RE = re.compile(r"^([0-1][0-9]|2[0-3]):[0-5][0-9]\Z")
+
+
+def non_printable(value: str, *, ascii_only: bool = False) -> bool:
+    """OCPI types: string = printable UTF-8, CiString = printable ASCII, no control chars."""
+    if ascii_only:
+        return any(not (32 <= ord(ch) <= 126) for ch in value)
+    return any(not ch.isprintable() for ch in value)
+
+
+def string(
+    max_length: int, *, ci: bool = False, pattern: re.Pattern | None = None, hint: str = ""
+) -> Check:
+    def check(value, path):
+        if not isinstance(value, str):
+            return [f"{path}: must be a string."]
+        if not value:
+            return [f"{path}: must not be empty."]
+        if len(value) > max_length:
+            return [f"{path}: at most {max_length} characters (got {len(value)})."]
+        if non_printable(value, ascii_only=ci):
+            kind = "printable ASCII" if ci else "printable characters"
+            return [f"{path}: only {kind} are allowed (no tabs or line breaks)."]
+        if pattern is not None and not pattern.match(value):
+            return [f"{path}: {value!r} is not {hint or 'in the expected format'}."]
+        return []
+
+    return check
+
+
+def url(value, path):
+    problems = string(255)(value, path)
+    if problems:
+        return problems
+    try:
+        _url_validator(value)
+    except ValidationError:
+        return [f"{path}: {value!r} is not a valid http(s) URL."]
+    return []
+
+
+def enum(choices: type) -> Check:
+    values = set(choices.values)
+
+    def check(value, path):
+        if value not in values:
+            return [f"{path}: {value!r} is not one of {', '.join(sorted(values))}."]
+        return []
+
+    return check
+
+
+def boolean(value, path):
+    return [] if isinstance(value, bool) else [f"{path}: must be true or false."]
+
+
+def integer(minimum: int | None = None, maximum: int | None = None) -> Check:
+    def check(value, path):
+        if isinstance(value, bool) or not isinstance(value, int):
+            return [f"{path}: must be a whole number."]
+        if minimum is not None and value < minimum:
+            return [f"{path}: must be at least {minimum}."]
+        if maximum is not None and value > maximum:
+            return [f"{path}: must be at most {maximum}."]
+        return []
+
+    return check
+
+
+def number(minimum: float | None = None, maximum: float | None = None) -> Check:
+    def check(value, path):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return [f"{path}: must be a number."]
+        if minimum is not None and value < minimum:
+            return [f"{path}: must be at least {minimum}."]
+        if maximum is not None and value > maximum:
+            return [f"{path}: must be at most {maximum}."]
+        return []
+
+    return check
+
+
+def datetime(value, path):
+    try:
+        parse_datetime(value)
+    except ValueError as exc:
+        return [f"{path}: {exc}"]
+    return []
+
+
+def list_of(item: Check, *, unique: bool = False, ci: bool = False) -> Check:
+    def check(value, path):
+        if not isinstance(value, list):
+            return [f"{path}: must be a list."]
+        problems = []
+        for index, element in enumerate(value):
+            problems += item(element, f"{path}[{index}]")
+        if unique and not problems:
+            keys = [v.upper() if ci else v for v in value]
+            duplicates = sorted({v for v in keys if keys.count(v) > 1})
+            if duplicates:
+                problems.append(f"{path}: listed twice: {', '.join(duplicates)}.")
+        return problems
+
+    return check
+
+
+def obj(
+    fields: dict[str, tuple[Check, bool]], rule: Callable[[dict, str], list[str]] | None = None
+) -> Check:
+    """An OCPI class: {name: (check, required)}, plus an optional cross-field rule."""
+
+    def check(value, path):
+        if not isinstance(value, dict):
+            return [f"{path}: must be an object."]
+        problems = [f"{path}.{key}: unknown field." for key in value if key not in fields]
+        for name, (field_check, required) in fields.items():
+            if name not in value or value[name] is None:
+                if required:
+                    problems.append(f"{path}.{name}: required.")
+                continue
+            problems += field_check(value[name], f"{path}.{name}")
+        if rule is not None and not problems:
+            problems += rule(value, path)
+        return problems
+
+    return check
+
+
+# --- classes shared by every app (types, mod_locations Image/BusinessDetails) ---
+
+HOUR_MINUTE = string(5, pattern=HOUR_MINUTE_RE, hint="a 24h local time HH:MM (08:00)")
+
+display_text = obj({"language": (string(2), True), "text": (string(512), True)})
+
+image = obj(
+    {
+        "url": (url, True),
+        "thumbnail": (url, False),
+        "category": (enum(enums.ImageCategory), True),
+        "type": (string(4, ci=True), True),
+        "width": (integer(0, 99999), False),
+        "height": (integer(0, 99999), False),
+    }
+)
+
+display_texts = list_of(display_text)
+
+business_details = obj(
+    {"name": (string(100), True), "website": (url, False), "logo": (image, False)}
+)
+
+
+def field_errors(checks: dict[str, Check], instance) -> dict[str, list[str]]:
+    """Run checks on model JSON fields; {field: [messages]} for ValidationError."""
+    errors: dict[str, list[str]] = {}
+    for field, check in checks.items():
+        value = getattr(instance, field)
+        if value is None or value == {}:  # an absent optional object
+            continue
+        problems = check(value, field)
+        if problems:
+            errors[field] = problems
+    return errors
+
+
+def printable_errors(instance, fields: list[str]) -> dict[str, list[str]]:
+    """OCPI string type on model columns: printable characters only (no tabs, no line breaks)."""
+    return {
+        field: ["Only printable characters are allowed (no tabs or line breaks)."]
+        for field in fields
+        if non_printable(getattr(instance, field) or "")
+    }
