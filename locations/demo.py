@@ -1,18 +1,16 @@
-"""Demo operators and French locations; safe to run on every start (creates what is missing).
+"""Demo operators and French locations (`demo_data`); creates only what is missing.
 
 One location (Bordeaux) is deliberately incomplete for Gireve (no owner, no capabilities)
 so that the admin shows a "not publishable" example.
 """
 
-from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from locations.models import Location
-from locations.services import import_locations, save_operator
+from .models import Location
+from .services import import_locations, save_operator
 from roaming.models import Operator
 from roaming.ocpi_time import format_datetime
-from tariffs.demo import ensure_demo_tariffs
 
 OPERATORS = [
     ("FR", "AB1", "Électro Route", "https://www.electro-route.example"),
@@ -185,31 +183,24 @@ def _stamp(location: dict, now: str) -> dict:
     return location
 
 
-class Command(BaseCommand):
-    help = "Create demo operators and locations that do not exist yet (idempotent)."
-
-    @transaction.atomic
-    def handle(self, *args, **options):
-        for country_code, party_id, name, website in OPERATORS:
-            if not Operator.objects.party(country_code, party_id).exists():
-                save_operator(
-                    operator=Operator(
-                        country_code=country_code, party_id=party_id, name=name, website=website
-                    )
+@transaction.atomic
+def ensure_demo_locations() -> int:
+    """Create the demo operators and locations that do not exist yet; how many locations."""
+    for country_code, party_id, name, website in OPERATORS:
+        if not Operator.objects.party(country_code, party_id).exists():
+            save_operator(
+                operator=Operator(
+                    country_code=country_code, party_id=party_id, name=name, website=website
                 )
-        now = format_datetime(timezone.now())
-        missing = [
-            _stamp(location, now)
-            for location in demo_locations()
-            if not Location.objects.filter(
-                operator__country_code__iexact=location["country_code"],
-                operator__party_id__iexact=location["party_id"],
-                ocpi_id__iexact=location["id"],
-            ).exists()
-        ]
-        result = import_locations(missing, label="demo data") if missing else None
-        created = result.created if result else 0
-        self.stdout.write(f"Demo data: {created} location(s) created, others already present.")
-        # The demo EVSEs name tariff ids: give them tariffs so no location points at nothing.
-        tariffs = ensure_demo_tariffs(demo_locations())
-        self.stdout.write(f"Demo data: {tariffs} tariff(s) created.")
+            )
+    now = format_datetime(timezone.now())
+    missing = [
+        _stamp(location, now)
+        for location in demo_locations()
+        if not Location.objects.filter(
+            operator__in=Operator.objects.party(location["country_code"], location["party_id"]),
+            ocpi_id__iexact=location["id"],
+        ).exists()
+    ]
+    result = import_locations(missing, label="demo data") if missing else None
+    return result.created if result else 0

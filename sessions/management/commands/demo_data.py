@@ -1,0 +1,23 @@
+"""Demo data for a newcomer: operators, French locations and the tariffs their EVSEs name.
+
+Safe to run on every start (`bash .ci/start`): creates only what is missing. It lives in the
+top domain app because it composes every app's demo below it.
+"""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from locations.demo import demo_locations, ensure_demo_locations
+from tariffs.demo import ensure_demo_tariffs
+
+
+class Command(BaseCommand):
+    help = "Create demo operators, locations and tariffs that do not exist yet (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        created = ensure_demo_locations()
+        self.stdout.write(f"Demo data: {created} location(s) created, others already present.")
+        # The demo EVSEs name tariff ids: give them tariffs so no location points at nothing.
+        tariffs = ensure_demo_tariffs(demo_locations())
+        self.stdout.write(f"Demo data: {tariffs} tariff(s) created.")
