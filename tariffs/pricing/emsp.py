@@ -1,6 +1,7 @@
 """Gireve §3.10.4: one tariff id, one description per eMSP plus a default one."""
 
-from .tariff import PricingError, _object
+from .numbers import PricingError
+from .tariff import _object
 
 
 def select_tariff_for_emsp(tariffs, tariff_id: str, emsp: str | None = None) -> dict:

@@ -97,6 +97,14 @@ def _load(path: str):
         raise CommandError(
             f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
         ) from None
+    except (ArithmeticError, ValueError):
+        # Numbers no Decimal or int can hold (1e99999999999999999999, 5,000 digits) fail in
+        # the JSON reader itself, before any field is known; in-range ones are bounded, field
+        # by field, by the engine (tariffs/pricing/numbers.py).
+        raise CommandError(
+            f"{path}: holds a number with more digits or a larger exponent than any OCPI "
+            "number (bounds: docs/pricing.md)"
+        ) from None
 
 
 def _tariff_id_of(cdr: dict, path: str) -> str | None:
