@@ -7,7 +7,7 @@ Decimals. Every error names the field, e.g. `charging_periods[2].dimensions[0].v
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from roaming.ocpi_time import parse_datetime
 
@@ -155,21 +155,31 @@ def _parse_period(index: int, data: dict, start: int, end: int) -> Period:
             f"charging_periods[{index}].dimensions: must be a non-empty list of CdrDimension"
         )
     values: dict[str, Decimal] = {}
-    for j, dimension in enumerate(dimensions):
-        if type(dimension) is not dict:
-            raise PricingError(f"charging_periods[{index}].dimensions[{j}]: must be an object")
-        kind = dimension.get("type")
-        volume = dimension.get("volume")
-        if (
-            kind not in _KNOWN
-            or kind in values
-            or type(volume) is not Decimal
-            or not _SMALLEST <= volume < MAX_NUMBER
-        ):
-            if kind in _IGNORED:
-                continue
-            volume = _checked_volume(index, j, kind, volume, values)
-        values[kind] = volume
+    try:
+        for j, dimension in enumerate(dimensions):
+            if type(dimension) is not dict:
+                raise PricingError(f"charging_periods[{index}].dimensions[{j}]: must be an object")
+            kind = dimension.get("type")
+            volume = dimension.get("volume")
+            if (
+                kind not in _KNOWN
+                or kind in values
+                or type(volume) is not Decimal
+                or not _SMALLEST <= volume < MAX_NUMBER
+            ):
+                if kind in _IGNORED:
+                    continue
+                volume = _checked_volume(index, j, kind, volume, values)
+            values[kind] = volume
+    except TypeError:  # an unhashable type ([], {}); try costs nothing while nothing is raised
+        raise PricingError(
+            f"charging_periods[{index}].dimensions[{j}].type: {written(kind)} "
+            "is not a CdrDimensionType"
+        ) from None
+    except InvalidOperation:  # Decimal("NaN") compared above (JSON NaN is a float: slow path)
+        raise PricingError(
+            f"charging_periods[{index}].dimensions[{j}].volume: must be a finite number"
+        ) from None
     reservation = values.pop("RESERVATION_TIME", None)
     energy = values.pop("ENERGY", _ZERO)
     time = values.pop("TIME", _ZERO)

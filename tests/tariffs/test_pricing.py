@@ -591,6 +591,19 @@ def test_invalid_tariffs_name_the_field(change, message):
             "end_date_time: '2026-01-05 11:00' is not an OCPI DateTime",
         ),
         (lambda c: c.update(charging_periods=[]), "charging_periods: must be a non-empty list"),
+        # issue 9: these ended in TypeError / decimal.InvalidOperation tracebacks
+        (
+            lambda c: c["charging_periods"][0]["dimensions"][0].update(type=["ENERGY"]),
+            "charging_periods[0].dimensions[0].type: a list is not a CdrDimensionType",
+        ),
+        (
+            lambda c: c["charging_periods"][0]["dimensions"][0].update(volume=D("NaN")),
+            "charging_periods[0].dimensions[0].volume: must be a finite number",
+        ),
+        (
+            lambda c: c["charging_periods"][1].update(tariff_id=7),
+            "charging_periods[1].tariff_id: must be a string, not 7",
+        ),
     ],
 )
 def test_invalid_sessions_name_the_field(change, message):
@@ -641,3 +654,7 @@ def test_emsp_selection_refuses_half_targets_and_missing_defaults():
         select_tariff_for_emsp(half, "tariff_A", "FR*XYZ")
     with pytest.raises(PricingError, match="no description for eMSP FR.XYZ and no default"):
         select_tariff_for_emsp(DESCRIPTIONS[:2], "tariff_A", "FR*XYZ")
+    # issue 9: a number there ended in AttributeError
+    numeric = [{**DESCRIPTIONS[2], "target_operator_party_id": 5}]
+    with pytest.raises(PricingError, match=r"^\[0\]\.target_operator_party_id: must be a string"):
+        select_tariff_for_emsp(numeric, "tariff_A", "FR*XYZ")
