@@ -21,6 +21,7 @@ from tariffs.pricing import (
     select_tariff_for_emsp,
     session_from_cdr,
 )
+from tariffs.pricing.numbers import written
 
 
 class Command(BaseCommand):
@@ -135,8 +136,8 @@ def _choose_tariff(data, source: str, wanted: str | None, emsp: str | None):
     if isinstance(data, dict):
         if wanted and str(data.get("id", "")).upper() != wanted.upper():
             raise CommandError(
-                f"{source}: id: the tariff is {data.get('id')!r}, "
-                f"the CDR was priced with {wanted!r}"
+                f"{source}: id: the tariff is {written(data.get('id'))}, "
+                f"the CDR was priced with {written(wanted)}"
             )
         return data, ""
     if not isinstance(data, list) or not data:
