@@ -8,6 +8,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 
 from roaming.ocpi_time import parse_datetime
 
@@ -40,6 +41,7 @@ _UTC_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.
 _utc_match = _UTC_RE.match
 _NAIVE_EPOCH = dt.datetime(1970, 1, 1)
 _fromisoformat = dt.datetime.fromisoformat
+_TARIFF_ID = attrgetter("tariff_id")  # None or a non-empty string
 
 
 @dataclass(slots=True)
@@ -136,8 +138,7 @@ def parse_session(charging_periods, start_date_time, end_date_time) -> Session:
     ends = starts[1:]
     ends.append(end)
     periods = tuple(map(_parse_period, range(len(starts)), charging_periods, starts, ends))
-    named = any(period.tariff_id is not None for period in periods)
-    return Session(start, end, periods, named)
+    return Session(start, end, periods, any(map(_TARIFF_ID, periods)))
 
 
 def _session_instant(value, field: str) -> int:
