@@ -11,9 +11,10 @@ OCPI 2.2.1 is silent are in docs/pricing.md.
 
 from .emsp import select_tariff_for_emsp
 from .engine import get_zone, price_session
+from .numbers import PricingError
 from .result import OUTPUT_DECIMALS, Line, PricingResult, price_dict, round_money
 from .session import Period, Session, parse_session, session_from_cdr
-from .tariff import CompiledTariff, Price, PricingError, compile_tariff
+from .tariff import CompiledTariff, Price, compile_tariff
 
 __all__ = [
     "OUTPUT_DECIMALS",

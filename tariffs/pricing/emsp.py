@@ -1,6 +1,7 @@
 """Gireve §3.10.4: one tariff id, one description per eMSP plus a default one."""
 
-from .tariff import PricingError, _object
+from .numbers import PricingError, written
+from .tariff import _object
 
 
 def select_tariff_for_emsp(tariffs, tariff_id: str, emsp: str | None = None) -> dict:
@@ -18,6 +19,12 @@ def select_tariff_for_emsp(tariffs, tariff_id: str, emsp: str | None = None) -> 
             continue
         target_country = tariff.get("target_operator_country_code")
         target_party = tariff.get("target_operator_party_id")
+        for name, value in (
+            ("target_operator_country_code", target_country),
+            ("target_operator_party_id", target_party),
+        ):
+            if value is not None and not isinstance(value, str):
+                raise PricingError(f"{field}.{name}: must be a string, not {written(value)}")
         if bool(target_country) != bool(target_party):
             # Gireve §3.10.4: each field "shall be filled if" the other one is.
             raise PricingError(

@@ -10,10 +10,11 @@ dimension is priced by the first element whose restrictions match at the segment
 
 import bisect
 import datetime as dt
-from decimal import ROUND_CEILING, Decimal
+from decimal import ROUND_CEILING, Decimal, localcontext
 from operator import attrgetter, itemgetter, mul
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .numbers import ENGINE, WIDE, written
 from .result import PricingResult
 from .session import Session
 from .tariff import (
@@ -44,7 +45,7 @@ def get_zone(time_zone) -> ZoneInfo:
     try:
         return ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError, TypeError):
-        raise PricingError(f"time_zone: {time_zone!r} is not an IANA time zone") from None
+        raise PricingError(f"time_zone: {written(time_zone)} is not an IANA time zone") from None
 
 
 def price_session(
@@ -59,6 +60,12 @@ def price_session(
     `reservation_expired` defaults to: the session has reservation periods and nothing else
     (OCPI 2.2.1 mod_cdrs: a CDR "for a reservation that never resulted in a charging session").
     """
+    # numbers.ENGINE: the same arithmetic whatever the caller's Decimal context.
+    with localcontext(ENGINE):
+        return _price(tariff, session, time_zone, reservation_expired)
+
+
+def _price(tariff, session, time_zone, reservation_expired) -> PricingResult:
     zone = get_zone(time_zone)
     # OCPI 2.2.1 Tariff.start_date_time/end_date_time: the tariff is active in that window; a
     # session is priced with the tariff valid when it starts (mod_tariffs NOTE).
@@ -73,6 +80,8 @@ def price_session(
     part_starts = _part_starts(session)
     cuts = _time_cuts(tariff, session, pieces, part_starts)
     segments = _segments(periods, cuts, tariff.kwh_boundaries)
+    if session.named_tariffs:
+        segments = _priced_segments(tariff, periods, segments)
 
     # Lines are built as plain tuples (period, start, end, component, volume, excl_vat,
     # category, step_rounding); PricingResult.lines makes Line objects of them on demand.
@@ -170,6 +179,27 @@ def price_session(
                 group("parking", []).append(line)
                 last["time"] = line
     return _finish(tariff, lines, groups, last)
+
+
+def _priced_segments(tariff: CompiledTariff, periods, segments: list[tuple]) -> list[tuple]:
+    """OCPI 2.2.1 mod_cdrs ChargingPeriod.tariff_id: "If not provided, no Tariff is relevant
+    during this period." Once some period names its tariff, the periods naming none are free:
+    their segments are not billed (their energy still counts for min/max_kwh, their time for
+    min/max_duration: they are part of the session). A period naming another tariff is refused
+    (one tariff per session, as price_cdr)."""
+    wanted = tariff.id if isinstance(tariff.id, str) and tariff.id else None
+    for period in periods:
+        named = period.tariff_id
+        if named is None:
+            continue
+        if wanted is None:
+            wanted = named  # a tariff without id: the first name stands for it
+        elif named.upper() != wanted.upper():  # CiString
+            raise PricingError(
+                f"charging_periods[{period.index}].tariff_id: names tariff {named}, "
+                f"not {wanted} (one tariff per session)"
+            )
+    return [segment for segment in segments if segment[0].tariff_id is not None]
 
 
 def _offset(moment: int, zone: ZoneInfo) -> int:
@@ -376,7 +406,8 @@ def _step_rounding(last: dict, totals: dict) -> list[tuple]:
         unit = _WH if component.type == "ENERGY" else _SECONDS
         step = component.step_size
         # The guard keeps interpolation noise (1e-28) from ever billing one more step.
-        steps = (total.quantize(_STEP_GUARD) * unit / step).to_integral_value(ROUND_CEILING)
+        # WIDE: quantizing needs as many digits as the total has (numbers.py, the bounds).
+        steps = (WIDE.quantize(total, _STEP_GUARD) * unit / step).to_integral_value(ROUND_CEILING)
         missing = steps * step / unit - total
         if missing > 0:
             cost = missing * component.price

@@ -2,8 +2,9 @@
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Context, Decimal
+from decimal import Decimal
 
+from .numbers import ENGINE, HALF_UP, WIDE
 from .tariff import EPOCH, Component, Price
 
 # Outputs are rounded to 4 decimals, half up; everything before is full Decimal precision.
@@ -12,8 +13,7 @@ from .tariff import EPOCH, Component, Price
 OUTPUT_DECIMALS = 4
 _ZERO = Decimal(0)
 _NOISE = Decimal("1e-20")  # interpolation noise dropped before the output rounding
-_WIDE = Context(prec=60)
-_HALF_UP = Context(prec=60, rounding=ROUND_HALF_UP)
+_WIDE, _HALF_UP = WIDE, HALF_UP  # precise enough for any in-bound amount (numbers.py)
 _OUTPUT_QUANTUM = Decimal(1).scaleb(-OUTPUT_DECIMALS)  # made once, not per rounded amount
 _COST_FIELDS = (
     "total_cost",
@@ -41,7 +41,7 @@ class Line:
     @property
     def incl_vat(self) -> Decimal | None:
         factor = self.component.vat_factor
-        return None if factor is None else self.excl_vat * factor
+        return None if factor is None else ENGINE.multiply(self.excl_vat, factor)
 
 
 @dataclass(frozen=True, slots=True)

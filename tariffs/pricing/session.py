@@ -7,11 +7,13 @@ Decimals. Every error names the field, e.g. `charging_periods[2].dimensions[0].v
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from operator import attrgetter
 
 from roaming.ocpi_time import parse_datetime
 
-from .tariff import EPOCH, ONE_US, PricingError, _object, to_decimal
+from .numbers import MAX_NUMBER, MIN_EXPONENT, PricingError, to_decimal, written
+from .tariff import DAY_US, EPOCH, ONE_US, _object
 
 # OCPI 2.2.1 mod_cdrs CdrDimensionType: the dimensions a CDR may carry. The "Session only"
 # ones (CURRENT, POWER, ENERGY_EXPORT/IMPORT, STATE_OF_CHARGE) do not price anything and are
@@ -22,12 +24,24 @@ _IGNORED = ("CURRENT", "POWER", "ENERGY_EXPORT", "ENERGY_IMPORT", "STATE_OF_CHAR
 _KNOWN = frozenset(_VOLUMES + _LEVELS)
 _NO_LEVELS = (None, None, None, None)
 _ZERO = Decimal(0)
+# The fast path of _parse_period takes a volume in [1e-20, 1e12) without a further look;
+# zero, negative and out-of-range ones go to _checked_volume (numbers.py: the bounds).
+_SMALLEST = Decimal(1).scaleb(MIN_EXPONENT)
+# Session instants: from the epoch to a year before the last one Python's datetime holds, so
+# converting to the Location's local time (up to 1 day off) cannot leave that range; and at
+# most 366 days long (pricing cuts the session at every local midnight, so its work grows
+# with the days covered; no charging session lasts a year).
+_FIRST_US, _FIRST = 0, "1970-01-01T00:00:00Z"
+_LAST_US = (dt.datetime(9999, 1, 1, tzinfo=dt.UTC) - EPOCH) // ONE_US
+_LAST = "9998-12-31T23:59:59Z"
+MAX_SESSION_DAYS = 366
 # UTC, as OCPI sends it. ASCII digits only (cheaper to match than \d, which takes any Unicode
 # digit): fromisoformat refuses other digits anyway, and parse_datetime says what is wrong.
 _UTC_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?Z?\Z")
 _utc_match = _UTC_RE.match
 _NAIVE_EPOCH = dt.datetime(1970, 1, 1)
 _fromisoformat = dt.datetime.fromisoformat
+_TARIFF_ID = attrgetter("tariff_id")  # None or a non-empty string
 
 
 @dataclass(slots=True)
@@ -45,6 +59,9 @@ class Period:
     max_current: Decimal | None
     min_power: Decimal | None
     max_power: Decimal | None
+    # OCPI 2.2.1 ChargingPeriod.tariff_id: "If not provided, no Tariff is relevant during this
+    # period." None: not named; see Session.named_tariffs.
+    tariff_id: str | None = None
 
     @property
     def average_power(self) -> Decimal | None:
@@ -57,6 +74,8 @@ class Session:
     start: int
     end: int
     periods: tuple[Period, ...]
+    # Some period names its tariff: the periods naming none are free (docs/pricing.md).
+    named_tariffs: bool = False
 
 
 def _fast_microseconds(value) -> int | None:
@@ -85,10 +104,15 @@ def to_microseconds(value, field: str) -> int:
 
 def parse_session(charging_periods, start_date_time, end_date_time) -> Session:
     """Validate ChargingPeriods and the session's start and end (OCPI DateTime strings)."""
-    start = to_microseconds(start_date_time, "start_date_time")
-    end = to_microseconds(end_date_time, "end_date_time")
+    start = _session_instant(start_date_time, "start_date_time")
+    end = _session_instant(end_date_time, "end_date_time")
     if end < start:
         raise PricingError("end_date_time: is before start_date_time")
+    if end - start > MAX_SESSION_DAYS * DAY_US:
+        raise PricingError(
+            f"end_date_time: the session lasts more than {MAX_SESSION_DAYS} days "
+            f"({start_date_time} to {end_date_time})"
+        )
     if not isinstance(charging_periods, list) or not charging_periods:
         raise PricingError("charging_periods: must be a non-empty list of ChargingPeriod")
     starts = []
@@ -114,7 +138,15 @@ def parse_session(charging_periods, start_date_time, end_date_time) -> Session:
     ends = starts[1:]
     ends.append(end)
     periods = tuple(map(_parse_period, range(len(starts)), charging_periods, starts, ends))
-    return Session(start, end, periods)
+    return Session(start, end, periods, any(map(_TARIFF_ID, periods)))
+
+
+def _session_instant(value, field: str) -> int:
+    """A session's start or end; the periods' starts lie between them (checked above)."""
+    moment = to_microseconds(value, field)
+    if not _FIRST_US <= moment < _LAST_US:
+        raise PricingError(f"{field}: {written(value)} is out of range ({_FIRST} to {_LAST})")
+    return moment
 
 
 def _parse_period(index: int, data: dict, start: int, end: int) -> Period:
@@ -124,16 +156,31 @@ def _parse_period(index: int, data: dict, start: int, end: int) -> Period:
             f"charging_periods[{index}].dimensions: must be a non-empty list of CdrDimension"
         )
     values: dict[str, Decimal] = {}
-    for j, dimension in enumerate(dimensions):
-        if type(dimension) is not dict:
-            raise PricingError(f"charging_periods[{index}].dimensions[{j}]: must be an object")
-        kind = dimension.get("type")
-        volume = dimension.get("volume")
-        if kind not in _KNOWN or kind in values or type(volume) is not Decimal or volume < _ZERO:
-            if kind in _IGNORED:
-                continue
-            volume = _checked_volume(index, j, kind, volume, values)
-        values[kind] = volume
+    try:
+        for j, dimension in enumerate(dimensions):
+            if type(dimension) is not dict:
+                raise PricingError(f"charging_periods[{index}].dimensions[{j}]: must be an object")
+            kind = dimension.get("type")
+            volume = dimension.get("volume")
+            if (
+                kind not in _KNOWN
+                or kind in values
+                or type(volume) is not Decimal
+                or not _SMALLEST <= volume < MAX_NUMBER
+            ):
+                if kind in _IGNORED:
+                    continue
+                volume = _checked_volume(index, j, kind, volume, values)
+            values[kind] = volume
+    except TypeError:  # an unhashable type ([], {}); try costs nothing while nothing is raised
+        raise PricingError(
+            f"charging_periods[{index}].dimensions[{j}].type: {written(kind)} "
+            "is not a CdrDimensionType"
+        ) from None
+    except InvalidOperation:  # Decimal("NaN") compared above (JSON NaN is a float: slow path)
+        raise PricingError(
+            f"charging_periods[{index}].dimensions[{j}].volume: must be a finite number"
+        ) from None
     reservation = values.pop("RESERVATION_TIME", None)
     energy = values.pop("ENERGY", _ZERO)
     time = values.pop("TIME", _ZERO)
@@ -148,14 +195,19 @@ def _parse_period(index: int, data: dict, start: int, end: int) -> Period:
         levels = get("MIN_CURRENT"), get("MAX_CURRENT"), get("MIN_POWER"), get("MAX_POWER")
     else:
         levels = _NO_LEVELS
-    return Period(index, start, end, energy, time, parking, reservation, *levels)
+    tariff_id = data.get("tariff_id")
+    if tariff_id is not None and type(tariff_id) is not str:
+        raise PricingError(
+            f"charging_periods[{index}].tariff_id: must be a string, not {written(tariff_id)}"
+        )
+    return Period(index, start, end, energy, time, parking, reservation, *levels, tariff_id or None)
 
 
 def _checked_volume(index: int, j: int, kind, volume, values: dict) -> Decimal:
     """The slow path of _parse_period: say what is wrong with a dimension, or convert it."""
     field = f"charging_periods[{index}].dimensions[{j}]"
     if kind not in _KNOWN:
-        raise PricingError(f"{field}.type: {kind!r} is not a CdrDimensionType")
+        raise PricingError(f"{field}.type: {written(kind)} is not a CdrDimensionType")
     if kind in values:
         raise PricingError(f"{field}.type: {kind} appears twice in this period")
     if volume is None:

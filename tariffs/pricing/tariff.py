@@ -12,11 +12,14 @@ from decimal import Decimal
 
 from roaming.ocpi_time import parse_datetime
 
+from .numbers import ENGINE, PricingError, json_type, to_decimal, to_integer, written
+
 US = 1_000_000
 MINUTE_US = 60 * US
 HOUR_US = 3600 * US
 DAY_US = 86400 * US
 EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+_ONE, _HUNDRED = Decimal(1), Decimal(100)
 
 DIMENSION_TYPES = ("ENERGY", "FLAT", "PARKING_TIME", "TIME")
 WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
@@ -42,10 +45,6 @@ _DATE_RE = re.compile(r"^([12][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])
     CHECK_MIN_POWER,
     CHECK_MAX_POWER,
 ) = range(15)
-
-
-class PricingError(ValueError):
-    """A tariff, session or CDR that cannot be priced; the message starts with the field."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,20 +174,6 @@ class CompiledTariff:
     selection: dict[str, tuple] = field(default=None, compare=False)
 
 
-def to_decimal(value, field: str) -> Decimal:
-    """A JSON number as an exact Decimal (floats go through str so 0.1 stays 0.1)."""
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise PricingError(f"{field}: must be a finite number")
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise PricingError(f"{field}: must be a number, not {_json_type(value)}")
-    result = Decimal(str(value))
-    if not result.is_finite():
-        raise PricingError(f"{field}: must be a finite number")
-    return result
-
-
 def _non_negative(value, field: str) -> Decimal:
     number = to_decimal(value, field)
     if number < 0:
@@ -196,41 +181,21 @@ def _non_negative(value, field: str) -> Decimal:
     return number
 
 
-def _integer(value, field: str, *, positive: bool) -> int:
-    if isinstance(value, Decimal) and value == value.to_integral_value():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < (1 if positive else 0):
-        kind = "a positive integer" if positive else "a non-negative integer"
-        raise PricingError(f"{field}: must be {kind}, not {value!r}")
-    return value
-
-
-def _json_type(value) -> str:
-    if value is None:
-        return "null"
-    return {
-        bool: "a boolean",
-        str: "a string",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)
-
-
 def _object(value, field: str) -> dict:
     if not isinstance(value, dict):
-        raise PricingError(f"{field}: must be an object, not {_json_type(value)}")
+        raise PricingError(f"{field}: must be an object, not {json_type(value)}")
     return value
 
 
 def _time_of_day(value, field: str) -> int:
     if not isinstance(value, str) or not _TIME_RE.match(value):
-        raise PricingError(f"{field}: must be a time of day as HH:MM (24h), not {value!r}")
+        raise PricingError(f"{field}: must be a time of day as HH:MM (24h), not {written(value)}")
     return int(value[:2]) * HOUR_US + int(value[3:]) * MINUTE_US
 
 
 def _day_number(value, field: str) -> int:
     if not isinstance(value, str) or not _DATE_RE.match(value):
-        raise PricingError(f"{field}: must be a date as YYYY-MM-DD, not {value!r}")
+        raise PricingError(f"{field}: must be a date as YYYY-MM-DD, not {written(value)}")
     try:
         return dt.date.fromisoformat(value).toordinal() - EPOCH_ORDINAL
     except ValueError:
@@ -263,7 +228,7 @@ def _parse_restrictions(value, field: str) -> Restrictions:
         for position, day in enumerate(days):
             if day not in WEEKDAYS:
                 raise PricingError(
-                    f"{field}.day_of_week[{position}]: {day!r} is not a DayOfWeek "
+                    f"{field}.day_of_week[{position}]: {written(day)} is not a DayOfWeek "
                     f"({', '.join(WEEKDAYS)})"
                 )
         # OCPI 2.2.1: day_of_week is "*": an empty list restricts nothing.
@@ -271,10 +236,10 @@ def _parse_restrictions(value, field: str) -> Restrictions:
     reservation = data.get("reservation")
     if reservation is not None and reservation not in RESERVATION_TYPES:
         raise PricingError(
-            f"{field}.reservation: {reservation!r} is not RESERVATION or RESERVATION_EXPIRES"
+            f"{field}.reservation: {written(reservation)} is not RESERVATION or RESERVATION_EXPIRES"
         )
-    min_duration = optional("min_duration", _integer, positive=False)
-    max_duration = optional("max_duration", _integer, positive=False)
+    min_duration = optional("min_duration", to_integer, positive=False)
+    max_duration = optional("max_duration", to_integer, positive=False)
     restrictions = Restrictions(
         start_tod=optional("start_time", _time_of_day),
         end_tod=optional("end_time", _time_of_day),
@@ -385,7 +350,8 @@ def _parse_component(value, field: str, element: int, index: int) -> Component:
     kind = data.get("type")
     if kind not in DIMENSION_TYPES:
         raise PricingError(
-            f"{field}.type: {kind!r} is not a TariffDimensionType ({', '.join(DIMENSION_TYPES)})"
+            f"{field}.type: {written(kind)} is not a TariffDimensionType "
+            f"({', '.join(DIMENSION_TYPES)})"
         )
     if "price" not in data:
         raise PricingError(f"{field}.price: is required")
@@ -395,8 +361,8 @@ def _parse_component(value, field: str, element: int, index: int) -> Component:
         raise PricingError(f"{field}.step_size: is required")
     # OCPI 2.2.1 TariffDimensionType: FLAT has no unit for step_size, so it is not used; the
     # spec's own Free of Charge example sends step_size 0 there.
-    step_size = _integer(data["step_size"], f"{field}.step_size", positive=kind != "FLAT")
-    vat_factor = None if vat is None else 1 + vat / 100
+    step_size = to_integer(data["step_size"], f"{field}.step_size", positive=kind != "FLAT")
+    vat_factor = None if vat is None else ENGINE.add(_ONE, ENGINE.divide(vat, _HUNDRED))
     return Component(element, index, kind, price, vat, step_size, vat_factor)
 
 
@@ -405,7 +371,9 @@ def compile_tariff(data) -> CompiledTariff:
     data = _object(data, "tariff")
     currency = data.get("currency")
     if not isinstance(currency, str) or len(currency) != 3:
-        raise PricingError(f"currency: must be an ISO 4217 code of 3 letters, not {currency!r}")
+        raise PricingError(
+            f"currency: must be an ISO 4217 code of 3 letters, not {written(currency)}"
+        )
     tariff_id = data.get("id")
     elements_data = data.get("elements")
     if not isinstance(elements_data, list) or not elements_data:

@@ -2,12 +2,18 @@
 
 import datetime as dt
 import json
-from decimal import Decimal
+from decimal import Context, Decimal, Inexact, localcontext
 from pathlib import Path
 
 import pytest
 
-from tariffs.pricing import PricingError, compile_tariff, price_cdr, select_tariff_for_emsp
+from tariffs.pricing import (
+    PricingError,
+    compile_tariff,
+    price_cdr,
+    round_money,
+    select_tariff_for_emsp,
+)
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "ocpi_examples"
 D = Decimal
@@ -445,6 +451,71 @@ def test_float_json_numbers_are_read_exactly():
     assert price_cdr(floats, session, "UTC").total_cost.excl_vat == D("0.3")
 
 
+# --- ChargingPeriod.tariff_id (issue 9) -------------------------------------------------------
+
+
+def named(session: dict, *tariff_ids) -> dict:
+    """The session with each period's tariff_id set (None: the field left out)."""
+    for period, tariff_id in zip(session["charging_periods"], tariff_ids, strict=True):
+        if tariff_id is not None:
+            period["tariff_id"] = tariff_id
+    return session
+
+
+FEE_AND_TIERS = tariff(
+    element(comp("FLAT", 1)),
+    element(comp("ENERGY", "0.50"), max_kwh=10),
+    element(comp("ENERGY", "0.25")),
+)
+
+
+def test_cdr_whose_periods_name_no_tariff_is_priced_whole():
+    session = cdr("2026-01-05T10:00", [(0, {"ENERGY": 10}), (30, {"ENERGY": 10})], 60)
+    # 1.00 + 10 x 0.50 + 10 x 0.25
+    assert total(price_cdr(FEE_AND_TIERS, session, "UTC"))[0] == D("8.50")
+
+
+def test_periods_without_tariff_id_are_free_when_others_name_the_tariff():
+    # OCPI 2.2.1 mod_cdrs ChargingPeriod.tariff_id: "If not provided, no Tariff is relevant
+    # during this period." Period 0 is free; its 10 kWh still count for max_kwh, so period 1's
+    # 10 kWh are at 0.25; the start fee goes with the first priced period (t1 = T1, CiString).
+    session = cdr("2026-01-05T10:00", [(0, {"ENERGY": 10}), (30, {"ENERGY": 10})], 60)
+    result = price_cdr(FEE_AND_TIERS, named(session, None, "t1"), "UTC")
+    assert total(result)[0] == D("3.50")  # 1.00 + 10 x 0.25
+    assert {line["period"] for line in result.breakdown()} == {1}
+
+
+def test_period_naming_another_tariff_is_refused():
+    session = cdr("2026-01-05T10:00", [(0, {"ENERGY": 10}), (30, {"ENERGY": 10})], 60)
+    with pytest.raises(PricingError, match=r"^charging_periods\[1\]\.tariff_id: names tariff T2"):
+        price_cdr(FEE_AND_TIERS, named(session, "T1", "T2"), "UTC")
+
+
+# --- Bounds and the Decimal context (issue 9) ----------------------------------------------------
+
+
+def test_largest_in_bound_numbers_price_without_decimal_errors_in_any_caller_context():
+    # 10,000 periods of just under 1e12 kWh at just under 1e12/kWh, VAT just under 1e12 %:
+    # every amount at the edge of the bounds (numbers.py). Before: InvalidOperation from the
+    # step_size quantize once the session's energy passed 1e16 kWh.
+    top = D("999999999999.9999")
+    periods = [(minute, {"ENERGY": top}) for minute in range(10_000)]
+    session = cdr("2026-01-05T00:00", periods, 10_000)
+    big = tariff(element(comp("ENERGY", top, step_size=1, vat=top)))
+    with localcontext() as exact:
+        exact.prec = 100
+        excl = 10_000 * top * top  # 1 Wh steps: the total is already whole Wh
+        incl = excl * (1 + top / 100)
+    # A caller's own context (few digits, Inexact trapped) changes nothing inside the engine.
+    with localcontext(Context(prec=6, traps=[Inexact])):
+        result = price_cdr(big, session, "UTC")
+        fields = result.cost_fields()
+    # 28 significant digits per operation (numbers.ENGINE), 10,000 additions: within 1e-22.
+    assert abs(result.total_cost.excl_vat - excl) <= excl * D("1e-22")
+    assert abs(result.total_cost.incl_vat - incl) <= incl * D("1e-22")
+    assert fields["total_cost"]["excl_vat"] == round_money(result.total_cost.excl_vat)
+
+
 # --- Validation: errors name the field --------------------------------------------------------
 
 
@@ -520,6 +591,19 @@ def test_invalid_tariffs_name_the_field(change, message):
             "end_date_time: '2026-01-05 11:00' is not an OCPI DateTime",
         ),
         (lambda c: c.update(charging_periods=[]), "charging_periods: must be a non-empty list"),
+        # issue 9: these ended in TypeError / decimal.InvalidOperation tracebacks
+        (
+            lambda c: c["charging_periods"][0]["dimensions"][0].update(type=["ENERGY"]),
+            "charging_periods[0].dimensions[0].type: a list is not a CdrDimensionType",
+        ),
+        (
+            lambda c: c["charging_periods"][0]["dimensions"][0].update(volume=D("NaN")),
+            "charging_periods[0].dimensions[0].volume: must be a finite number",
+        ),
+        (
+            lambda c: c["charging_periods"][1].update(tariff_id=7),
+            "charging_periods[1].tariff_id: must be a string, not 7",
+        ),
     ],
 )
 def test_invalid_sessions_name_the_field(change, message):
@@ -570,3 +654,7 @@ def test_emsp_selection_refuses_half_targets_and_missing_defaults():
         select_tariff_for_emsp(half, "tariff_A", "FR*XYZ")
     with pytest.raises(PricingError, match="no description for eMSP FR.XYZ and no default"):
         select_tariff_for_emsp(DESCRIPTIONS[:2], "tariff_A", "FR*XYZ")
+    # issue 9: a number there ended in AttributeError
+    numeric = [{**DESCRIPTIONS[2], "target_operator_party_id": 5}]
+    with pytest.raises(PricingError, match=r"^\[0\]\.target_operator_party_id: must be a string"):
+        select_tariff_for_emsp(numeric, "tariff_A", "FR*XYZ")

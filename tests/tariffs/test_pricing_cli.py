@@ -196,8 +196,156 @@ def test_errors_name_the_file_and_field(
     assert str(error.value).startswith(message.format(tmp=tmp_path))
 
 
-def test_command_line_error_exits_non_zero_without_traceback(files, tmp_path):
-    cdr_path = files("cdr.json", {**CDR, "charging_periods": []})
+RAW = "@raw@"  # stands for a JSON number json.dumps cannot write (1e400), spliced in as text
+
+
+def with_raw(data, raw: str) -> str:
+    return json.dumps(data).replace(json.dumps(RAW), raw)
+
+
+def cdr_with(change) -> dict:
+    data = json.loads(json.dumps(CDR))
+    change(data)
+    return data
+
+
+def tariffs_with(change) -> list:
+    data = descriptions()
+    change(data[3])  # tariff_A's default description, the one priced
+    return data
+
+
+def set_energy(value):
+    return lambda c: c["charging_periods"][0]["dimensions"][0].update(volume=value)
+
+
+def set_component(**fields):
+    return lambda t: t["elements"][0]["price_components"][0].update(fields)
+
+
+def set_restrictions(**fields):
+    return lambda t: t["elements"][0].update(restrictions=fields)
+
+
+COMPONENT = "[3].elements[0].price_components[0]"
+OUT_OF_RANGE = "is out of range (must be below 1e12, and 0 or at least 1e-20, in absolute value)"
+
+
+@pytest.mark.parametrize(
+    ("cdr_change", "tariff_change", "raw", "message"),
+    [
+        (
+            set_energy(12345678901234567),
+            None,
+            None,
+            f"{{cdr}}: charging_periods[0].dimensions[0].volume: 12345678901234567 {OUT_OF_RANGE}",
+        ),
+        (
+            set_energy(RAW),
+            None,
+            "1e-999999",
+            f"{{cdr}}: charging_periods[0].dimensions[0].volume: 1E-999999 {OUT_OF_RANGE}",
+        ),
+        (None, set_component(price=RAW), "1e400", f"{{tariffs}}: {COMPONENT}.price: 1E+400"),
+        (None, set_component(vat=RAW), "1e400", f"{{tariffs}}: {COMPONENT}.vat: 1E+400"),
+        (
+            None,
+            set_component(step_size=RAW),
+            "60.5",
+            f"{{tariffs}}: {COMPONENT}.step_size: must be a positive integer, not 60.5",
+        ),
+        (
+            None,
+            set_component(step_size=10**20),
+            None,
+            f"{{tariffs}}: {COMPONENT}.step_size: 100000000000000000000 is out of range",
+        ),
+        (
+            None,
+            set_restrictions(max_kwh=RAW),
+            "1e400",
+            f"{{tariffs}}: [3].elements[0].restrictions.max_kwh: 1E+400 {OUT_OF_RANGE}",
+        ),
+        (
+            None,
+            set_restrictions(min_duration=10**30),
+            None,
+            f"{{tariffs}}: [3].elements[0].restrictions.min_duration: 1{'0' * 30} is out of",
+        ),
+        (
+            None,
+            lambda t: t.update(max_price={"excl_vat": RAW}),
+            "1e400",
+            f"{{tariffs}}: [3].max_price.excl_vat: 1E+400 {OUT_OF_RANGE}",
+        ),
+        (
+            lambda c: c.update(end_date_time="9999-12-31T23:59:59Z"),
+            None,
+            None,
+            "{cdr}: end_date_time: '9999-12-31T23:59:59Z' is out of range "
+            "(1970-01-01T00:00:00Z to 9998-12-31T23:59:59Z)",
+        ),
+        (
+            lambda c: c.update(end_date_time="2028-01-05T12:30:00Z"),
+            None,
+            None,
+            "{cdr}: end_date_time: the session lasts more than 366 days",
+        ),
+        (
+            set_energy(RAW),
+            None,
+            "1e99999999999999999999",
+            "{cdr}: holds a number with more digits or a larger exponent than any OCPI number",
+        ),
+    ],
+    ids=[
+        "energy-17-digits",
+        "energy-tiny",
+        "price-1e400",
+        "vat-1e400",
+        "step-size-not-integer",
+        "step-size-huge",
+        "max-kwh-1e400",
+        "min-duration-huge",
+        "max-price-1e400",
+        "datetime-far-future",
+        "session-two-years",
+        "number-no-decimal-holds",
+    ],
+)
+def test_out_of_range_numbers_are_refused_in_one_line_naming_file_and_field(
+    files, cdr_change, tariff_change, raw, message
+):
+    # Issue 9: these ended in decimal.Overflow / InvalidOperation / OverflowError tracebacks
+    # (or priced absurd amounts); the value is shown as written (60.5, not Decimal('60.5')).
+    cdr = cdr_with(cdr_change or (lambda c: None))
+    tariffs = tariffs_with(tariff_change or (lambda t: None))
+    cdr_path = files("cdr.json", with_raw(cdr, raw) if raw and cdr_change else cdr)
+    tariff_path = files(
+        "tariffs.json", with_raw(tariffs, raw) if raw and tariff_change else tariffs
+    )
+    with pytest.raises(CommandError) as error:
+        run("--tariff", tariff_path, "--cdr", cdr_path, "--time-zone", "Asia/Tokyo")
+    assert str(error.value).startswith(message.format(cdr=cdr_path, tariffs=tariff_path))
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("cdr_change", "stderr"),
+    [
+        (
+            lambda c: c.update(charging_periods=[]),
+            "{cdr}: charging_periods: must be a non-empty list",
+        ),
+        (
+            set_energy(12345678901234567),
+            "{cdr}: charging_periods[0].dimensions[0].volume: 12345678901234567 is out of range",
+        ),
+    ],
+    ids=["no-periods", "energy-17-digits"],
+)
+def test_command_line_error_exits_non_zero_without_traceback(files, cdr_change, stderr):
+    cdr_path = files("cdr.json", cdr_with(cdr_change))
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -224,7 +372,8 @@ def test_command_line_error_exits_non_zero_without_traceback(files, tmp_path):
     assert process.returncode == 1
     assert process.stdout == ""
     assert "Traceback" not in process.stderr
-    assert f"{cdr_path}: charging_periods: must be a non-empty list" in process.stderr
+    assert process.stderr.startswith("CommandError: " + stderr.format(cdr=cdr_path))
+    assert process.stderr.count("\n") == 1  # one line
 
 
 def test_cost_fields_fit_an_ocpi_cdr(files):

@@ -21,6 +21,7 @@ from tariffs.pricing import (
     select_tariff_for_emsp,
     session_from_cdr,
 )
+from tariffs.pricing.numbers import written
 
 
 class Command(BaseCommand):
@@ -97,6 +98,14 @@ def _load(path: str):
         raise CommandError(
             f"{path}: invalid JSON at line {error.lineno} column {error.colno}: {error.msg}"
         ) from None
+    except (ArithmeticError, ValueError):
+        # Numbers no Decimal or int can hold (1e99999999999999999999, 5,000 digits) fail in
+        # the JSON reader itself, before any field is known; in-range ones are bounded, field
+        # by field, by the engine (tariffs/pricing/numbers.py).
+        raise CommandError(
+            f"{path}: holds a number with more digits or a larger exponent than any OCPI "
+            "number (bounds: docs/pricing.md)"
+        ) from None
 
 
 def _tariff_id_of(cdr: dict, path: str) -> str | None:
@@ -127,8 +136,8 @@ def _choose_tariff(data, source: str, wanted: str | None, emsp: str | None):
     if isinstance(data, dict):
         if wanted and str(data.get("id", "")).upper() != wanted.upper():
             raise CommandError(
-                f"{source}: id: the tariff is {data.get('id')!r}, "
-                f"the CDR was priced with {wanted!r}"
+                f"{source}: id: the tariff is {written(data.get('id'))}, "
+                f"the CDR was priced with {written(wanted)}"
             )
         return data, ""
     if not isinstance(data, list) or not data:
