@@ -7,10 +7,11 @@ so that the admin shows a "not publishable" example.
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Location
-from .services import import_locations, save_operator
 from roaming.models import Operator
 from roaming.ocpi_time import format_datetime
+
+from .models import Location
+from .services import import_locations, save_operator
 
 OPERATORS = [
     ("FR", "AB1", "Électro Route", "https://www.electro-route.example"),
