@@ -326,7 +326,7 @@ def _record(
                 kick(stream.pk)
         elif outcome.kind == "success":
             if healed is not None and healed.healed:
-                _record_healing(stream, head, healed, now)
+                healing.record(stream, head, healed, now)
                 stream.delivered_count += len(healed.sent)
             else:
                 stream.delivered_count += 1
@@ -358,33 +358,6 @@ def _record(
             _take_lease(stream, owner, now)
         stream.save()
     return next_head, (1 if outcome.kind == "success" and current else 0)
-
-
-def _record_healing(stream: Stream, head: Message, healed: healing.Healing, now) -> None:
-    """The PUTs that replaced `head`, as delivered messages of the stream, linked from it."""
-    puts = [
-        Message.objects.create(
-            stream=stream,
-            state=Message.State.DELIVERED,
-            method=method,
-            path=path,
-            body=body,
-            object_id=head.object_id,
-            created_at=now,
-            attempts=1,
-            last_attempt_at=now,
-            done_at=now,
-            last_http_status=outcome.http_status,
-            last_ocpi_status=outcome.ocpi_status,
-            last_log_id=outcome.log_id,
-            note=f"Sent to heal #{head.pk} (the hub did not know {healed.missing_path}).",
-        )
-        for method, path, body, outcome in healed.sent
-    ]
-    Message.objects.filter(pk=head.pk).update(
-        superseded_by=puts[-1], note=healed.note([put.pk for put in puts])
-    )
-    logger.info("Outbox: %s healed #%s with %s", stream, head.pk, [put.pk for put in puts])
 
 
 def _recovered(stream: Stream, now: dt.datetime) -> None:

@@ -21,6 +21,8 @@ data is wrong) never come here.
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -28,6 +30,8 @@ from roaming.client import OcpiClient, Outcome
 
 from . import registry
 from .models import Message, Stream
+
+logger = logging.getLogger(__name__)
 
 TOP_DEPTH = 3  # /{country_code}/{party_id}/{id}: the stream's object itself
 
@@ -124,3 +128,32 @@ def _why(method: str, path: str, outcome: Outcome) -> Outcome:
         message=f"healing the PATCH: {method} {path} failed: {outcome.message}",
         log_id=outcome.log_id,
     )
+
+
+def record(stream: Stream, head: Message, healed: Healing, now: dt.datetime) -> None:
+    """The PUTs that replaced `head`, as delivered messages of the stream, linked from it.
+
+    Called by delivery inside its outcome transaction, once the head was marked HEALED."""
+    puts = [
+        Message.objects.create(
+            stream=stream,
+            state=Message.State.DELIVERED,
+            method=method,
+            path=path,
+            body=body,
+            object_id=head.object_id,
+            created_at=now,
+            attempts=1,
+            last_attempt_at=now,
+            done_at=now,
+            last_http_status=outcome.http_status,
+            last_ocpi_status=outcome.ocpi_status,
+            last_log_id=outcome.log_id,
+            note=f"Sent to heal #{head.pk} (the hub did not know {healed.missing_path}).",
+        )
+        for method, path, body, outcome in healed.sent
+    ]
+    Message.objects.filter(pk=head.pk).update(
+        superseded_by=puts[-1], note=healed.note([put.pk for put in puts])
+    )
+    logger.info("Outbox: %s healed #%s with %s", stream, head.pk, [put.pk for put in puts])
