@@ -2,19 +2,28 @@
 
 import json
 
+import nested_admin
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count
-from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from nested_admin.formsets import NestedInlineFormSet
 
 from roaming.models import Operator
 from tariffs.selectors import unknown_tariff_ids
 
 from . import services
-from .forms import EVSEForm, EVSEInlineForm, EVSEStatusActionForm, LocationForm
+from .forms import (
+    ConnectorForm,
+    EVSEForm,
+    EVSEInlineForm,
+    EVSEStatusActionForm,
+    LocationForm,
+)
+from .missing import explain
 from .models import EVSE, Connector, Location
 from .ocpi import location_to_ocpi
 from .selectors import locations_for_ocpi
@@ -32,6 +41,16 @@ def _unknown_tariffs_message(location: Location) -> str | None:
 
 def _missing_message(location: Location) -> str:
     return "Not publishable to Gireve, missing: " + "; ".join(location.gireve_missing)
+
+
+def _missing_list(location: Location):
+    """Gireve's missing items as a list of links to what fixes each (locations.missing)."""
+    return format_html(
+        "<ul>{}</ul>",
+        format_html_join(
+            "", '<li><a href="{}">{}</a></li>', ((i.url, i.text) for i in explain(location))
+        ),
+    )
 
 
 @admin.register(Operator)
@@ -63,26 +82,70 @@ class PublishableFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EVSEInlineFormSet(BaseInlineFormSet):
+class EVSEInlineFormSet(NestedInlineFormSet):
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         # Let EVSE.clean() see the operator (evse_id prefix) even on a new location.
         form.instance.location = self.instance
         return form
 
+    def clean(self):
+        """Two rows with one uid would fail at save (evse_unique_uid): say it on the row."""
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            uid = (getattr(form, "cleaned_data", None) or {}).get("uid")
+            if not uid or self._should_delete_form(form):
+                continue
+            if uid.upper() in seen:
+                form.add_error("uid", "Another EVSE of this location has this uid.")
+            seen.add(uid.upper())
 
-class EVSEInline(admin.TabularInline):
+
+class ConnectorNestedInline(nested_admin.NestedTabularInline):
+    model = Connector
+    form = ConnectorForm
+    fields = [
+        "ocpi_id",
+        "standard",
+        "format",
+        "power_type",
+        "max_voltage",
+        "max_amperage",
+        "max_power_kw",
+    ]
+    extra = 1
+    min_num = 0
+
+
+class EVSEInline(nested_admin.NestedStackedInline):
+    """EVSEs with their connectors on the location's page (one submit builds a site)."""
+
     model = EVSE
     form = EVSEInlineForm
     formset = EVSEInlineFormSet
-    fields = ["uid", "evse_id", "status", "physical_reference", "tariff_ids"]
+    inlines = [ConnectorNestedInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("uid", "evse_id"),
+                    ("status", "physical_reference"),
+                    "preset",
+                    "capabilities",
+                    "tariff_ids",
+                ]
+            },
+        )
+    ]
     extra = 0
     can_delete = False  # OCPI: EVSEs are never deleted, set status REMOVED instead
     show_change_link = True
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(nested_admin.NestedModelAdmin):
     form = LocationForm
     inlines = [EVSEInline]
     list_display = [
@@ -193,8 +256,8 @@ class LocationAdmin(admin.ModelAdmin):
         if obj.is_publishable:
             return "Complete for Gireve."
         return format_html(
-            "<strong>Not publishable, never pushed to the hub.</strong> Missing:<ul>{}</ul>",
-            format_html_join("", "<li>{}</li>", ((item,) for item in obj.gireve_missing)),
+            "<strong>Not publishable, never pushed to the hub.</strong> Still needed:{}",
+            _missing_list(obj),
         )
 
     @admin.display(description="OCPI Location JSON")
@@ -209,19 +272,23 @@ class LocationAdmin(admin.ModelAdmin):
         services.save_location(location=obj)
 
     def save_formset(self, request, form, formset, change):
-        for evse in formset.save(commit=False):
-            services.save_evse(evse=evse)
+        # Nested: the EVSE formset comes first, then each EVSE's connector formset.
+        if formset.model is Connector:
+            for connector in formset.save(commit=False):
+                services.save_connector(connector=connector)
+        else:
+            for evse in formset.save(commit=False):
+                services.save_evse(evse=evse)
         formset.save_m2m()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         location = form.instance
         services.refresh_publishability(location)
-        if location.gireve_missing:
-            messages.warning(request, _missing_message(location))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
+            # Once per page view (a save redirects here): the list with links is in the form.
             location = self.get_object(request, object_id)
             if location is not None and location.gireve_missing:
                 messages.warning(request, _missing_message(location))
@@ -229,6 +296,9 @@ class LocationAdmin(admin.ModelAdmin):
             if unknown:
                 messages.warning(request, unknown)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    class Media:
+        js = ["locations/admin.js"]
 
     @admin.action(description="Unpublish selected locations", permissions=["change"])
     def unpublish(self, request, queryset):
@@ -238,7 +308,7 @@ class LocationAdmin(admin.ModelAdmin):
 
 class ConnectorInline(admin.TabularInline):
     model = Connector
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    form = ConnectorForm
     fields = [
         "ocpi_id",
         "standard",
@@ -246,7 +316,7 @@ class ConnectorInline(admin.TabularInline):
         "power_type",
         "max_voltage",
         "max_amperage",
-        "max_electric_power",
+        "max_power_kw",
         "terms_and_conditions",
     ]
     extra = 0
@@ -263,10 +333,11 @@ class EVSEAdmin(admin.ModelAdmin):
     list_select_related = ["location", "location__operator"]
     search_fields = ["evse_id", "uid", "location__ocpi_id", "location__name", "location__city"]
     autocomplete_fields = ["location"]
-    readonly_fields = ["location_link", "last_updated"]
+    readonly_fields = ["location_link", "gireve_status", "last_updated"]
     fields = [
         "location",
         "location_link",
+        "gireve_status",
         "uid",
         "evse_id",
         "status",
@@ -287,6 +358,11 @@ class EVSEAdmin(admin.ModelAdmin):
         if obj is not None:  # OCPI: an EVSE's uid never changes, nor does its location
             return [*self.readonly_fields, "location", "uid"]
         return self.readonly_fields
+
+    def get_fields(self, request, obj=None):
+        # One "Location" row: the picker while adding, a link back once saved.
+        hidden = {"location_link", "gireve_status"} if obj is None else {"location"}
+        return [name for name in self.fields if name not in hidden]
 
     @admin.display(description="location", ordering="location__ocpi_id")
     def location_link(self, obj):
@@ -311,6 +387,36 @@ class EVSEAdmin(admin.ModelAdmin):
         services.refresh_publishability(location)
         if location.gireve_missing:
             messages.warning(request, _missing_message(location))
+
+    @admin.display(description="Gireve")
+    def gireve_status(self, obj):
+        if obj.pk is None or obj.location_id is None:
+            return "-"
+        location = obj.location
+        if location.is_publishable:
+            return "Its location is complete for Gireve."
+        return format_html(
+            'Its location <a href="{}">{}</a> still needs:{}',
+            reverse("admin:locations_location_change", args=[location.pk]),
+            location,
+            _missing_list(location),
+        )
+
+    def _back_to_location(self, request, obj):
+        """Saving an EVSE returns to its location (where the rest of the site is edited)."""
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return None
+        return HttpResponseRedirect(
+            reverse("admin:locations_location_change", args=[obj.location_id])
+        )
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        return self._back_to_location(request, obj) or response
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        return self._back_to_location(request, obj) or response
 
     @admin.action(description="Set status of selected EVSEs", permissions=["change"])
     def set_status(self, request, queryset):
