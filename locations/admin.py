@@ -299,6 +299,7 @@ class LocationAdmin(nested_admin.NestedModelAdmin):
 
     class Media:
         js = ["locations/admin.js"]
+        css = {"all": ["locations/admin.css"]}
 
     @admin.action(description="Unpublish selected locations", permissions=["change"])
     def unpublish(self, request, queryset):
@@ -328,6 +329,10 @@ class EVSEAdmin(admin.ModelAdmin):
     inlines = [ConnectorInline]
     action_form = EVSEStatusActionForm
     actions = ["set_status", "mark_removed"]
+
+    class Media:
+        css = {"all": ["locations/admin.css"]}
+
     list_display = ["__str__", "uid", "location_link", "status", "last_updated"]
     list_filter = ["status", "location__operator"]
     list_select_related = ["location", "location__operator"]

@@ -4,7 +4,6 @@ from django.db import models
 
 from roaming.enums import ImageCategory  # noqa: F401 - Image is shared (roaming.ocpi_checks)
 
-
 # Words that keep their capitals (or get them) when an OCPI value becomes a label.
 _WORDS = {
     "AC": "AC",

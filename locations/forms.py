@@ -257,6 +257,11 @@ class EVSEInlineForm(ModelRulesForm):
     class Meta:
         model = EVSE
         fields = ["uid", "evse_id", "status", "capabilities", "physical_reference", "tariff_ids"]
+        labels = {"uid": "UID", "evse_id": "EVSE id"}
+        help_texts = {
+            "uid": "Your own id for this EVSE, unique in the location; never changes.",
+            "evse_id": "eMI3 id starting with the operator id, e.g. FR*AB1*E12345.",
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
 
 from locations import enums as loc_enums
 from locations.models import EVSE, Location
@@ -137,3 +138,15 @@ def referencing_evses(operator: Operator, tariff_id: str) -> QuerySet[EVSE]:
         if tariff_id.upper() in {t.upper() for t in evse.tariff_ids}
     ]
     return EVSE.objects.filter(Q(pk__in=ids)).select_related("location__operator").order_by("pk")
+
+
+def operator_time_zone(operator: Operator) -> str:
+    """The time zone staff of this operator think in: that of most of its locations (1 query)."""
+    row = (
+        Location.objects.filter(operator=operator)
+        .values("time_zone")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "time_zone")
+        .first()
+    )
+    return row["time_zone"] if row else settings.TIME_ZONE
