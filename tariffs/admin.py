@@ -94,8 +94,8 @@ class TariffAdmin(admin.ModelAdmin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is not None and obj.is_published:
-            return fieldsets  # elements stay, read-only, under the words
+        if obj is not None and (obj.is_published or not self.has_change_permission(request, obj)):
+            return fieldsets  # read-only: the words, then the elements
         # While editing, the editor shows the words itself.
         return [
             (name, {**opts, "fields": [f for f in opts["fields"] if f != "in_words"]})

@@ -31,6 +31,8 @@ class ExactJSONField(forms.JSONField):
     def prepare_value(self, value):
         if isinstance(value, forms.fields.InvalidJSONInput):
             return value
+        if value is None:
+            return ""  # an empty box, not "null", for an optional value
         return dumps(_as_numbers(value), indent=2)
 
     def has_changed(self, initial, data):
@@ -52,8 +54,16 @@ class TariffForm(ModelRulesForm):
         widget=TariffElementsEditor(),
         help_text="The first line whose conditions match applies (OCPI). Prices exclude VAT.",
     )
-    min_price = ExactJSONField(required=False, help_text='{"excl_vat": 0.50, "incl_vat": 0.60}')
-    max_price = ExactJSONField(required=False, help_text='{"excl_vat": 10.00, "incl_vat": 12.00}')
+    min_price = ExactJSONField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text='Optional, e.g. {"excl_vat": 0.50, "incl_vat": 0.60}',
+    )
+    max_price = ExactJSONField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text='Optional, e.g. {"excl_vat": 10.00, "incl_vat": 12.00}',
+    )
     tariff_alt_url = forms.URLField(required=False, max_length=255, assume_scheme="https")
 
     class Meta:
