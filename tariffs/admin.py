@@ -326,9 +326,10 @@ class TariffAdmin(admin.ModelAdmin):
                     )
                     return redirect("admin:tariffs_tariff_changelist")
             else:
+                start = data["start_date_time"]  # aware, in `zone`: said in words there
                 preview = {
-                    "start": data["start_date_time"],
-                    "start_utc": data["start_date_time"].astimezone(dt.UTC),
+                    "start": f"{start:%A %d %B %Y, %H:%M}",
+                    "start_utc": f"{start.astimezone(dt.UTC):%Y-%m-%d %H:%M}",
                     "prices": [
                         (d, describe_elements(form.elements()[d.pk], d.currency))
                         for d in descriptions

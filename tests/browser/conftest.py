@@ -51,7 +51,9 @@ def browse(chromium, live_server):
     contexts = []
 
     def open_as(user):
-        context = chromium.new_context(viewport={"width": 1280, "height": 800})
+        context = chromium.new_context(
+            viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id="Europe/Paris"
+        )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()

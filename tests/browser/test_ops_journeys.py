@@ -23,9 +23,7 @@ def _operator() -> Operator:
     )
 
 
-def test_ops_builds_a_site_and_its_tariff_publishes_assigns_and_changes_prices(
-    browse, staff_user
-):
+def test_ops_builds_a_site_and_its_tariff_publishes_assigns_and_changes_prices(browse, staff_user):
     operator = _operator()
     page = browse(staff_user("olga", "operations"))
 
@@ -125,6 +123,9 @@ def test_ops_builds_a_site_and_its_tariff_publishes_assigns_and_changes_prices(
     expect(page.locator(".te-words")).to_contain_text("0.39 €/kWh")
     page.click("input[name=preview]")
     expect(page.locator("#change-preview")).to_contain_text("2 EVSE(s) will name both")
+    expect(page.locator("#change-preview")).to_contain_text(
+        f"From {dt.date(year, 4, 5):%A} 05 April {year}, 00:00 (Europe/Paris) = {year}-04-04 22:00 UTC"
+    )
     page.shot("06-change-prices-preview")
     page.click("input[name=confirm]")
     expect(page.locator(".messagelist")).to_contain_text(f"NTE_STD_{year} applies from")
@@ -148,9 +149,7 @@ def test_ops_resends_a_held_outbox_stream(browse, staff_user):
     assert not stream.held
 
 
-def test_finance_sees_infrastructure_and_tariffs_but_cannot_change_or_publish(
-    browse, staff_user
-):
+def test_finance_sees_infrastructure_and_tariffs_but_cannot_change_or_publish(browse, staff_user):
     operator = _operator()
     draft = Tariff.objects.create(
         operator=operator,
