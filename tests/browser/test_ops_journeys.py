@@ -124,7 +124,8 @@ def test_ops_builds_a_site_and_its_tariff_publishes_assigns_and_changes_prices(b
     page.click("input[name=preview]")
     expect(page.locator("#change-preview")).to_contain_text("2 EVSE(s) will name both")
     expect(page.locator("#change-preview")).to_contain_text(
-        f"From {dt.date(year, 4, 5):%A} 05 April {year}, 00:00 (Europe/Paris) = {year}-04-04 22:00 UTC"
+        f"From {dt.date(year, 4, 5):%A} 05 April {year}, 00:00 (Europe/Paris) "
+        f"= {year}-04-04 22:00 UTC"
     )
     page.shot("06-change-prices-preview")
     page.click("input[name=confirm]")

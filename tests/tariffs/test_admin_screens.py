@@ -35,7 +35,9 @@ def test_assigning_with_a_selection_that_matches_no_evse_is_an_error_and_changes
 
 
 def test_withdraw_asks_for_confirmation_then_withdraws_and_records_it(admin_client, connected_hub):
-    tariff = services.save_tariff(tariff=TariffFactory.build(ocpi_id="T1"))
+    tariff = services.save_tariff(
+        tariff=TariffFactory.build(operator=OperatorFactory(), ocpi_id="T1")
+    )
     EVSEFactory(location=LocationFactory(operator=tariff.operator), tariff_ids=["T1"])
     url = reverse("admin:tariffs_tariff_withdraw", args=[tariff.pk])
 
