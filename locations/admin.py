@@ -17,6 +17,7 @@ from tariffs.selectors import unknown_tariff_ids
 
 from . import services
 from .forms import (
+    CONNECTOR_ROW,
     ConnectorForm,
     EVSEForm,
     EVSEInlineForm,
@@ -89,6 +90,12 @@ class EVSEInlineFormSet(NestedInlineFormSet):
         form.instance.location = self.instance
         return form
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if self.instance.operator_id is not None:
+            # locations/admin.js proposes <operator>*E<uid> as evse_id (Gireve §3.1.1).
+            form.fields["evse_id"].widget.attrs["data-operator"] = self.instance.operator.emi3_id
+
     def clean(self):
         """Two rows with one uid would fail at save (evse_unique_uid): say it on the row."""
         super().clean()
@@ -105,15 +112,7 @@ class EVSEInlineFormSet(NestedInlineFormSet):
 class ConnectorNestedInline(nested_admin.NestedTabularInline):
     model = Connector
     form = ConnectorForm
-    fields = [
-        "ocpi_id",
-        "standard",
-        "format",
-        "power_type",
-        "max_voltage",
-        "max_amperage",
-        "max_power_kw",
-    ]
+    fields = [*CONNECTOR_ROW, "max_power_kw"]
     extra = 1
     min_num = 0
 
@@ -310,16 +309,7 @@ class LocationAdmin(nested_admin.NestedModelAdmin):
 class ConnectorInline(admin.TabularInline):
     model = Connector
     form = ConnectorForm
-    fields = [
-        "ocpi_id",
-        "standard",
-        "format",
-        "power_type",
-        "max_voltage",
-        "max_amperage",
-        "max_power_kw",
-        "terms_and_conditions",
-    ]
+    fields = [*CONNECTOR_ROW, "max_power_kw", "terms_and_conditions"]
     extra = 0
 
 

@@ -278,6 +278,10 @@ class EVSEInlineForm(ModelRulesForm):
         return cleaned
 
 
+# A connector row as staff fill it (power in kW); the inlines show these columns.
+CONNECTOR_ROW = ["ocpi_id", "standard", "format", "power_type", "max_voltage", "max_amperage"]
+
+
 class ConnectorForm(ModelRulesForm):
     """A connector with its power in kW, checked against voltage x amperage x phases."""
 
@@ -296,15 +300,7 @@ class ConnectorForm(ModelRulesForm):
 
     class Meta:
         model = Connector
-        fields = [
-            "ocpi_id",
-            "standard",
-            "format",
-            "power_type",
-            "max_voltage",
-            "max_amperage",
-            "terms_and_conditions",
-        ]
+        fields = [*CONNECTOR_ROW, "terms_and_conditions"]
         labels = {"max_voltage": "Max voltage (V)", "max_amperage": "Max amperage (A)"}
         widgets = {
             "ocpi_id": forms.TextInput(attrs={"style": "width: 4em"}),

@@ -8,6 +8,7 @@ import zoneinfo
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AutocompleteSelect
+from django.utils import timezone
 
 from locations.forms import ModelRulesForm, TariffIdsField
 from locations.models import EVSE, Location
@@ -115,7 +116,9 @@ class PublishForm(forms.Form):
     def __init__(self, *args, time_zone: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["start_date_time"] = LocalDateTimeField(
-            time_zone=time_zone, label=f"Applies from ({time_zone})"
+            time_zone=time_zone,
+            label=f"Applies from ({time_zone})",
+            initial=timezone.now().replace(second=0, microsecond=0),
         )
 
 

@@ -7,6 +7,7 @@ from django.db.models import Count, Q, QuerySet
 
 from locations import enums as loc_enums
 from locations.models import EVSE, Location
+from roaming import countries
 from roaming.models import Operator
 
 from .models import Tariff
@@ -141,7 +142,8 @@ def referencing_evses(operator: Operator, tariff_id: str) -> QuerySet[EVSE]:
 
 
 def operator_time_zone(operator: Operator) -> str:
-    """The time zone staff of this operator think in: that of most of its locations (1 query)."""
+    """The time zone staff of this operator think in: that of most of its locations, else of
+    its country (FR of FR*AB1), else the server's (1 query)."""
     row = (
         Location.objects.filter(operator=operator)
         .values("time_zone")
@@ -149,4 +151,6 @@ def operator_time_zone(operator: Operator) -> str:
         .order_by("-n", "time_zone")
         .first()
     )
-    return row["time_zone"] if row else settings.TIME_ZONE
+    if row:
+        return row["time_zone"]
+    return countries.TIME_ZONES_ALPHA2.get(operator.country_code.upper(), settings.TIME_ZONE)

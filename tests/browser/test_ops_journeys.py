@@ -83,9 +83,12 @@ def test_ops_builds_a_site_and_its_tariff_publishes_assigns_and_changes_prices(b
     for index, (preset, tariff_ids) in enumerate([("AC_22", "NTE_STD"), ("DC_150", "")]):
         add_evse.last.click()
         page.fill(f"#id_evses-{index}-uid", f"NTE-GARE-{index + 1}")
-        page.fill(f"#id_evses-{index}-evse_id", f"FR*AB1*ENTEGARE{index + 1}")
         page.select_option(f"#id_evses-{index}-preset", preset)
         page.fill(f"#id_evses-{index}-tariff_ids", tariff_ids)
+        # Proposed from the operator and the uid (Gireve §3.1.1 eMI3 id).
+        expect(page.locator(f"#id_evses-{index}-evse_id")).to_have_value(
+            f"FR*AB1*ENTEGARE{index + 1}"
+        )
     expect(page.locator("#id_evses-1-connectors-0-max_power_kw")).to_have_value("150")
     page.locator("#evses-group").scroll_into_view_if_needed()
     page.shot("03-location-one-page")

@@ -1,5 +1,7 @@
 """Tariff screens: confirmed withdraw, the assignment that matches nothing, the words preview."""
 
+import datetime as dt
+
 import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
@@ -71,3 +73,21 @@ def test_words_preview_explains_bad_prices_instead_of_failing(admin_client):
     )
     assert good.json() == {"text": "3.00 €/h billed per minute"}
     assert not Tariff.objects.exists()
+
+
+def test_publish_asks_when_in_the_operators_time_zone_then_publishes(admin_client):
+    operator = OperatorFactory(country_code="FR", party_id="AB1")  # no location yet: FR's zone
+    draft = TariffFactory(operator=operator, ocpi_id="T1", start_date_time=None)
+    url = reverse("admin:tariffs_tariff_publish", args=[draft.pk])
+
+    page = admin_client.get(url)
+    assert "Applies from (Europe/Paris)" in page.content.decode()
+    assert "0.25 €/kWh" in page.content.decode()
+    draft.refresh_from_db()
+    assert not draft.is_published
+
+    assert admin_client.post(url, {"start_date_time": "2027-01-01T00:00"}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.is_published
+    assert draft.start_date_time == dt.datetime(2026, 12, 31, 23, 0, tzinfo=dt.UTC)
+    assert LogEntry.objects.get(object_id=str(draft.pk)).change_message.startswith("Published")

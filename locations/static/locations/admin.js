@@ -40,10 +40,24 @@
     });
   }
 
+  // A new EVSE's evse_id proposed from the operator and the uid: FR*AB1*E + uid letters/digits.
+  function onUid(input) {
+    var evseId = field(input.name.replace(/-uid$/, "-evse_id"));
+    if (!evseId || evseId.value || !input.value) return;
+    var operator = evseId.dataset.operator;
+    var select = document.getElementById("id_operator");
+    if (!operator && select && select.selectedIndex > 0) {
+      operator = select.options[select.selectedIndex].text.split(" ")[0];
+    }
+    var outlet = input.value.replace(/[^A-Za-z0-9]/g, "").toUpperCase();
+    if (operator && outlet) evseId.value = operator + "*E" + outlet;
+  }
+
   document.addEventListener("change", function (event) {
     var target = event.target;
     if (target.name === "country" && target.dataset.timeZones) onCountry(target);
     if (target.dataset && target.dataset.presets) onPreset(target);
+    if (/^evses-\d+-uid$/.test(target.name || "")) onUid(target);
   });
 
   document.addEventListener("DOMContentLoaded", function () {
