@@ -7,6 +7,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count
+from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -109,9 +110,41 @@ class EVSEInlineFormSet(NestedInlineFormSet):
             seen.add(uid.upper())
 
 
+class ConnectorIdsMixin:
+    """Connector ids: the next free one proposed, a repeated one refused on its row.
+
+    The inline excludes `evse`, so the form skips connector_unique_id; without this the
+    service's full_clean would refuse it during the save (a 500)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if index is not None and index >= self.initial_form_count():
+            form.fields["ocpi_id"].initial = str(index + 1)
+
+    def clean(self):
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            ocpi_id = (getattr(form, "cleaned_data", None) or {}).get("ocpi_id")
+            if not ocpi_id or self._should_delete_form(form):
+                continue
+            if ocpi_id.upper() in seen:
+                form.add_error("ocpi_id", "Another connector of this EVSE has this id.")
+            seen.add(ocpi_id.upper())
+
+
+class ConnectorNestedFormSet(ConnectorIdsMixin, NestedInlineFormSet):
+    pass
+
+
+class ConnectorFormSet(ConnectorIdsMixin, BaseInlineFormSet):
+    pass
+
+
 class ConnectorNestedInline(nested_admin.NestedTabularInline):
     model = Connector
     form = ConnectorForm
+    formset = ConnectorNestedFormSet
     fields = [*CONNECTOR_ROW, "max_power_kw"]
     extra = 1
     min_num = 0
@@ -309,6 +342,7 @@ class LocationAdmin(nested_admin.NestedModelAdmin):
 class ConnectorInline(admin.TabularInline):
     model = Connector
     form = ConnectorForm
+    formset = ConnectorFormSet
     fields = [*CONNECTOR_ROW, "max_power_kw", "terms_and_conditions"]
     extra = 0
 

@@ -310,7 +310,7 @@ class ConnectorForm(ModelRulesForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["ocpi_id"].initial = "1"
+        self.fields["ocpi_id"].initial = "1"  # the formset proposes the next free id
         watts = self.instance.max_electric_power
         if watts:
             self.initial.setdefault("max_power_kw", (Decimal(watts) / 1000).normalize())

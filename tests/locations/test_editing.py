@@ -141,3 +141,40 @@ def test_saving_an_evse_returns_to_its_location(admin_client):
     response = admin_client.post(url, data)
     assert response.status_code == 302
     assert response.url == reverse("admin:locations_location_change", args=[evse.location_id])
+
+
+def test_a_second_connector_with_the_same_id_is_a_row_error_not_a_crash(admin_client):
+    connector = ConnectorFactory(ocpi_id="1")
+    evse = connector.evse
+    url = reverse("admin:locations_evse_change", args=[evse.pk])
+    row = {
+        "ocpi_id": "1",
+        "standard": "IEC_62196_T2",
+        "format": "SOCKET",
+        "power_type": "AC_3_PHASE",
+        "max_voltage": "230",
+        "max_amperage": "32",
+        "max_power_kw": "22",
+    }
+    data = {
+        "evse_id": evse.evse_id,
+        "status": Status.AVAILABLE,
+        "capabilities": evse.capabilities,
+        "tariff_ids": "AC_STANDARD",
+        "status_schedule": "[]",
+        "directions": "[]",
+        "images": "[]",
+        "connectors-TOTAL_FORMS": "2",
+        "connectors-INITIAL_FORMS": "1",
+        "connectors-0-id": str(connector.pk),
+        "connectors-0-evse": str(evse.pk),
+        **{f"connectors-0-{k}": v for k, v in row.items()},
+        **{f"connectors-1-{k}": v for k, v in row.items()},
+    }
+    data["connectors-1-ocpi_id"] = "1"
+
+    response = admin_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Another connector of this EVSE has this id." in response.content.decode()
+    assert evse.connectors.count() == 1
