@@ -42,7 +42,8 @@ def _unknown_tariffs_message(location: Location) -> str | None:
 
 
 def _missing_message(location: Location) -> str:
-    return "Not publishable to Gireve, missing: " + "; ".join(location.gireve_missing)
+    still = " ".join(item.text for item in explain(location))
+    return f"Not publishable to Gireve yet (links under Gireve below). Still needed: {still}"
 
 
 def _missing_list(location: Location):
@@ -412,10 +413,8 @@ class EVSEAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        location = form.instance.location
-        services.refresh_publishability(location)
-        if location.gireve_missing:
-            messages.warning(request, _missing_message(location))
+        # Saving returns to the location, whose page says what Gireve still needs.
+        services.refresh_publishability(form.instance.location)
 
     @admin.display(description="Gireve")
     def gireve_status(self, obj):

@@ -91,7 +91,7 @@ def test_change_page_shows_what_gireve_misses_and_the_ocpi_preview(admin_client)
     response = admin_client.get(reverse("admin:locations_location_change", args=[location.pk]))
 
     content = response.content.decode()
-    assert "Not publishable to Gireve, missing: owner.name" in content
+    assert "Still needed: The owner&#x27;s name (who owns the site)." in content
     assert "never pushed to the hub" in content
     assert f"&quot;evse_id&quot;: &quot;{connector.evse.evse_id}&quot;" in content
 
