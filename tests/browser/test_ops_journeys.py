@@ -148,6 +148,7 @@ def test_ops_resends_a_held_outbox_stream(browse, staff_user):
     page.check(f"input[name=_selected_action][value='{stream.pk}']")
     page.select_option("select[name=action]", "resend_head")
     page.click("button[name=index]")
+    expect(page.locator(".messagelist")).to_contain_text("1 stream(s) released")
     page.shot("07-stream-resent")
     stream.refresh_from_db()
     assert not stream.held
