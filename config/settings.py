@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "nested_admin",  # location + EVSEs + connectors on one admin page
     "roaming",
     "roaming.outbox",
     "locations",

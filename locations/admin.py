@@ -2,19 +2,30 @@
 
 import json
 
+import nested_admin
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from nested_admin.formsets import NestedInlineFormSet
 
 from roaming.models import Operator
 from tariffs.selectors import unknown_tariff_ids
 
 from . import services
-from .forms import EVSEForm, EVSEInlineForm, EVSEStatusActionForm, LocationForm
+from .forms import (
+    CONNECTOR_ROW,
+    ConnectorForm,
+    EVSEForm,
+    EVSEInlineForm,
+    EVSEStatusActionForm,
+    LocationForm,
+)
+from .missing import explain
 from .models import EVSE, Connector, Location
 from .ocpi import location_to_ocpi
 from .selectors import locations_for_ocpi
@@ -31,7 +42,18 @@ def _unknown_tariffs_message(location: Location) -> str | None:
 
 
 def _missing_message(location: Location) -> str:
-    return "Not publishable to Gireve, missing: " + "; ".join(location.gireve_missing)
+    still = " ".join(item.text for item in explain(location))
+    return f"Not publishable to Gireve yet (links under Gireve below). Still needed: {still}"
+
+
+def _missing_list(location: Location):
+    """Gireve's missing items as a list of links to what fixes each (locations.missing)."""
+    return format_html(
+        "<ul>{}</ul>",
+        format_html_join(
+            "", '<li><a href="{}">{}</a></li>', ((i.url, i.text) for i in explain(location))
+        ),
+    )
 
 
 @admin.register(Operator)
@@ -63,26 +85,100 @@ class PublishableFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EVSEInlineFormSet(BaseInlineFormSet):
+class EVSEInlineFormSet(NestedInlineFormSet):
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         # Let EVSE.clean() see the operator (evse_id prefix) even on a new location.
         form.instance.location = self.instance
         return form
 
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if self.instance.operator_id is not None:
+            # locations/admin.js proposes <operator>*E<uid> as evse_id (Gireve §3.1.1).
+            form.fields["evse_id"].widget.attrs["data-operator"] = self.instance.operator.emi3_id
 
-class EVSEInline(admin.TabularInline):
+    def clean(self):
+        """Two rows with one uid would fail at save (evse_unique_uid): say it on the row."""
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            uid = (getattr(form, "cleaned_data", None) or {}).get("uid")
+            if not uid or self._should_delete_form(form):
+                continue
+            if uid.upper() in seen:
+                form.add_error("uid", "Another EVSE of this location has this uid.")
+            seen.add(uid.upper())
+
+
+class ConnectorIdsMixin:
+    """Connector ids: the next free one proposed, a repeated one refused on its row.
+
+    The inline excludes `evse`, so the form skips connector_unique_id; without this the
+    service's full_clean would refuse it during the save (a 500)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if index is not None and index >= self.initial_form_count():
+            form.fields["ocpi_id"].initial = str(index + 1)
+
+    def clean(self):
+        super().clean()
+        seen: set[str] = set()
+        for form in self.forms:
+            ocpi_id = (getattr(form, "cleaned_data", None) or {}).get("ocpi_id")
+            if not ocpi_id or self._should_delete_form(form):
+                continue
+            if ocpi_id.upper() in seen:
+                form.add_error("ocpi_id", "Another connector of this EVSE has this id.")
+            seen.add(ocpi_id.upper())
+
+
+class ConnectorNestedFormSet(ConnectorIdsMixin, NestedInlineFormSet):
+    pass
+
+
+class ConnectorFormSet(ConnectorIdsMixin, BaseInlineFormSet):
+    pass
+
+
+class ConnectorNestedInline(nested_admin.NestedTabularInline):
+    model = Connector
+    form = ConnectorForm
+    formset = ConnectorNestedFormSet
+    fields = [*CONNECTOR_ROW, "max_power_kw"]
+    extra = 1
+    min_num = 0
+
+
+class EVSEInline(nested_admin.NestedStackedInline):
+    """EVSEs with their connectors on the location's page (one submit builds a site)."""
+
     model = EVSE
     form = EVSEInlineForm
     formset = EVSEInlineFormSet
-    fields = ["uid", "evse_id", "status", "physical_reference", "tariff_ids"]
+    inlines = [ConnectorNestedInline]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    ("uid", "evse_id"),
+                    ("status", "physical_reference"),
+                    "preset",
+                    "capabilities",
+                    "tariff_ids",
+                ]
+            },
+        )
+    ]
     extra = 0
     can_delete = False  # OCPI: EVSEs are never deleted, set status REMOVED instead
     show_change_link = True
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(nested_admin.NestedModelAdmin):
     form = LocationForm
     inlines = [EVSEInline]
     list_display = [
@@ -193,8 +289,8 @@ class LocationAdmin(admin.ModelAdmin):
         if obj.is_publishable:
             return "Complete for Gireve."
         return format_html(
-            "<strong>Not publishable, never pushed to the hub.</strong> Missing:<ul>{}</ul>",
-            format_html_join("", "<li>{}</li>", ((item,) for item in obj.gireve_missing)),
+            "<strong>Not publishable, never pushed to the hub.</strong> Still needed:{}",
+            _missing_list(obj),
         )
 
     @admin.display(description="OCPI Location JSON")
@@ -209,19 +305,23 @@ class LocationAdmin(admin.ModelAdmin):
         services.save_location(location=obj)
 
     def save_formset(self, request, form, formset, change):
-        for evse in formset.save(commit=False):
-            services.save_evse(evse=evse)
+        # Nested: the EVSE formset comes first, then each EVSE's connector formset.
+        if formset.model is Connector:
+            for connector in formset.save(commit=False):
+                services.save_connector(connector=connector)
+        else:
+            for evse in formset.save(commit=False):
+                services.save_evse(evse=evse)
         formset.save_m2m()
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         location = form.instance
         services.refresh_publishability(location)
-        if location.gireve_missing:
-            messages.warning(request, _missing_message(location))
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "GET":
+            # Once per page view (a save redirects here): the list with links is in the form.
             location = self.get_object(request, object_id)
             if location is not None and location.gireve_missing:
                 messages.warning(request, _missing_message(location))
@@ -229,6 +329,10 @@ class LocationAdmin(admin.ModelAdmin):
             if unknown:
                 messages.warning(request, unknown)
         return super().change_view(request, object_id, form_url, extra_context)
+
+    class Media:
+        js = ["locations/admin.js"]
+        css = {"all": ["locations/admin.css"]}
 
     @admin.action(description="Unpublish selected locations", permissions=["change"])
     def unpublish(self, request, queryset):
@@ -238,17 +342,9 @@ class LocationAdmin(admin.ModelAdmin):
 
 class ConnectorInline(admin.TabularInline):
     model = Connector
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
-    fields = [
-        "ocpi_id",
-        "standard",
-        "format",
-        "power_type",
-        "max_voltage",
-        "max_amperage",
-        "max_electric_power",
-        "terms_and_conditions",
-    ]
+    form = ConnectorForm
+    formset = ConnectorFormSet
+    fields = [*CONNECTOR_ROW, "max_power_kw", "terms_and_conditions"]
     extra = 0
 
 
@@ -258,15 +354,20 @@ class EVSEAdmin(admin.ModelAdmin):
     inlines = [ConnectorInline]
     action_form = EVSEStatusActionForm
     actions = ["set_status", "mark_removed"]
+
+    class Media:
+        css = {"all": ["locations/admin.css"]}
+
     list_display = ["__str__", "uid", "location_link", "status", "last_updated"]
     list_filter = ["status", "location__operator"]
     list_select_related = ["location", "location__operator"]
     search_fields = ["evse_id", "uid", "location__ocpi_id", "location__name", "location__city"]
     autocomplete_fields = ["location"]
-    readonly_fields = ["location_link", "last_updated"]
+    readonly_fields = ["location_link", "gireve_status", "last_updated"]
     fields = [
         "location",
         "location_link",
+        "gireve_status",
         "uid",
         "evse_id",
         "status",
@@ -288,6 +389,11 @@ class EVSEAdmin(admin.ModelAdmin):
             return [*self.readonly_fields, "location", "uid"]
         return self.readonly_fields
 
+    def get_fields(self, request, obj=None):
+        # One "Location" row: the picker while adding, a link back once saved.
+        hidden = {"location_link", "gireve_status"} if obj is None else {"location"}
+        return [name for name in self.fields if name not in hidden]
+
     @admin.display(description="location", ordering="location__ocpi_id")
     def location_link(self, obj):
         if obj.location_id is None:
@@ -307,10 +413,38 @@ class EVSEAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        location = form.instance.location
-        services.refresh_publishability(location)
-        if location.gireve_missing:
-            messages.warning(request, _missing_message(location))
+        # Saving returns to the location, whose page says what Gireve still needs.
+        services.refresh_publishability(form.instance.location)
+
+    @admin.display(description="Gireve")
+    def gireve_status(self, obj):
+        if obj.pk is None or obj.location_id is None:
+            return "-"
+        location = obj.location
+        if location.is_publishable:
+            return "Its location is complete for Gireve."
+        return format_html(
+            'Its location <a href="{}">{}</a> still needs:{}',
+            reverse("admin:locations_location_change", args=[location.pk]),
+            location,
+            _missing_list(location),
+        )
+
+    def _back_to_location(self, request, obj):
+        """Saving an EVSE returns to its location (where the rest of the site is edited)."""
+        if "_continue" in request.POST or "_addanother" in request.POST:
+            return None
+        return HttpResponseRedirect(
+            reverse("admin:locations_location_change", args=[obj.location_id])
+        )
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        return self._back_to_location(request, obj) or response
+
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        return self._back_to_location(request, obj) or response
 
     @admin.action(description="Set status of selected EVSEs", permissions=["change"])
     def set_status(self, request, queryset):

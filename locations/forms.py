@@ -1,12 +1,18 @@
 """Admin forms: OCPI lists as checkboxes and plain fields instead of raw JSON where cheap."""
 
+import json
+from decimal import Decimal
+
 from django import forms
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+from roaming import countries
+
 from . import enums
 from . import ocpi_classes as oc
-from .models import EVSE, Location
+from .models import EVSE, Connector, Location
+from .widgets import CoordinateField, DatalistInput, time_zone_options
 
 
 def _checkboxes(choices) -> forms.MultipleChoiceField:
@@ -63,6 +69,24 @@ class ModelRulesForm(forms.ModelForm):
 class LocationForm(ModelRulesForm):
     field_aliases = {"owner": "owner_name"}
 
+    country = forms.ChoiceField(
+        choices=[("", "— choose a country —"), *countries.choices()],
+        help_text="Sets the time zone below when that is empty.",
+        widget=forms.Select(attrs={"data-time-zones": json.dumps(countries.TIME_ZONES)}),
+    )
+    latitude = CoordinateField(
+        max_length=12, help_text="Decimal degrees, e.g. 47.2064 (padded to 5 decimals)."
+    )
+    longitude = CoordinateField(
+        max_length=13, help_text="Decimal degrees, e.g. -1.5536 (padded to 5 decimals)."
+    )
+    time_zone = forms.CharField(
+        max_length=255,
+        required=False,
+        widget=DatalistInput(time_zone_options, list_id="time-zones"),
+        help_text="IANA time zone, e.g. Europe/Paris. Left empty: the country's.",
+    )
+
     facilities = _checkboxes(enums.Facility.choices)
     owner_name = forms.CharField(
         max_length=100,
@@ -107,6 +131,14 @@ class LocationForm(ModelRulesForm):
         owner = self.instance.owner or {}
         self.initial.setdefault("owner_name", owner.get("name", ""))
         self.initial.setdefault("owner_website", owner.get("website", ""))
+
+    def clean_time_zone(self):
+        zone = self.cleaned_data.get("time_zone", "").strip()
+        if not zone:
+            zone = countries.TIME_ZONES.get(self.data.get(self.add_prefix("country"), ""), "")
+        if not zone:
+            raise ValidationError("Give the time zone, e.g. Europe/Paris.")
+        return zone
 
     def clean(self):
         cleaned = super().clean()
@@ -155,12 +187,139 @@ class EVSEForm(ModelRulesForm):
         ]
 
 
+# Usual set-ups offered when adding an EVSE: capabilities plus its first connector
+# (locations/static/locations/admin.js fills the connector row from data-presets).
+PRESETS = {
+    "AC_22": {
+        "label": "AC 22 kW, Type 2 socket",
+        "capabilities": ["RFID_READER", "REMOTE_START_STOP_CAPABLE", "UNLOCK_CAPABLE"],
+        "connector": {
+            "standard": "IEC_62196_T2",
+            "format": "SOCKET",
+            "power_type": "AC_3_PHASE",
+            "max_voltage": 230,
+            "max_amperage": 32,
+            "max_power_kw": "22",
+        },
+    },
+    "AC_7": {
+        "label": "AC 7.4 kW, Type 2 socket (1-phase)",
+        "capabilities": ["RFID_READER", "REMOTE_START_STOP_CAPABLE", "UNLOCK_CAPABLE"],
+        "connector": {
+            "standard": "IEC_62196_T2",
+            "format": "SOCKET",
+            "power_type": "AC_1_PHASE",
+            "max_voltage": 230,
+            "max_amperage": 32,
+            "max_power_kw": "7.4",
+        },
+    },
+    "DC_50": {
+        "label": "DC 50 kW, CCS2 cable",
+        "capabilities": ["RFID_READER", "REMOTE_START_STOP_CAPABLE"],
+        "connector": {
+            "standard": "IEC_62196_T2_COMBO",
+            "format": "CABLE",
+            "power_type": "DC",
+            "max_voltage": 500,
+            "max_amperage": 125,
+            "max_power_kw": "50",
+        },
+    },
+    "DC_150": {
+        "label": "DC 150 kW, CCS2 cable",
+        "capabilities": ["RFID_READER", "REMOTE_START_STOP_CAPABLE"],
+        "connector": {
+            "standard": "IEC_62196_T2_COMBO",
+            "format": "CABLE",
+            "power_type": "DC",
+            "max_voltage": 920,
+            "max_amperage": 200,
+            "max_power_kw": "150",
+        },
+    },
+}
+
+
 class EVSEInlineForm(ModelRulesForm):
+    """One EVSE on its location's page: what Gireve needs, with defaults for a new one."""
+
+    preset = forms.ChoiceField(
+        required=False,
+        label="Typical set-up",
+        choices=[("", "— fill in by hand —"), *((k, v["label"]) for k, v in PRESETS.items())],
+        help_text="Ticks the usual capabilities and fills the first connector.",
+        widget=forms.Select(attrs={"data-presets": json.dumps(PRESETS)}),
+    )
+    capabilities = _checkboxes(enums.Capability.choices)
     tariff_ids = TariffIdsField()
 
     class Meta:
         model = EVSE
-        fields = ["uid", "evse_id", "status", "physical_reference", "tariff_ids"]
+        fields = ["uid", "evse_id", "status", "capabilities", "physical_reference", "tariff_ids"]
+        labels = {"uid": "UID", "evse_id": "EVSE id"}
+        help_texts = {
+            "uid": "Your own id for this EVSE, unique in the location; never changes.",
+            "evse_id": "eMI3 id starting with the operator id, e.g. FR*AB1*E12345.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:
+            # A new EVSE is usually ready to charge; UNKNOWN would be pushed as such.
+            self.fields["status"].initial = enums.Status.AVAILABLE
+
+    def clean(self):
+        cleaned = super().clean()
+        preset = PRESETS.get(cleaned.get("preset") or "")
+        if preset and not cleaned.get("capabilities"):
+            cleaned["capabilities"] = list(preset["capabilities"])
+            self.instance.capabilities = cleaned["capabilities"]
+        return cleaned
+
+
+# A connector row as staff fill it (power in kW); the inlines show these columns.
+CONNECTOR_ROW = ["ocpi_id", "standard", "format", "power_type", "max_voltage", "max_amperage"]
+
+
+class ConnectorForm(ModelRulesForm):
+    """A connector with its power in kW, checked against voltage x amperage x phases."""
+
+    field_aliases = {"max_electric_power": "max_power_kw"}
+
+    max_power_kw = forms.DecimalField(
+        label="Max power (kW)",
+        required=False,
+        min_value=Decimal("0.001"),
+        max_digits=10,
+        decimal_places=3,
+        help_text="e.g. 22 for 22 kW; empty: voltage x amperage x phases.",
+        widget=forms.NumberInput(attrs={"step": "any", "style": "width: 6em"}),
+    )
+    terms_and_conditions = forms.URLField(max_length=255, required=False, assume_scheme="https")
+
+    class Meta:
+        model = Connector
+        fields = [*CONNECTOR_ROW, "terms_and_conditions"]
+        labels = {"max_voltage": "Max voltage (V)", "max_amperage": "Max amperage (A)"}
+        widgets = {
+            "ocpi_id": forms.TextInput(attrs={"style": "width: 4em"}),
+            "max_voltage": forms.NumberInput(attrs={"style": "width: 5em"}),
+            "max_amperage": forms.NumberInput(attrs={"style": "width: 5em"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ocpi_id"].initial = "1"  # the formset proposes the next free id
+        watts = self.instance.max_electric_power
+        if watts:
+            self.initial.setdefault("max_power_kw", (Decimal(watts) / 1000).normalize())
+
+    def _post_clean(self):
+        # OCPI max_electric_power is in W; staff type kW.
+        kw = self.cleaned_data.get("max_power_kw")
+        self.instance.max_electric_power = int(kw * 1000) if kw else None
+        super()._post_clean()
 
 
 class EVSEStatusActionForm(ActionForm):

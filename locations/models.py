@@ -23,6 +23,7 @@ from roaming.validators import (
 
 from . import enums
 from . import ocpi_classes as oc
+from .power import power_problem
 
 
 class Location(TimestampedModel):
@@ -278,6 +279,16 @@ class Connector(TimestampedModel):
     @property
     def tariff_ids(self) -> list[str]:
         return list(self.evse.tariff_ids)
+
+    def clean(self):
+        problem = power_problem(
+            power_type=self.power_type,
+            voltage=self.max_voltage,
+            amperage=self.max_amperage,
+            power_w=self.max_electric_power,
+        )
+        if problem:
+            raise ValidationError({"max_electric_power": problem})
 
 
 def _frozen_errors(instance, names: list[str]) -> dict[str, list[str]]:

@@ -1,19 +1,31 @@
 """Admin for tariffs; every save and action goes through tariffs.services."""
 
+import datetime as dt
+
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
-from django.shortcuts import redirect
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from roaming.ocpi_json import dumps
 
+from . import ocpi_classes as oc
 from . import selectors, services
-from .forms import AssignTariffsForm, ChangePricesForm, TariffForm
-from .models import IDENTITY, MUTABLE_WHEN_PUBLISHED, Tariff
+from .forms import AssignTariffsForm, ChangePricesForm, ExactJSONField, PublishForm, TariffForm
+from .models import FROZEN_WHEN_PUBLISHED, IDENTITY, MUTABLE_WHEN_PUBLISHED, Tariff
 from .ocpi import tariff_to_ocpi
+from .wording import describe_elements
+
+
+def _audit(request, obj, message: str) -> None:
+    """The one place admin tariff actions are recorded (admin History today; the audit trail
+    of roaming.audit once it exists)."""
+    admin.site._registry[Tariff].log_change(request, obj, message)
 
 
 @admin.register(Tariff)
@@ -37,7 +49,15 @@ class TariffAdmin(admin.ModelAdmin):
     list_select_related = ["operator"]
     search_fields = ["ocpi_id", "target_operator_country_code", "target_operator_party_id"]
     actions = ["change_prices", "withdraw"]
-    readonly_fields = ["gireve_status", "published_at", "withdrawn_at", "last_updated", "preview"]
+    readonly_fields = [
+        "gireve_status",
+        "start_date_time",
+        "in_words",
+        "published_at",
+        "withdrawn_at",
+        "last_updated",
+        "preview",
+    ]
     fieldsets = [
         (
             None,
@@ -53,7 +73,7 @@ class TariffAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        ("Prices", {"fields": ["elements", "min_price", "max_price"]}),
+        ("Prices", {"fields": ["in_words", "elements", "min_price", "max_price"]}),
         ("Texts", {"fields": ["tariff_alt_text", "tariff_alt_url", "energy_mix"]}),
         (
             "As the hub sees it",
@@ -67,9 +87,26 @@ class TariffAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
-        # Prices stay editable on a published tariff so that a change is refused with
-        # Gireve's explanation (§3.10.2, Tariff.clean) rather than silently ignored.
+        if obj.is_published:
+            # Gireve §3.10.2: shown read-only; prices change with "Change prices from a date".
+            return [*self.readonly_fields, *IDENTITY, *FROZEN_WHEN_PUBLISHED]
         return [*self.readonly_fields, *IDENTITY]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and (obj.is_published or not self.has_change_permission(request, obj)):
+            return fieldsets  # read-only: the words, then the elements
+        # While editing, the editor shows the words itself.
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f != "in_words"]})
+            for name, opts in fieldsets
+        ]
+
+    @admin.display(description="In words")
+    def in_words(self, obj):
+        if obj.pk is None or not obj.elements:
+            return "-"
+        return describe_elements(obj.elements, obj.currency)
 
     def has_change_permission(self, request, obj=None):
         # A withdrawn tariff is history (pricing of past sessions): view only.
@@ -104,18 +141,16 @@ class TariffAdmin(admin.ModelAdmin):
     def gireve_status(self, obj):
         notes = []
         if obj.pk is None:
-            notes.append("Without start_date_time a tariff is saved as a draft (Gireve §3.10.3).")
+            notes.append("A new tariff is a draft: publish it with the Publish button once saved.")
         elif obj.withdrawn_at:
             notes.append("Withdrawn from the hub: kept for pricing past sessions.")
         elif not obj.is_publishable:
-            notes.append(
-                "Not publishable, never pushed: Gireve requires start_date_time (§3.10.3)."
-            )
+            notes.append("Draft, never pushed: use Publish to choose from when it applies.")
         elif obj.is_published:
             notes.append(
                 "Published: Gireve §3.10.2 allows changing only "
                 + ", ".join(sorted(MUTABLE_WHEN_PUBLISHED))
-                + '. To change prices use the action "Change prices from a date".'
+                + '. To change prices use "Change prices from a date".'
             )
         if obj.pk is not None and not obj.forwarded_to_emsps:
             notes.append(
@@ -133,7 +168,9 @@ class TariffAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.save_tariff(tariff=obj)
         if not obj.is_publishable and obj.withdrawn_at is None:
-            messages.warning(request, f"Tariff {obj} is a draft: set start_date_time to publish.")
+            messages.warning(
+                request, f"Tariff {obj} is a draft: use Publish to share it with the hub."
+            )
         if not obj.forwarded_to_emsps:
             messages.warning(
                 request, f"{obj.type} tariffs are not forwarded to eMSPs by Gireve (§2.3.2)."
@@ -153,40 +190,7 @@ class TariffAdmin(admin.ModelAdmin):
         tariff = self._one_tariff_id(request, queryset)
         if tariff is None:
             return None
-        descriptions = list(
-            selectors.descriptions(tariff.operator, tariff.ocpi_id).filter(withdrawn_at=None)
-        )
-        form = ChangePricesForm(
-            request.POST if "apply" in request.POST else None, descriptions=descriptions
-        )
-        if "apply" in request.POST and form.is_valid():
-            try:
-                change = services.change_prices_from(
-                    operator=tariff.operator,
-                    tariff_id=tariff.ocpi_id,
-                    new_id=form.cleaned_data["new_id"],
-                    start=form.cleaned_data["start_date_time"],
-                    elements=form.elements(),
-                )
-            except ValidationError as exc:
-                form.add_error(None, exc.messages)
-            else:
-                self.message_user(
-                    request,
-                    f"Tariff {change.new_tariffs[0].ocpi_id} created from "
-                    f"{form.cleaned_data['start_date_time']}; {tariff.ocpi_id} ends then; "
-                    f"{len(change.evses)} EVSE(s) now name both.",
-                )
-                return None
-        context = {
-            **self.admin_site.each_context(request),
-            "title": f"Change prices of tariff {tariff.ocpi_id}",
-            "opts": self.model._meta,
-            "form": form,
-            "tariff": tariff,
-            "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
-        }
-        return TemplateResponse(request, "admin/tariffs/tariff/change_prices.html", context)
+        return redirect("admin:tariffs_tariff_change_prices", tariff.pk)
 
     @admin.action(description="Withdraw selected tariff ids from the hub", permissions=["change"])
     def withdraw(self, request, queryset):
@@ -198,11 +202,155 @@ class TariffAdmin(admin.ModelAdmin):
     # --- EVSE tariff groups --------------------------------------------------
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.assign_evses_view)
+        def view(function):
+            return self.admin_site.admin_view(function)
+
         return [
-            path("assign-evses/", view, name="tariffs_tariff_assign_evses"),
+            path("assign-evses/", view(self.assign_evses_view), name="tariffs_tariff_assign_evses"),
+            path("describe/", view(self.describe_view), name="tariffs_tariff_describe"),
+            path("<int:pk>/publish/", view(self.publish_view), name="tariffs_tariff_publish"),
+            path("<int:pk>/withdraw/", view(self.withdraw_view), name="tariffs_tariff_withdraw"),
+            path(
+                "<int:pk>/change-prices/",
+                view(self.change_prices_view),
+                name="tariffs_tariff_change_prices",
+            ),
             *super().get_urls(),
         ]
+
+    # --- one tariff: publish, withdraw, change prices (each confirmed) -----------
+
+    def _tariff_for_change(self, request, pk) -> Tariff:
+        tariff = get_object_or_404(Tariff.objects.select_related("operator"), pk=pk)
+        # Declared permission: tariffs.change_tariff (and not withdrawn, see has_change_...).
+        if not self.has_change_permission(request, tariff):
+            raise PermissionDenied
+        return tariff
+
+    def _page(self, request, template, title, **context):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "opts": self.model._meta,
+            **context,
+        }
+        return TemplateResponse(request, f"admin/tariffs/tariff/{template}", context)
+
+    def publish_view(self, request, pk):
+        """Gireve §3.10.3: a draft is shared once it has a start_date_time; confirmed here."""
+        tariff = self._tariff_for_change(request, pk)
+        change_url = reverse("admin:tariffs_tariff_change", args=[tariff.pk])
+        if tariff.is_published:
+            self.message_user(request, f"Tariff {tariff} is already published.", messages.INFO)
+            return redirect(change_url)
+        zone = selectors.operator_time_zone(tariff.operator)
+        form = PublishForm(request.POST or None, time_zone=zone)
+        if request.method == "POST" and form.is_valid():
+            tariff.start_date_time = form.cleaned_data["start_date_time"]
+            try:
+                services.save_tariff(tariff=tariff)
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                _audit(request, tariff, f"Published from {tariff.start_date_time.isoformat()}")
+                self.message_user(request, f"Tariff {tariff} published: the hub receives it.")
+                return redirect(change_url)
+        return self._page(
+            request,
+            "publish.html",
+            f"Publish tariff {tariff}",
+            tariff=tariff,
+            form=form,
+            time_zone=zone,
+            in_words=describe_elements(tariff.elements, tariff.currency),
+            evse_count=selectors.referencing_evses(tariff.operator, tariff.ocpi_id).count(),
+        )
+
+    def withdraw_view(self, request, pk):
+        """OCPI mod_tariffs DELETE for every description of the id (rows kept for pricing)."""
+        tariff = self._tariff_for_change(request, pk)
+        descriptions = list(
+            selectors.descriptions(tariff.operator, tariff.ocpi_id).filter(withdrawn_at=None)
+        )
+        evses = list(selectors.referencing_evses(tariff.operator, tariff.ocpi_id))
+        if request.method == "POST":
+            count = services.withdraw_tariff(operator=tariff.operator, tariff_id=tariff.ocpi_id)
+            for description in descriptions:
+                _audit(request, description, "Withdrawn from the hub")
+            self.message_user(request, f"{count} description(s) of {tariff.ocpi_id} withdrawn.")
+            return redirect("admin:tariffs_tariff_changelist")
+        return self._page(
+            request,
+            "withdraw.html",
+            f"Withdraw tariff {tariff.ocpi_id}",
+            tariff=tariff,
+            descriptions=descriptions,
+            evses=evses,
+        )
+
+    def change_prices_view(self, request, pk):
+        """Gireve §3.10.1: new tariff from a date; previewed, then confirmed."""
+        tariff = self._tariff_for_change(request, pk)
+        descriptions = list(
+            selectors.descriptions(tariff.operator, tariff.ocpi_id).filter(withdrawn_at=None)
+        )
+        zone = selectors.operator_time_zone(tariff.operator)
+        posted = request.method == "POST"
+        form = ChangePricesForm(
+            request.POST if posted else None, descriptions=descriptions, time_zone=zone
+        )
+        preview = None
+        if posted and form.is_valid():
+            data = form.cleaned_data
+            if "confirm" in request.POST:
+                try:
+                    change = services.change_prices_from(
+                        operator=tariff.operator,
+                        tariff_id=tariff.ocpi_id,
+                        new_id=data["new_id"],
+                        start=data["start_date_time"],
+                        elements=form.elements(),
+                    )
+                except ValidationError as exc:
+                    form.add_error(None, exc.messages)
+                else:
+                    for new in change.new_tariffs:
+                        _audit(request, new, f"Created by a price change of {tariff.ocpi_id}")
+                    for ended in change.ended_tariffs:
+                        _audit(request, ended, f"Ends at {data['start_date_time'].isoformat()}")
+                    self.message_user(
+                        request,
+                        f"Tariff {change.new_tariffs[0].ocpi_id} applies from "
+                        f"{data['start_date_time']:%Y-%m-%d %H:%M} ({zone}); {tariff.ocpi_id} "
+                        f"ends then; {len(change.evses)} EVSE(s) now name both.",
+                    )
+                    return redirect("admin:tariffs_tariff_changelist")
+            else:
+                start = data["start_date_time"]  # aware, in `zone`: said in words there
+                preview = {
+                    "start": f"{start:%A %d %B %Y, %H:%M}",
+                    "start_utc": f"{start.astimezone(dt.UTC):%Y-%m-%d %H:%M}",
+                    "prices": [
+                        (d, describe_elements(form.elements()[d.pk], d.currency))
+                        for d in descriptions
+                    ],
+                    "evses": list(selectors.referencing_evses(tariff.operator, tariff.ocpi_id)),
+                }
+        return self._page(
+            request,
+            "change_prices.html",
+            f"Change prices of tariff {tariff.ocpi_id}",
+            tariff=tariff,
+            form=form,
+            preview=preview,
+            time_zone=zone,
+            descriptions=descriptions,
+        )
+
+    @staticmethod
+    def describe_view(request):
+        """Prices in words for the editor's live preview (tariffs.wording); reads nothing."""
+        return _describe(request)
 
     def assign_evses_view(self, request):
         """Gireve §3.5.3: give EVSE groups (location, operator, power class) their tariffs."""
@@ -216,6 +364,13 @@ class TariffAdmin(admin.ModelAdmin):
                 operator=data["operator"],
                 power_class_name=data["power_class"] or None,
             )
+            if not evses:
+                form.add_error(
+                    None,
+                    "No EVSE matches this choice (EVSEs with status REMOVED are left out, and "
+                    "a power class needs connectors). Nothing was changed.",
+                )
+                return self._assign_page(request, form)
             try:
                 changed = services.assign_tariff_group(
                     evses=evses, tariff_ids=data["tariff_ids"], add=data["add"]
@@ -229,10 +384,22 @@ class TariffAdmin(admin.ModelAdmin):
                     f"{', '.join(data['tariff_ids'])}.",
                 )
                 return redirect(reverse("admin:tariffs_tariff_assign_evses"))
-        context = {
-            **self.admin_site.each_context(request),
-            "title": "Assign tariffs to EVSEs",
-            "opts": self.model._meta,
-            "form": form,
-        }
-        return TemplateResponse(request, "admin/tariffs/tariff/assign_evses.html", context)
+        return self._assign_page(request, form)
+
+    def _assign_page(self, request, form):
+        return self._page(request, "assign_evses.html", "Assign tariffs to EVSEs", form=form)
+
+
+@require_POST
+def _describe(request):
+    if not request.user.has_perm("tariffs.view_tariff"):
+        raise PermissionDenied
+    try:
+        elements = ExactJSONField().clean(request.POST.get("elements", ""))
+    except ValidationError as exc:
+        return JsonResponse({"text": "", "errors": exc.messages})
+    elements = oc.normalize_elements(elements)
+    errors = oc.elements(elements, "prices")
+    if errors:
+        return JsonResponse({"text": "", "errors": errors})
+    return JsonResponse({"text": describe_elements(elements, request.POST.get("currency", "EUR"))})

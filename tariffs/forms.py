@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import zoneinfo
+
 from django import forms
+from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.utils import timezone
 
 from locations.forms import ModelRulesForm, TariffIdsField
-from locations.models import Location
+from locations.models import EVSE, Location
+from locations.widgets import DatalistInput
 from roaming.models import Operator
 from roaming.ocpi_json import ExactJSONDecoder, dumps
 
 from .models import Tariff, comparable
 from .selectors import POWER_CLASSES
+from .widgets import TariffElementsEditor
 
 
 class ExactJSONField(forms.JSONField):
@@ -24,6 +32,8 @@ class ExactJSONField(forms.JSONField):
     def prepare_value(self, value):
         if isinstance(value, forms.fields.InvalidJSONInput):
             return value
+        if value is None:
+            return ""  # an empty box, not "null", for an optional value
         return dumps(_as_numbers(value), indent=2)
 
     def has_changed(self, initial, data):
@@ -41,32 +51,95 @@ def _as_numbers(value):
 
 class TariffForm(ModelRulesForm):
     elements = ExactJSONField(
-        help_text='OCPI TariffElements, e.g. [{"price_components": [{"type": "ENERGY", '
-        '"price": 0.25, "vat": 20.0, "step_size": 1}]}]'
+        label="Prices",
+        widget=TariffElementsEditor(),
+        help_text="The first line whose conditions match applies (OCPI). Prices exclude VAT.",
     )
-    min_price = ExactJSONField(required=False, help_text='{"excl_vat": 0.50, "incl_vat": 0.60}')
-    max_price = ExactJSONField(required=False, help_text='{"excl_vat": 10.00, "incl_vat": 12.00}')
+    min_price = ExactJSONField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text='Optional, e.g. {"excl_vat": 0.50, "incl_vat": 0.60}',
+    )
+    max_price = ExactJSONField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
+        help_text='Optional, e.g. {"excl_vat": 10.00, "incl_vat": 12.00}',
+    )
     tariff_alt_url = forms.URLField(required=False, max_length=255, assume_scheme="https")
 
     class Meta:
         model = Tariff
-        fields = "__all__"
+        # start_date_time is set by the Publish button (Gireve §3.10.3), with a confirmation.
+        exclude = ["start_date_time"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "elements" in self.fields:
+            self.fields["elements"].widget.currency = self.instance.currency or "EUR"
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date-time picker read in one named time zone (not the server's, not US order)."""
+
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"]
+
+    def __init__(self, *, time_zone: str, **kwargs):
+        kwargs.setdefault(
+            "widget", forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+        )
+        super().__init__(**kwargs)
+        self.zone = zoneinfo.ZoneInfo(time_zone)
+
+    def to_python(self, value):
+        if isinstance(value, dt.datetime):
+            return value
+        value = (value or "").strip()
+        if not value:
+            return None
+        for fmt in self.input_formats:
+            try:
+                naive = dt.datetime.strptime(value, fmt)
+            except ValueError:
+                continue
+            return naive.replace(tzinfo=self.zone)
+        raise forms.ValidationError("Pick a date and a time, e.g. 2027-04-05 00:00.")
+
+    def prepare_value(self, value):
+        if isinstance(value, dt.datetime) and value.tzinfo is not None:
+            return value.astimezone(self.zone).strftime("%Y-%m-%dT%H:%M")
+        return value
+
+
+class PublishForm(forms.Form):
+    """Gireve §3.10.3: a tariff is shared with a start_date_time (when it applies from)."""
+
+    def __init__(self, *args, time_zone: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["start_date_time"] = LocalDateTimeField(
+            time_zone=time_zone,
+            label=f"Applies from ({time_zone})",
+            initial=timezone.now().replace(second=0, microsecond=0),
+        )
 
 
 class ChangePricesForm(forms.Form):
     """Gireve §3.10.1: the new tariff id, when it starts, and its elements per description."""
 
     new_id = forms.CharField(max_length=36, label="New tariff id")
-    start_date_time = forms.DateTimeField(
-        label="New prices from", help_text="The current tariff ends then (local time)."
-    )
 
-    def __init__(self, *args, descriptions: list[Tariff], **kwargs):
+    def __init__(self, *args, descriptions: list[Tariff], time_zone: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.descriptions = descriptions
+        self.fields["start_date_time"] = LocalDateTimeField(
+            time_zone=time_zone,
+            label=f"New prices from ({time_zone})",
+            help_text=f"Date and time in {time_zone}; the current tariff ends then.",
+        )
         for tariff in descriptions:
             self.fields[f"elements_{tariff.pk}"] = ExactJSONField(
-                label=f"Elements for {tariff.target_label}", initial=tariff.elements
+                label=f"Prices for {tariff.target_label}",
+                initial=tariff.elements,
+                widget=TariffElementsEditor(currency=tariff.currency),
             )
 
     def elements(self) -> dict[int, list]:
@@ -76,9 +149,19 @@ class ChangePricesForm(forms.Form):
 class AssignTariffsForm(forms.Form):
     """Gireve §3.5.3 EVSE tariff groups: which EVSEs get which tariff ids."""
 
-    tariff_ids = TariffIdsField(required=True)
+    tariff_ids = TariffIdsField(
+        required=True,
+        widget=DatalistInput(lambda: _tariff_options(), list_id="tariff-ids", attrs={"size": 40}),
+        help_text="Start typing: the live tariffs are suggested. Several: comma separated, "
+        "in order of preference.",
+    )
     operator = forms.ModelChoiceField(Operator.objects.all(), required=False)
-    location = forms.ModelChoiceField(Location.objects.select_related("operator"), required=False)
+    location = forms.ModelChoiceField(
+        Location.objects.select_related("operator"),
+        required=False,
+        widget=AutocompleteSelect(EVSE._meta.get_field("location"), admin.site),
+        help_text="Type part of its id, name or city.",
+    )
     power_class = forms.ChoiceField(
         required=False,
         choices=[("", "any power")] + [(k, v[0]) for k, v in POWER_CLASSES.items()],
@@ -93,6 +176,21 @@ class AssignTariffsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("operator") and not cleaned.get("location"):
+        operator, location = cleaned.get("operator"), cleaned.get("location")
+        if not operator and not location:
             raise forms.ValidationError("Choose an operator or a location.")
+        if operator and location and location.operator_id != operator.pk:
+            raise forms.ValidationError(
+                f"Location {location.ocpi_id} belongs to {location.operator.emi3_id}, not "
+                f"{operator.emi3_id}: no EVSE can match both. Clear one of them."
+            )
         return cleaned
+
+
+def _tariff_options() -> list[tuple[str, str]]:
+    live = Tariff.objects.filter(withdrawn_at__isnull=True).select_related("operator")
+    seen: dict[str, str] = {}
+    for tariff in live.order_by("ocpi_id"):
+        state = "published" if tariff.is_published else "draft"
+        seen.setdefault(tariff.ocpi_id, f"{tariff.operator.emi3_id}, {state}")
+    return list(seen.items())

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Q, QuerySet
 
 from locations import enums as loc_enums
 from locations.models import EVSE, Location
+from roaming import countries
 from roaming.models import Operator
 
 from .models import Tariff
@@ -137,3 +139,18 @@ def referencing_evses(operator: Operator, tariff_id: str) -> QuerySet[EVSE]:
         if tariff_id.upper() in {t.upper() for t in evse.tariff_ids}
     ]
     return EVSE.objects.filter(Q(pk__in=ids)).select_related("location__operator").order_by("pk")
+
+
+def operator_time_zone(operator: Operator) -> str:
+    """The time zone staff of this operator think in: that of most of its locations, else of
+    its country (FR of FR*AB1), else the server's (1 query)."""
+    row = (
+        Location.objects.filter(operator=operator)
+        .values("time_zone")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "time_zone")
+        .first()
+    )
+    if row:
+        return row["time_zone"]
+    return countries.TIME_ZONES_ALPHA2.get(operator.country_code.upper(), settings.TIME_ZONE)

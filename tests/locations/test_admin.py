@@ -91,7 +91,7 @@ def test_change_page_shows_what_gireve_misses_and_the_ocpi_preview(admin_client)
     response = admin_client.get(reverse("admin:locations_location_change", args=[location.pk]))
 
     content = response.content.decode()
-    assert "Not publishable to Gireve, missing: owner.name" in content
+    assert "Still needed: The owner&#x27;s name (who owns the site)." in content
     assert "never pushed to the hub" in content
     assert f"&quot;evse_id&quot;: &quot;{connector.evse.evse_id}&quot;" in content
 
@@ -129,6 +129,8 @@ def test_adding_location_with_evse_of_another_operator_is_refused(admin_client):
             "evses-0-evse_id": "FR*XY2*E1",
             "evses-0-status": "AVAILABLE",
             "evses-0-tariff_ids": "AC_1, AC_2",
+            "evses-0-connectors-TOTAL_FORMS": "0",
+            "evses-0-connectors-INITIAL_FORMS": "0",
         },
     )
 
@@ -170,7 +172,7 @@ def test_evse_page_edits_capabilities_and_connectors(admin_client):
         "connectors-0-power_type": "AC_3_PHASE",
         "connectors-0-max_voltage": "230",
         "connectors-0-max_amperage": "32",
-        "connectors-0-max_electric_power": "22000",
+        "connectors-0-max_power_kw": "22",
     }
 
     response = admin_client.post(url, data)

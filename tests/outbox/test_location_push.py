@@ -116,6 +116,7 @@ def test_connector_change_puts_its_evse(connected_hub):
     location = _shared(connected_hub)
     connector = Connector.objects.get(evse__location=location, evse__uid="E2")
     connector.max_amperage = 16
+    connector.max_electric_power = 11000  # 230 V x 16 A x 3 phases (Connector.clean checks)
     services.save_connector(connector=connector)
     [(method, path, body)] = _queued()
     assert method == "PUT" and path.endswith("/E2")

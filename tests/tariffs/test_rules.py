@@ -1,6 +1,7 @@
 """Gireve's tariff rules in the model, the services and the admin (§3.10.1-§3.10.4, §2.3.2)."""
 
 import datetime as dt
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -150,25 +151,23 @@ def _admin_post_data(tariff: Tariff, **changes) -> dict:
     return data
 
 
-def test_admin_refuses_a_price_edit_of_a_published_tariff_and_saves_a_text_edit(admin_client):
+def test_published_tariff_shows_prices_read_only_and_still_saves_a_text_edit(admin_client):
     tariff = _published(ocpi_id="T1")
     url = reverse("admin:tariffs_tariff_change", args=[tariff.pk])
     page = admin_client.get(url)
     assert "Gireve §3.10.2 allows changing only" in page.content.decode()
+    assert "elements" not in page.context["adminform"].form.fields  # read-only (§3.10.2)
+    assert "0.25 €/kWh" in page.content.decode()
 
-    priced = _admin_post_data(
+    # A price posted anyway is ignored, the allowed text change in the same post is kept.
+    posted = _admin_post_data(
         tariff,
         elements='[{"price_components": [{"type": "ENERGY", "price": 0.30, "step_size": 1}]}]',
+        tariff_alt_url="https://cpo.example.com/t1",
     )
-    refused = admin_client.post(url, priced)
-    assert refused.status_code == 200
-    assert "is published: Gireve §3.10.2" in refused.content.decode()
+    assert admin_client.post(url, posted).status_code == 302
     tariff.refresh_from_db()
     assert tariff.elements[0]["price_components"][0]["price"] == "0.25"
-
-    texts = _admin_post_data(tariff, tariff_alt_url="https://cpo.example.com/t1")
-    assert admin_client.post(url, texts).status_code == 302
-    tariff.refresh_from_db()
     assert tariff.tariff_alt_url == "https://cpo.example.com/t1"
 
 
@@ -188,26 +187,29 @@ def test_change_prices_action_creates_the_next_tariff_and_attaches_both(
     Message.objects.all().delete()
 
     start = (timezone.now() + dt.timedelta(days=7)).replace(microsecond=0, second=0)
-    local = timezone.localtime(start)
+    # Typed in the operator's time zone (that of its locations), named on the page.
+    local = start.astimezone(zoneinfo.ZoneInfo("Europe/Paris"))
     changelist = reverse("admin:tariffs_tariff_changelist")
-    form = admin_client.post(
+    chosen = admin_client.post(
         changelist, {"action": "change_prices", "_selected_action": [old.pk, targeted.pk]}
     )
-    assert form.status_code == 200 and "New tariff id" in form.content.decode()
-    done = admin_client.post(
-        changelist,
-        {
-            "action": "change_prices",
-            "_selected_action": [old.pk, targeted.pk],
-            "apply": "1",
-            "new_id": "T2",
-            "start_date_time": local.strftime("%Y-%m-%d %H:%M:%S"),
-            f"elements_{old.pk}": '[{"price_components": [{"type": "ENERGY", "price": 0.29, '
-            '"vat": 20.0, "step_size": 1}]}]',
-            f"elements_{targeted.pk}": '[{"price_components": [{"type": "TIME", "price": 1.50, '
-            '"step_size": 60}]}]',
-        },
-    )
+    page = admin_client.get(chosen.url)
+    assert "New tariff id" in page.content.decode()
+    assert "New prices from (Europe/Paris)" in page.content.decode()
+    data = {
+        "new_id": "T2",
+        "start_date_time": local.strftime("%Y-%m-%dT%H:%M"),
+        f"elements_{old.pk}": '[{"price_components": [{"type": "ENERGY", "price": 0.29, '
+        '"vat": 20.0, "step_size": 1}]}]',
+        f"elements_{targeted.pk}": '[{"price_components": [{"type": "TIME", "price": 1.50, '
+        '"step_size": 60}]}]',
+    }
+    preview = admin_client.post(chosen.url, {**data, "preview": "1"})
+    assert preview.status_code == 200
+    assert "What will happen" in preview.content.decode()
+    assert "1 EVSE(s) will name both T1 and T2" in preview.content.decode()
+    assert not Tariff.objects.filter(ocpi_id="T2").exists()  # nothing before the confirmation
+    done = admin_client.post(chosen.url, {**data, "confirm": "1"})
     assert done.status_code == 302, done.content.decode()[:2000]
 
     new_default = Tariff.objects.get(ocpi_id="T2", target_operator_country_code="")
@@ -277,7 +279,7 @@ def test_admin_add_keeps_amounts_exact_and_saves_a_draft_without_start(admin_cli
     )
     data |= {"operator": operator.pk, "ocpi_id": "NEW"}
     response = admin_client.post(reverse("admin:tariffs_tariff_add"), data, follow=True)
-    assert "is a draft: set start_date_time to publish" in response.content.decode()
+    assert "is a draft: use Publish" in response.content.decode()
     tariff = Tariff.objects.get(ocpi_id="NEW")
     assert tariff.elements == [
         {
