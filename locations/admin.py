@@ -3,17 +3,21 @@
 import json
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count
-from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from roaming import audit
+from roaming.admin_base import ServiceRefusalsOnForm
 from roaming.models import Operator
 from tariffs.selectors import unknown_tariff_ids
 
-from . import services
+from . import enums, push, services
+from .admin_rules import EVSERowRulesFormSet, with_status_rules
 from .forms import EVSEForm, EVSEInlineForm, EVSEStatusActionForm, LocationForm
 from .models import EVSE, Connector, Location
 from .ocpi import location_to_ocpi
@@ -47,6 +51,11 @@ class OperatorAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         services.save_operator(operator=obj)
 
+    def has_delete_permission(self, request, obj=None):
+        # An operator with locations or tariffs is known to the hub through them.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not (obj.locations.exists() or obj.tariffs.exists()))
+
 
 class PublishableFilter(admin.SimpleListFilter):
     title = "publishable to Gireve"
@@ -63,7 +72,7 @@ class PublishableFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EVSEInlineFormSet(BaseInlineFormSet):
+class EVSEInlineFormSet(EVSERowRulesFormSet):
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         # Let EVSE.clean() see the operator (evse_id prefix) even on a new location.
@@ -82,7 +91,7 @@ class EVSEInline(admin.TabularInline):
 
 
 @admin.register(Location)
-class LocationAdmin(admin.ModelAdmin):
+class LocationAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     form = LocationForm
     inlines = [EVSEInline]
     list_display = [
@@ -167,6 +176,12 @@ class LocationAdmin(admin.ModelAdmin):
             return [*self.readonly_fields, "operator", "ocpi_id"]
         return self.readonly_fields
 
+    def has_delete_permission(self, request, obj=None):
+        # mod_locations: never deleted once the hub may hold it; EVSEs stay (REMOVED) and
+        # with them their location.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not (obj.evses.exists() or push.known_to_hub(obj)))
+
     @admin.display(description="EVSEs", ordering="evse_total")
     def evse_count(self, obj):
         return obj.evse_total
@@ -232,7 +247,10 @@ class LocationAdmin(admin.ModelAdmin):
 
     @admin.action(description="Unpublish selected locations", permissions=["change"])
     def unpublish(self, request, queryset):
-        count = services.unpublish_locations(locations=queryset.select_related("operator"))
+        with transaction.atomic():
+            locations = list(queryset.select_related("operator"))
+            count = services.unpublish_locations(locations=locations)
+            audit.record(actor=request.user, action="unpublish", objects=locations)
         self.message_user(request, f"{count} location(s) unpublished.")
 
 
@@ -251,9 +269,14 @@ class ConnectorInline(admin.TabularInline):
     ]
     extra = 0
 
+    def has_delete_permission(self, request, obj=None):
+        # `obj` is the EVSE: the connectors of an EVSE the hub may hold stay.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not push.known_to_hub(obj.location))
+
 
 @admin.register(EVSE)
-class EVSEAdmin(admin.ModelAdmin):
+class EVSEAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     form = EVSEForm
     inlines = [ConnectorInline]
     action_form = EVSEStatusActionForm
@@ -284,9 +307,17 @@ class EVSEAdmin(admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == enums.Status.REMOVED:  # final: nothing to choose
+            return [*self.readonly_fields, "location", "uid", "status"]
         if obj is not None:  # OCPI: an EVSE's uid never changes, nor does its location
             return [*self.readonly_fields, "location", "uid"]
         return self.readonly_fields
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return with_status_rules(super().get_form(request, obj, change, **kwargs))
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # mod_locations: EVSEs are never deleted; set status REMOVED instead
 
     @admin.display(description="location", ordering="location__ocpi_id")
     def location_link(self, obj):
@@ -317,7 +348,9 @@ class EVSEAdmin(admin.ModelAdmin):
         status = request.POST.get("status")
         if not status:
             self.message_user(request, "Choose a status next to the action.", messages.ERROR)
-            return
+            return None
+        if status == enums.Status.REMOVED and "confirm" not in request.POST:
+            return self._confirm_removed(request, queryset, "set_status")
         try:
             with transaction.atomic():  # all selected EVSEs or none
                 for evse in queryset:
@@ -326,13 +359,34 @@ class EVSEAdmin(admin.ModelAdmin):
                     except ValidationError as exc:
                         problem = "; ".join(exc.messages)
                         raise ValidationError(f"EVSE {evse}: {problem}") from None
+                audit.record(
+                    actor=request.user, action="evse_status", objects=queryset, detail=status
+                )
         except ValidationError as exc:
             self.message_user(request, f"{exc.messages[0]} Nothing was changed.", messages.ERROR)
-            return
+            return None
         self.message_user(request, f"{queryset.count()} EVSE(s) set to {status}.")
+        return None
 
     @admin.action(description="Mark selected EVSEs as REMOVED", permissions=["change"])
     def mark_removed(self, request, queryset):
-        for evse in queryset:
-            services.remove_evse(evse=evse)
+        if "confirm" not in request.POST:
+            return self._confirm_removed(request, queryset, "mark_removed")
+        with transaction.atomic():
+            for evse in queryset:
+                services.remove_evse(evse=evse)
+            audit.record(actor=request.user, action="evse_removed", objects=queryset)
         self.message_user(request, f"{queryset.count()} EVSE(s) marked REMOVED.")
+        return None
+
+    def _confirm_removed(self, request, queryset, action: str):
+        """REMOVED is final (mod_locations): say so and ask before setting it."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Mark EVSEs as REMOVED (final)",
+            "opts": self.model._meta,
+            "evses": queryset.select_related("location"),
+            "action": action,
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        }
+        return TemplateResponse(request, "admin/locations/evse/confirm_removed.html", context)

@@ -318,8 +318,7 @@ class PlatformAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 format_html(
-                    '{}: {}. <a href="{}">Resync now</a> so the hub has every tariff and '
-                    "location.",
+                    '{}: {}. <a href="{}">Resync now</a> so the hub has every tariff and location.',
                     platform.name,
                     done,
                     url,
@@ -334,7 +333,9 @@ def _has_history(platform: Platform) -> bool:
     for relation in Platform._meta.related_objects:
         if relation.related_model is PlatformEndpoint or not relation.one_to_many:
             continue
-        if relation.related_model._default_manager.filter(**{relation.field.name: platform}).exists():
+        if relation.related_model._default_manager.filter(
+            **{relation.field.name: platform}
+        ).exists():
             return True
     return platform.status not in (Platform.Status.NEW, Platform.Status.INVITED)
 
@@ -379,4 +380,3 @@ class HubClientInfoAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # the hub owns them; it says when a party goes (status), never us
-

@@ -2,12 +2,14 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from roaming import audit
+from roaming.admin_base import permission_view
 from roaming.ocpi_json import dumps
 
 from . import selectors, services
@@ -77,8 +79,16 @@ class TariffAdmin(admin.ModelAdmin):
         return allowed and (obj is None or obj.withdrawn_at is None)
 
     def has_delete_permission(self, request, obj=None):
-        # Only drafts may go; published tariffs are withdrawn (DELETE to the hub) instead.
-        return super().has_delete_permission(request, obj) and (obj is None or not obj.is_published)
+        # Only drafts never published may go; published tariffs are withdrawn (DELETE to the
+        # hub) instead, and stay for pricing past sessions.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or (obj.published_at is None and obj.withdrawn_at is None))
+
+    def has_change_prices_permission(self, request):
+        return request.user.has_perm("tariffs.change_prices")
+
+    def has_withdraw_tariff_permission(self, request):
+        return request.user.has_perm("tariffs.withdraw_tariff")
 
     @admin.display(description="eMSP")
     def target(self, obj):
@@ -148,7 +158,9 @@ class TariffAdmin(admin.ModelAdmin):
             return None
         return queryset.first()
 
-    @admin.action(description="Change prices from a date (Gireve §3.10.1)", permissions=["change"])
+    @admin.action(
+        description="Change prices from a date (Gireve §3.10.1)", permissions=["change_prices"]
+    )
     def change_prices(self, request, queryset):
         tariff = self._one_tariff_id(request, queryset)
         if tariff is None:
@@ -161,13 +173,21 @@ class TariffAdmin(admin.ModelAdmin):
         )
         if "apply" in request.POST and form.is_valid():
             try:
-                change = services.change_prices_from(
-                    operator=tariff.operator,
-                    tariff_id=tariff.ocpi_id,
-                    new_id=form.cleaned_data["new_id"],
-                    start=form.cleaned_data["start_date_time"],
-                    elements=form.elements(),
-                )
+                with transaction.atomic():
+                    change = services.change_prices_from(
+                        operator=tariff.operator,
+                        tariff_id=tariff.ocpi_id,
+                        new_id=form.cleaned_data["new_id"],
+                        start=form.cleaned_data["start_date_time"],
+                        elements=form.elements(),
+                    )
+                    audit.record(
+                        actor=request.user,
+                        action="change_prices",
+                        objects=[*descriptions, *change.new_tariffs],
+                        detail=f"{tariff.ocpi_id} → {change.new_tariffs[0].ocpi_id} from "
+                        f"{form.cleaned_data['start_date_time']}",
+                    )
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
@@ -188,17 +208,22 @@ class TariffAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/tariffs/tariff/change_prices.html", context)
 
-    @admin.action(description="Withdraw selected tariff ids from the hub", permissions=["change"])
+    @admin.action(
+        description="Withdraw selected tariff ids from the hub", permissions=["withdraw_tariff"]
+    )
     def withdraw(self, request, queryset):
         count = 0
-        for operator, tariff_id in {(t.operator, t.ocpi_id.upper()) for t in queryset}:
-            count += services.withdraw_tariff(operator=operator, tariff_id=tariff_id)
+        with transaction.atomic():
+            for operator, tariff_id in {(t.operator, t.ocpi_id.upper()) for t in queryset}:
+                count += services.withdraw_tariff(operator=operator, tariff_id=tariff_id)
+            audit.record(actor=request.user, action="withdraw", objects=queryset)
         self.message_user(request, f"{count} description(s) withdrawn.")
 
     # --- EVSE tariff groups --------------------------------------------------
 
     def get_urls(self):
-        view = self.admin_site.admin_view(self.assign_evses_view)
+        # Assigning changes EVSEs (their tariff_ids): the EVSE change permission.
+        view = permission_view(self, self.assign_evses_view, "locations.change_evse")
         return [
             path("assign-evses/", view, name="tariffs_tariff_assign_evses"),
             *super().get_urls(),
@@ -206,8 +231,6 @@ class TariffAdmin(admin.ModelAdmin):
 
     def assign_evses_view(self, request):
         """Gireve §3.5.3: give EVSE groups (location, operator, power class) their tariffs."""
-        if not self.has_change_permission(request):
-            return redirect("admin:index")
         form = AssignTariffsForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
@@ -217,9 +240,17 @@ class TariffAdmin(admin.ModelAdmin):
                 power_class_name=data["power_class"] or None,
             )
             try:
-                changed = services.assign_tariff_group(
-                    evses=evses, tariff_ids=data["tariff_ids"], add=data["add"]
-                )
+                with transaction.atomic():
+                    changed = services.assign_tariff_group(
+                        evses=evses, tariff_ids=data["tariff_ids"], add=data["add"]
+                    )
+                    audit.record(
+                        actor=request.user,
+                        action="assign_tariffs",
+                        objects=evses,
+                        detail=("added " if data["add"] else "set ")
+                        + ", ".join(data["tariff_ids"]),
+                    )
             except ValidationError as exc:
                 form.add_error(None, [*exc.messages, "Nothing was changed."])
             else:

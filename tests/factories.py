@@ -160,6 +160,17 @@ class MessageLogFactory(factory.django.DjangoModelFactory):
     correlation_id = factory.Faker("uuid4")
 
 
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    """An entry as roaming.audit.record writes it (a LogEntry, through its proxy)."""
+
+    class Meta:
+        model = "roaming.AuditEntry"
+
+    user = factory.SubFactory(UserFactory)
+    action_flag = 2  # CHANGE
+    change_message = "Stream held"
+
+
 # --- roaming.outbox (label outbox) ------------------------------------------
 
 

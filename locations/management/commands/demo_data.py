@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from locations.models import Location
 from locations.services import import_locations, save_operator
+from roaming import audit
 from roaming.models import Operator
 from roaming.ocpi_time import format_datetime
 from tariffs.demo import ensure_demo_tariffs
@@ -212,4 +213,10 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo data: {created} location(s) created, others already present.")
         # The demo EVSEs name tariff ids: give them tariffs so no location points at nothing.
         tariffs = ensure_demo_tariffs(demo_locations())
+        audit.record(
+            actor=audit.command_actor("demo_data"),
+            action="demo_data",
+            objects=result.locations if result else [],
+            detail=f"{created} location(s), {tariffs} tariff(s) created",
+        )
         self.stdout.write(f"Demo data: {tariffs} tariff(s) created.")

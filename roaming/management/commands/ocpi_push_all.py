@@ -42,4 +42,3 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         for each, count in counts.items():
             self.stdout.write(f"{each}: {count} object(s) queued for {name}.")
-
