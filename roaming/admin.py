@@ -372,11 +372,17 @@ class MessageLogAdmin(admin.ModelAdmin):
 
 @admin.register(HubClientInfo)
 class HubClientInfoAdmin(admin.ModelAdmin):
-    """Read-mostly: the hub owns ClientInfo objects (OCPI 2.2.1 mod_hub_client_info)."""
+    """Read-only: the hub owns ClientInfo objects (OCPI 2.2.1 mod_hub_client_info)."""
 
     list_display = ["country_code", "party_id", "role", "status", "last_updated", "platform"]
     list_filter = ["status", "role", "platform"]
     search_fields = ["country_code", "party_id"]
+
+    def has_add_permission(self, request):
+        return False  # the hub pushes them
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False  # the hub owns them; it says when a party goes (status), never us

@@ -1,8 +1,11 @@
 """factory-boy factories for every model, grouped by app."""
 
 import datetime as dt
+import inspect
+import sys
 
 import factory
+from django.apps import apps
 
 from locations import enums as loc_enums
 from locations.models import EVSE, Connector, Location
@@ -219,3 +222,16 @@ class TariffFactory(factory.django.DjangoModelFactory):
         ]
     )
     start_date_time = factory.LazyFunction(lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+
+
+def factory_for(model):
+    """The factory of `model` in this module, or None."""
+    for _, candidate in inspect.getmembers(sys.modules[__name__], inspect.isclass):
+        if not issubclass(candidate, factory.django.DjangoModelFactory):
+            continue
+        meta_model = candidate._meta.model
+        if isinstance(meta_model, str):
+            meta_model = apps.get_model(meta_model)
+        if meta_model is model:
+            return candidate
+    return None
