@@ -39,7 +39,7 @@ def _missing_message(location: Location) -> str:
 
 
 @admin.register(Operator)
-class OperatorAdmin(admin.ModelAdmin):
+class OperatorAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["emi3_id", "name", "website", "advenir_participant", "network_group"]
     search_fields = ["country_code", "party_id", "name"]

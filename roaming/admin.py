@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import audit, audit_admin, registration, resync  # noqa: F401 (audit_admin registers)
-from .admin_base import permission_view
+from .admin_base import ServiceRefusalsOnForm, permission_view
 from .models import HubClientInfo, MessageLog, Platform, PlatformEndpoint
 
 # The product's name instead of "Django administration"; no "View site" link: there is no
@@ -60,7 +60,7 @@ class PlatformEndpointInline(admin.TabularInline):
 
 
 @admin.register(Platform)
-class PlatformAdmin(admin.ModelAdmin):
+class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     """The token we send is never shown whole; the one they send is only stored hashed."""
 
     list_display = ["name", "status", "version", "hub_party", "push_paused", "updated_at"]

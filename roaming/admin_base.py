@@ -4,11 +4,12 @@ Issue 11: every admin action and custom admin view declares its permission (a te
 them all: tests/test_admin_permissions.py), and bad input never ends in a server error.
 """
 
+import json
 from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import DataError, models, transaction
 
 
 def permission_view(model_admin, view: Callable, permission: str) -> Callable:
@@ -27,6 +28,12 @@ def permission_view(model_admin, view: Callable, permission: str) -> Callable:
     return model_admin.admin_site.admin_view(checked)
 
 
+def _no_nul(value) -> None:
+    """PostgreSQL stores no NUL character, in text or in JSON (a 500 found by posting one)."""
+    if "\\u0000" in json.dumps(value, default=str):
+        raise ValidationError("Remove the NUL character (\\u0000): it cannot be stored.")
+
+
 class ServiceRefusalsOnForm:
     """A ValidationError raised by a service while saving (save_model, save_formset) is shown
     on the form with everything typed kept, instead of a server error; nothing is saved.
@@ -43,7 +50,16 @@ class ServiceRefusalsOnForm:
                 return super()._changeform_view(request, object_id, form_url, extra_context)
         except ValidationError as refusal:
             request._service_refusal = refusal  # the second pass shows it, saves nothing
-            return super()._changeform_view(request, object_id, form_url, extra_context)
+        except DataError as error:  # what PostgreSQL refuses (NUL in text or JSON...)
+            problem = str(error).splitlines()[0]
+            request._service_refusal = ValidationError(f"A value cannot be stored ({problem}).")
+        return super()._changeform_view(request, object_id, form_url, extra_context)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(db_field, models.JSONField) and field is not None:
+            field.validators = [*field.validators, _no_nul]
+        return field
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change, **kwargs)

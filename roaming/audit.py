@@ -87,7 +87,8 @@ def record(
 def action_of(entry: LogEntry) -> str | None:
     """The action code of an entry written by `record`, None for an ordinary form save."""
     for code, label in ACTIONS.items():
-        if entry.change_message.startswith((f"{label}:", f"{label} —")):
+        message = entry.change_message
+        if message == label or message.startswith((f"{label}:", f"{label} —")):
             return code
     return None
 

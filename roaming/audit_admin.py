@@ -19,7 +19,11 @@ FORM_SAVES = {"added": ADDITION, "changed": CHANGE, "deleted": DELETION}
 
 def _is_action(code: str) -> Q:
     label = audit.ACTIONS[code]
-    return Q(change_message__startswith=f"{label}:") | Q(change_message__startswith=f"{label} —")
+    return (
+        Q(change_message=label)
+        | Q(change_message__startswith=f"{label}:")
+        | Q(change_message__startswith=f"{label} —")
+    )
 
 
 class ActionFilter(admin.SimpleListFilter):

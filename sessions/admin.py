@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from roaming.admin_base import ServiceRefusalsOnForm
+
 from .models import Token
 
 
 @admin.register(Token)
-class TokenAdmin(admin.ModelAdmin):
+class TokenAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     list_display = [
         "uid",
         "type",

@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from roaming import audit
-from roaming.admin_base import permission_view
+from roaming.admin_base import ServiceRefusalsOnForm, permission_view
 from roaming.ocpi_json import dumps
 
 from . import selectors, services
@@ -19,7 +19,7 @@ from .ocpi import tariff_to_ocpi
 
 
 @admin.register(Tariff)
-class TariffAdmin(admin.ModelAdmin):
+class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     form = TariffForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = [
@@ -137,7 +137,8 @@ class TariffAdmin(admin.ModelAdmin):
     def preview(self, obj):
         if obj.pk is None:
             return "-"
-        text = dumps(tariff_to_ocpi(obj), indent=2)
+        # What is stored, not the form's refused input (a bad value crashed the page).
+        text = dumps(tariff_to_ocpi(Tariff.objects.get(pk=obj.pk)), indent=2)
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
 
     def save_model(self, request, obj, form, change):
