@@ -314,5 +314,5 @@ class AuditEntry(LogEntry):
     class Meta:
         proxy = True
         verbose_name = "audit entry"
-        verbose_name_plural = "audit trail"
+        verbose_name_plural = "audit trail entries"
         ordering = ["-action_time"]

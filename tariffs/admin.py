@@ -22,18 +22,16 @@ from .ocpi import tariff_to_ocpi
 class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     form = TariffForm
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    # Short enough for 1280 px with the filters (audit item 10): state before the rest.
     list_display = [
         "ocpi_id",
         "target",
         "operator",
         "type",
-        "currency",
         "start_date_time",
         "end_date_time",
-        "publishable",
-        "forwarded",
         "state",
-        "last_updated",
+        "forwarded",
     ]
     list_filter = ["operator", "type", "currency"]
     list_select_related = ["operator"]

@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'audit entry',
-                'verbose_name_plural': 'audit trail',
+                'verbose_name_plural': 'audit trail entries',
                 'ordering': ['-action_time'],
                 'proxy': True,
                 'indexes': [],
