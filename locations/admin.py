@@ -4,19 +4,24 @@ import json
 
 import nested_admin
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Count
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from nested_admin.formsets import NestedInlineFormSet
 
+from roaming import audit
+from roaming.admin_base import ServiceRefusalsOnForm
 from roaming.models import Operator
 from tariffs.selectors import unknown_tariff_ids
 
-from . import services
+from . import enums, push, services
+from .admin_rules import EVSERowRules, with_status_rules
 from .forms import (
     CONNECTOR_ROW,
     ConnectorForm,
@@ -57,7 +62,7 @@ def _missing_list(location: Location):
 
 
 @admin.register(Operator)
-class OperatorAdmin(admin.ModelAdmin):
+class OperatorAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["emi3_id", "name", "website", "advenir_participant", "network_group"]
     search_fields = ["country_code", "party_id", "name"]
@@ -68,6 +73,11 @@ class OperatorAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         services.save_operator(operator=obj)
+
+    def has_delete_permission(self, request, obj=None):
+        # An operator with locations or tariffs is known to the hub through them.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not (obj.locations.exists() or obj.tariffs.exists()))
 
 
 class PublishableFilter(admin.SimpleListFilter):
@@ -85,7 +95,7 @@ class PublishableFilter(admin.SimpleListFilter):
         return queryset
 
 
-class EVSEInlineFormSet(NestedInlineFormSet):
+class EVSEInlineFormSet(EVSERowRules, NestedInlineFormSet):
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)
         # Let EVSE.clean() see the operator (evse_id prefix) even on a new location.
@@ -97,18 +107,6 @@ class EVSEInlineFormSet(NestedInlineFormSet):
         if self.instance.operator_id is not None:
             # locations/admin.js proposes <operator>*E<uid> as evse_id (Gireve §3.1.1).
             form.fields["evse_id"].widget.attrs["data-operator"] = self.instance.operator.emi3_id
-
-    def clean(self):
-        """Two rows with one uid would fail at save (evse_unique_uid): say it on the row."""
-        super().clean()
-        seen: set[str] = set()
-        for form in self.forms:
-            uid = (getattr(form, "cleaned_data", None) or {}).get("uid")
-            if not uid or self._should_delete_form(form):
-                continue
-            if uid.upper() in seen:
-                form.add_error("uid", "Another EVSE of this location has this uid.")
-            seen.add(uid.upper())
 
 
 class ConnectorIdsMixin:
@@ -178,20 +176,19 @@ class EVSEInline(nested_admin.NestedStackedInline):
 
 
 @admin.register(Location)
-class LocationAdmin(nested_admin.NestedModelAdmin):
+class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
     form = LocationForm
     inlines = [EVSEInline]
+    # Short enough for 1280 px with the filters (audit item 10).
     list_display = [
         "ocpi_id",
         "name",
         "operator",
         "city",
         "evse_count",
-        "publish",
-        "publishable",
+        "hub_state",
         "missing_for_gireve",
         "unknown_tariffs",
-        "last_updated",
     ]
     list_filter = ["operator", "evses__status", "publish", PublishableFilter]
     list_select_related = ["operator"]
@@ -263,6 +260,12 @@ class LocationAdmin(nested_admin.NestedModelAdmin):
             return [*self.readonly_fields, "operator", "ocpi_id"]
         return self.readonly_fields
 
+    def has_delete_permission(self, request, obj=None):
+        # mod_locations: never deleted once the hub may hold it; EVSEs stay (REMOVED) and
+        # with them their location.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not (obj.evses.exists() or push.known_to_hub(obj)))
+
     @admin.display(description="EVSEs", ordering="evse_total")
     def evse_count(self, obj):
         return obj.evse_total
@@ -270,6 +273,12 @@ class LocationAdmin(nested_admin.NestedModelAdmin):
     @admin.display(description="publishable", boolean=True)
     def publishable(self, obj):
         return obj.is_publishable
+
+    @admin.display(description="at the hub", ordering="publish")
+    def hub_state(self, obj):
+        if not obj.publish:
+            return "unpublished"
+        return "shared" if obj.is_publishable else "incomplete"
 
     @admin.display(description="missing for Gireve")
     def missing_for_gireve(self, obj):
@@ -336,7 +345,10 @@ class LocationAdmin(nested_admin.NestedModelAdmin):
 
     @admin.action(description="Unpublish selected locations", permissions=["change"])
     def unpublish(self, request, queryset):
-        count = services.unpublish_locations(locations=queryset.select_related("operator"))
+        with transaction.atomic():
+            locations = list(queryset.select_related("operator"))
+            count = services.unpublish_locations(locations=locations)
+            audit.record(actor=request.user, action="unpublish", objects=locations)
         self.message_user(request, f"{count} location(s) unpublished.")
 
 
@@ -347,9 +359,14 @@ class ConnectorInline(admin.TabularInline):
     fields = [*CONNECTOR_ROW, "max_power_kw", "terms_and_conditions"]
     extra = 0
 
+    def has_delete_permission(self, request, obj=None):
+        # `obj` is the EVSE: the connectors of an EVSE the hub may hold stay.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not push.known_to_hub(obj.location))
+
 
 @admin.register(EVSE)
-class EVSEAdmin(admin.ModelAdmin):
+class EVSEAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     form = EVSEForm
     inlines = [ConnectorInline]
     action_form = EVSEStatusActionForm
@@ -385,6 +402,8 @@ class EVSEAdmin(admin.ModelAdmin):
     ]
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status == enums.Status.REMOVED:  # final: nothing to choose
+            return [*self.readonly_fields, "location", "uid", "status"]
         if obj is not None:  # OCPI: an EVSE's uid never changes, nor does its location
             return [*self.readonly_fields, "location", "uid"]
         return self.readonly_fields
@@ -393,6 +412,12 @@ class EVSEAdmin(admin.ModelAdmin):
         # One "Location" row: the picker while adding, a link back once saved.
         hidden = {"location_link", "gireve_status"} if obj is None else {"location"}
         return [name for name in self.fields if name not in hidden]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        return with_status_rules(super().get_form(request, obj, change, **kwargs))
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # mod_locations: EVSEs are never deleted; set status REMOVED instead
 
     @admin.display(description="location", ordering="location__ocpi_id")
     def location_link(self, obj):
@@ -451,7 +476,9 @@ class EVSEAdmin(admin.ModelAdmin):
         status = request.POST.get("status")
         if not status:
             self.message_user(request, "Choose a status next to the action.", messages.ERROR)
-            return
+            return None
+        if status == enums.Status.REMOVED and "confirm" not in request.POST:
+            return self._confirm_removed(request, queryset, "set_status")
         try:
             with transaction.atomic():  # all selected EVSEs or none
                 for evse in queryset:
@@ -460,13 +487,34 @@ class EVSEAdmin(admin.ModelAdmin):
                     except ValidationError as exc:
                         problem = "; ".join(exc.messages)
                         raise ValidationError(f"EVSE {evse}: {problem}") from None
+                audit.record(
+                    actor=request.user, action="evse_status", objects=queryset, detail=status
+                )
         except ValidationError as exc:
             self.message_user(request, f"{exc.messages[0]} Nothing was changed.", messages.ERROR)
-            return
+            return None
         self.message_user(request, f"{queryset.count()} EVSE(s) set to {status}.")
+        return None
 
     @admin.action(description="Mark selected EVSEs as REMOVED", permissions=["change"])
     def mark_removed(self, request, queryset):
-        for evse in queryset:
-            services.remove_evse(evse=evse)
+        if "confirm" not in request.POST:
+            return self._confirm_removed(request, queryset, "mark_removed")
+        with transaction.atomic():
+            for evse in queryset:
+                services.remove_evse(evse=evse)
+            audit.record(actor=request.user, action="evse_removed", objects=queryset)
         self.message_user(request, f"{queryset.count()} EVSE(s) marked REMOVED.")
+        return None
+
+    def _confirm_removed(self, request, queryset, action: str):
+        """REMOVED is final (mod_locations): say so and ask before setting it."""
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Mark EVSEs as REMOVED (final)",
+            "opts": self.model._meta,
+            "evses": queryset.select_related("location"),
+            "action": action,
+            "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+        }
+        return TemplateResponse(request, "admin/locations/evse/confirm_removed.html", context)

@@ -185,8 +185,8 @@ def _stamp(location: dict, now: str) -> dict:
 
 
 @transaction.atomic
-def ensure_demo_locations() -> int:
-    """Create the demo operators and locations that do not exist yet; how many locations."""
+def ensure_demo_locations() -> list[Location]:
+    """Create the demo operators and locations that do not exist yet; the locations created."""
     for country_code, party_id, name, website in OPERATORS:
         if not Operator.objects.party(country_code, party_id).exists():
             save_operator(
@@ -203,5 +203,4 @@ def ensure_demo_locations() -> int:
             ocpi_id__iexact=location["id"],
         ).exists()
     ]
-    result = import_locations(missing, label="demo data") if missing else None
-    return result.created if result else 0
+    return import_locations(missing, label="demo data").locations if missing else []

@@ -23,6 +23,7 @@ from django.db.models import Prefetch
 from roaming.models import Platform
 from roaming.ocpi_time import format_datetime
 from roaming.outbox import services as outbox
+from roaming.outbox.models import Stream
 
 from .models import EVSE, Connector, Location
 from .ocpi import evse_to_ocpi, location_to_ocpi
@@ -205,3 +206,11 @@ def push_all(*, platform: Platform) -> int:
         )
         count += 1
     return count
+
+
+def known_to_hub(location: Location) -> bool:
+    """Shared now, or ever queued to a platform: the hub may hold it, so it is never deleted
+    (mod_locations: "There is no way to entirely delete Locations, EVSEs and Connectors")."""
+    if _shared(location):
+        return True
+    return Stream.objects.filter(key=_key(location.pk)).exists()

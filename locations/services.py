@@ -50,9 +50,23 @@ def save_location(*, location: Location) -> Location:
     return location
 
 
+def _refuse_leaving_removed(evse: EVSE, status: str, stored_status: str | None) -> None:
+    """OCPI 2.2.1 mod_locations: REMOVED is how an EVSE is deleted, so it is final."""
+    if stored_status == enums.Status.REMOVED and status != enums.Status.REMOVED:
+        raise ValidationError(
+            {
+                "status": f"EVSE {evse} is REMOVED, which is final (OCPI: EVSEs are never "
+                "deleted, REMOVED takes their place). Add a new EVSE instead."
+            }
+        )
+
+
 @transaction.atomic
 def save_evse(*, evse: EVSE) -> EVSE:
     evse.full_clean()
+    if evse.pk is not None:
+        stored = EVSE.objects.filter(pk=evse.pk).values_list("status", flat=True).first()
+        _refuse_leaving_removed(evse, evse.status, stored)
     before = push.snapshot(evse)
     evse.save()
     if before is not None and before["connectors"] and _tariffs_changed(before, evse):
@@ -93,6 +107,7 @@ def set_evse_status(*, evse: EVSE, status: str) -> EVSE:
     evse = EVSE.objects.select_for_update().select_related("location").get(pk=evse.pk)
     if evse.status == status:
         return evse
+    _refuse_leaving_removed(evse, status, evse.status)
     evse.status = status
     evse.full_clean()
     evse.save()

@@ -1,12 +1,33 @@
-"""Admin of the connection layer: platforms, their endpoints, hub client info, message log."""
+"""Admin of the connection layer: platforms, their endpoints, hub client info, message log.
+
+Every action here declares `manage_connection` (issue 11: finance could unregister Gireve,
+audit screenshot 28) and leaves an audit entry (roaming.audit).
+"""
 
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from . import registration
+from . import audit, audit_admin, registration, resync  # noqa: F401 (audit_admin registers)
+from .admin_base import ServiceRefusalsOnForm, permission_view
 from .models import HubClientInfo, MessageLog, Platform, PlatformEndpoint
+
+# The product's name instead of "Django administration"; no "View site" link: there is no
+# public site behind this admin (audit item 19).
+admin.site.site_header = "CPO roaming"
+admin.site.site_title = "CPO roaming"
+admin.site.index_title = "Operations"
+admin.site.site_url = None
+# The sidebar took ~300 px of a 1280 px screen from the columns ops need (audit item 10).
+admin.site.enable_nav_sidebar = False
+# Nothing the hub knows is deleted, and never in bulk (mod_locations: no deletion, REMOVED).
+admin.site.disable_action("delete_selected")
+
+MANAGE_CONNECTION = "roaming.manage_connection"
 
 
 class RegisterForm(forms.Form):
@@ -16,6 +37,15 @@ class RegisterForm(forms.Form):
         max_length=64,
         widget=forms.PasswordInput,
         help_text="The registration token they issued; used once, never stored.",
+    )
+
+
+class InviteForm(forms.Form):
+    name = forms.CharField(
+        max_length=100,
+        initial="Gireve",
+        help_text="The platform's name here, e.g. Gireve preprod. A platform of this name is "
+        "created if there is none.",
     )
 
 
@@ -30,7 +60,7 @@ class PlatformEndpointInline(admin.TabularInline):
 
 
 @admin.register(Platform)
-class PlatformAdmin(admin.ModelAdmin):
+class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     """The token we send is never shown whole; the one they send is only stored hashed."""
 
     list_display = ["name", "status", "version", "hub_party", "push_paused", "updated_at"]
@@ -42,6 +72,7 @@ class PlatformAdmin(admin.ModelAdmin):
         "register_to_platform",
         "update_credentials",
         "check_connection",
+        "resync_platforms",
         "unregister_platforms",
         "forget_platforms",
     ]
@@ -74,6 +105,32 @@ class PlatformAdmin(admin.ModelAdmin):
         "updated_at",
     ]
 
+    change_list_template = "admin/roaming/platform/change_list.html"
+    change_form_template = "admin/roaming/platform/change_form.html"
+
+    def has_manage_connection_permission(self, request):
+        return request.user.has_perm(MANAGE_CONNECTION)
+
+    def has_delete_permission(self, request, obj=None):
+        # A platform with history (streams, message logs, tokens, client info...) stays.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not _has_history(obj))
+
+    def get_urls(self):
+        return [
+            path(
+                "issue-token-a/",
+                permission_view(self, self.issue_token_a_view, MANAGE_CONNECTION),
+                name="roaming_platform_issue_token_a",
+            ),
+            path(
+                "<int:platform_id>/resync/",
+                permission_view(self, self.resync_view, MANAGE_CONNECTION),
+                name="roaming_platform_resync",
+            ),
+            *super().get_urls(),
+        ]
+
     @admin.display(description="hub party")
     def hub_party(self, obj):
         return f"{obj.hub_country_code}*{obj.hub_party_id}" if obj.hub_party_id else "—"
@@ -82,22 +139,69 @@ class PlatformAdmin(admin.ModelAdmin):
     def masked_outgoing_token(self, obj):
         return obj.masked_outgoing_token or "—"
 
-    @admin.action(description="Issue a registration token A (Register FromIOP)")
+    # --- custom views ----------------------------------------------------------
+
+    def issue_token_a_view(self, request):
+        """Register FromIOP, step 1, reachable with no platform yet (audit item 18)."""
+        form = InviteForm(request.POST or None)
+        token_a = None
+        if request.method == "POST" and form.is_valid():
+            token_a = self._invite(request, form.cleaned_data["name"])
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Issue a registration token A (Register FromIOP)",
+            "opts": self.model._meta,
+            "form": form,
+            "token_a": token_a,
+            "versions_url": f"{settings.OCPI_BASE_URL}/versions",
+        }
+        return TemplateResponse(request, "admin/roaming/platform/issue_token_a.html", context)
+
+    def resync_view(self, request, platform_id):
+        """Gireve needs the whole EVCI after a (re)registration: confirm, then queue it."""
+        platform = get_object_or_404(Platform, pk=platform_id)
+        if request.method == "POST":
+            self._resync(request, platform)
+            return redirect(reverse("admin:roaming_platform_change", args=[platform.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Resync {platform.name}",
+            "opts": self.model._meta,
+            "platform": platform,
+            "modules": list(resync.PUSH_ALL),
+        }
+        return TemplateResponse(request, "admin/roaming/platform/resync.html", context)
+
+    # --- actions ---------------------------------------------------------------
+
+    @admin.action(
+        description="Issue a registration token A (Register FromIOP)",
+        permissions=["manage_connection"],
+    )
     def issue_token_a(self, request, queryset):
         for platform in queryset:
-            try:
-                _, token_a = registration.invite(name=platform.name)
-            except registration.RegistrationError as error:
-                self.message_user(request, str(error), messages.ERROR)
-                continue
-            self.message_user(
-                request,
-                f"{platform.name}: token A {token_a} — give it to the hub with our versions URL "
-                f"{settings.OCPI_BASE_URL}/versions. It is shown only once.",
-                messages.WARNING,
-            )
+            token_a = self._invite(request, platform.name)
+            if token_a:
+                self.message_user(
+                    request,
+                    f"{platform.name}: token A {token_a} — give it to the hub with our versions "
+                    f"URL {settings.OCPI_BASE_URL}/versions. It is shown only once.",
+                    messages.WARNING,
+                )
 
-    @admin.action(description="Register with it (ToIOP: their versions URL and token A)")
+    def _invite(self, request, name: str) -> str | None:
+        try:
+            platform, token_a = registration.invite(name=name)
+        except registration.RegistrationError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return None
+        audit.record(actor=request.user, action="issue_token_a", objects=[platform])
+        return token_a
+
+    @admin.action(
+        description="Register with it (ToIOP: their versions URL and token A)",
+        permissions=["manage_connection"],
+    )
     def register_to_platform(self, request, queryset):
         if queryset.count() != 1:
             self.message_user(request, "Select exactly one platform to register.", messages.ERROR)
@@ -113,7 +217,8 @@ class PlatformAdmin(admin.ModelAdmin):
                     versions_url=form.cleaned_data["versions_url"],
                     token_a=form.cleaned_data["token_a"],
                 ),
-                "registered",
+                ("register", "registered"),
+                detail=f"versions URL {form.cleaned_data['versions_url']}",
             )
             return None
         context = {
@@ -125,39 +230,78 @@ class PlatformAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/roaming/platform/register.html", context)
 
-    @admin.action(description="Update credentials (PUT: new tokens both ways)")
+    @admin.action(
+        description="Update credentials (PUT: new tokens both ways)",
+        permissions=["manage_connection"],
+    )
     def update_credentials(self, request, queryset):
         for platform in queryset:
             self._run(
-                request, platform, lambda p=platform: registration.update_to(platform=p), "updated"
+                request,
+                platform,
+                lambda p=platform: registration.update_to(platform=p),
+                ("update_credentials", "updated"),
             )
 
-    @admin.action(description="Check connection (read their versions with our token)")
+    @admin.action(
+        description="Check connection (read their versions with our token)",
+        permissions=["manage_connection"],
+    )
     def check_connection(self, request, queryset):
-        for platform in queryset:
+        for platform in queryset:  # reads only: no audit entry
             try:
                 self.message_user(request, registration.check_connection(platform=platform))
             except registration.RegistrationError as error:
                 self.message_user(request, f"{platform.name}: {error}", messages.ERROR)
 
-    @admin.action(description="Unregister (DELETE to them, then both tokens stop working)")
+    @admin.action(
+        description="Resync with it (whole PUT of tariffs, then locations)",
+        permissions=["manage_connection"],
+    )
+    def resync_platforms(self, request, queryset):
+        for platform in queryset:
+            self._resync(request, platform)
+
+    def _resync(self, request, platform: Platform) -> None:
+        try:
+            counts = resync.resync(platform=platform)
+        except resync.ResyncError as error:
+            self.message_user(request, f"{error} Nothing was queued.", messages.ERROR)
+            return
+        audit.record(
+            actor=request.user,
+            action="resync",
+            objects=[platform],
+            detail=resync.describe(counts),
+        )
+        self.message_user(request, f"{platform.name}: queued {resync.describe(counts)}.")
+
+    @admin.action(
+        description="Unregister (DELETE to them, then both tokens stop working)",
+        permissions=["manage_connection"],
+    )
     def unregister_platforms(self, request, queryset):
         for platform in queryset:
             self._run(
                 request,
                 platform,
                 lambda p=platform: registration.unregister(platform=p, notify_remote=True),
-                "unregistered",
+                ("unregister", "unregistered"),
             )
 
-    @admin.action(description="Forget locally (unregister without telling them)")
+    @admin.action(
+        description="Forget locally (unregister without telling them)",
+        permissions=["manage_connection"],
+    )
     def forget_platforms(self, request, queryset):
         for platform in queryset:
             registration.unregister(platform=platform, notify_remote=False)
+        audit.record(actor=request.user, action="forget", objects=queryset)
         self.message_user(request, f"{queryset.count()} platform(s) unregistered locally.")
 
-    def _run(self, request, platform, step, done: str) -> None:
+    def _run(self, request, platform, step, action_done: tuple, detail: str = "") -> None:
         """Run one registration step; its error is shown and nothing was changed."""
+        action, done = action_done
         try:
             step()
         except registration.RegistrationError as error:
@@ -166,8 +310,34 @@ class PlatformAdmin(admin.ModelAdmin):
                 f"{platform.name}: not {done} ({error.ocpi_status}): {error}. Nothing changed.",
                 messages.ERROR,
             )
+            return
+        audit.record(actor=request.user, action=action, objects=[platform], detail=detail)
+        if action in ("register", "update_credentials"):
+            # Gireve needs the whole EVCI after a (re)registration: offer it at once.
+            url = reverse("admin:roaming_platform_resync", args=[platform.pk])
+            self.message_user(
+                request,
+                format_html(
+                    '{}: {}. <a href="{}">Resync now</a> so the hub has every tariff and location.',
+                    platform.name,
+                    done,
+                    url,
+                ),
+            )
         else:
             self.message_user(request, f"{platform.name}: {done}.")
+
+
+def _has_history(platform: Platform) -> bool:
+    """Anything but its endpoints points at it (streams, message logs, tokens, client info)."""
+    for relation in Platform._meta.related_objects:
+        if relation.related_model is PlatformEndpoint or not relation.one_to_many:
+            continue
+        if relation.related_model._default_manager.filter(
+            **{relation.field.name: platform}
+        ).exists():
+            return True
+    return platform.status not in (Platform.Status.NEW, Platform.Status.INVITED)
 
 
 @admin.register(MessageLog)
@@ -196,11 +366,23 @@ class MessageLogAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # the record of hub exchanges: removed by retention purges only
+
 
 @admin.register(HubClientInfo)
 class HubClientInfoAdmin(admin.ModelAdmin):
-    """Read-mostly: the hub owns ClientInfo objects (OCPI 2.2.1 mod_hub_client_info)."""
+    """Read-only: the hub owns ClientInfo objects (OCPI 2.2.1 mod_hub_client_info)."""
 
     list_display = ["country_code", "party_id", "role", "status", "last_updated", "platform"]
     list_filter = ["status", "role", "platform"]
     search_fields = ["country_code", "party_id"]
+
+    def has_add_permission(self, request):
+        return False  # the hub pushes them
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # the hub owns them; it says when a party goes (status), never us

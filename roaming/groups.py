@@ -1,5 +1,9 @@
 """Staff groups: "operations" runs the network, "finance" reads everything.
 
+Nobody but a superuser may delete (and the admin refuses deleting what the hub knows
+even to them: roaming.admin_base). Finance has view permissions only, so every admin
+action and custom admin view, each declaring its permission, stays out of its reach.
+
 Re-runnable: `ensure_staff_groups()` adds the permissions of models that exist now, so
 apps added later are covered on the next migrate / `ensure_admin` run.
 """
@@ -8,6 +12,13 @@ from django.contrib.auth.models import Group, Permission
 
 # Apps whose data operations staff maintain: infrastructure, tariffs, the hub connection.
 OPERATIONS_APPS = ("locations", "tariffs", "roaming", "outbox", "charging")
+# Staff actions beyond add/change: each admin action or custom view declares one of these.
+OPERATIONS_PERMISSIONS = (
+    "roaming.manage_connection",
+    "outbox.operate_streams",
+    "tariffs.change_prices",
+    "tariffs.withdraw_tariff",
+)
 # Django's own bookkeeping is not business data.
 INTERNAL_APPS = ("admin", "auth", "contenttypes", "sessions")
 
@@ -19,7 +30,8 @@ def ensure_staff_groups() -> dict[str, Group]:
         *Permission.objects.filter(
             content_type__app_label__in=OPERATIONS_APPS,
             codename__regex=r"^(view|add|change)_",
-        )
+        ),
+        *_permissions(OPERATIONS_PERMISSIONS),
     )
     finance.permissions.add(
         *Permission.objects.exclude(content_type__app_label__in=INTERNAL_APPS).filter(
@@ -27,6 +39,16 @@ def ensure_staff_groups() -> dict[str, Group]:
         )
     )
     return {"operations": operations, "finance": finance}
+
+
+def _permissions(names) -> list[Permission]:
+    found = []
+    for name in names:
+        app_label, codename = name.split(".")
+        found += Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        )  # absent before that app's migration: added on a later run
+    return found
 
 
 def ensure_staff_groups_after_migrate(sender, **kwargs) -> None:

@@ -5,6 +5,7 @@ import hmac
 import ipaddress
 import secrets
 
+from django.contrib.admin.models import LogEntry
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
@@ -114,6 +115,8 @@ class TimestampedModel(models.Model):
 
 class Platform(models.Model):
     class Status(models.TextChoices):
+        # The true state from creation: "invited" only once a token A exists (issue 11.6).
+        NEW = "NEW", "new (no token A issued, not registered)"
         INVITED = "INVITED", "invited (token A issued, waiting for their registration)"
         CONNECTED = "CONNECTED", "connected"
         SUSPENDED = "SUSPENDED", "suspended"
@@ -124,7 +127,7 @@ class Platform(models.Model):
         PUT = "PUT"
 
     name = models.CharField(max_length=100, unique=True)
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.INVITED)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.NEW)
     versions_url = models.URLField(max_length=255, blank=True)
     version = models.CharField(max_length=10, blank=True, help_text="Negotiated OCPI version.")
     version_details_url = models.URLField(max_length=255, blank=True)
@@ -172,6 +175,9 @@ class Platform(models.Model):
 
     class Meta:
         ordering = ["name"]
+        permissions = [
+            ("manage_connection", "Can register, update, unregister and resync a connection"),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -300,3 +306,13 @@ class MessageLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.method} {self.url} → {self.http_status}/{self.ocpi_status}"
+
+
+class AuditEntry(LogEntry):
+    """Every admin change and staff action (roaming.audit), listed in one read-only screen."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit trail entries"
+        ordering = ["-action_time"]

@@ -86,6 +86,10 @@ class Tariff(TimestampedModel):
             "target_operator_country_code",
             "target_operator_party_id",
         ]
+        permissions = [
+            ("change_prices", "Can change prices from a date (Gireve §3.10.1)"),
+            ("withdraw_tariff", "Can withdraw a tariff from the hub"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(

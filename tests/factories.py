@@ -1,8 +1,11 @@
 """factory-boy factories for every model, grouped by app."""
 
 import datetime as dt
+import inspect
+import sys
 
 import factory
+from django.apps import apps
 
 from locations import enums as loc_enums
 from locations.models import EVSE, Connector, Location
@@ -194,6 +197,17 @@ class MessageLogFactory(factory.django.DjangoModelFactory):
     correlation_id = factory.Faker("uuid4")
 
 
+class AuditEntryFactory(factory.django.DjangoModelFactory):
+    """An entry as roaming.audit.record writes it (a LogEntry, through its proxy)."""
+
+    class Meta:
+        model = "roaming.AuditEntry"
+
+    user = factory.SubFactory(UserFactory)
+    action_flag = 2  # CHANGE
+    change_message = "Stream held"
+
+
 # --- roaming.outbox (label outbox) ------------------------------------------
 
 
@@ -242,3 +256,16 @@ class TariffFactory(factory.django.DjangoModelFactory):
         ]
     )
     start_date_time = factory.LazyFunction(lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
+
+
+def factory_for(model):
+    """The factory of `model` in this module, or None."""
+    for _, candidate in inspect.getmembers(sys.modules[__name__], inspect.isclass):
+        if not issubclass(candidate, factory.django.DjangoModelFactory):
+            continue
+        meta_model = candidate._meta.model
+        if isinstance(meta_model, str):
+            meta_model = apps.get_model(meta_model)
+        if meta_model is model:
+            return candidate
+    return None

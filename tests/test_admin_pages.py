@@ -1,10 +1,6 @@
 """Every model registered in admin: changelist, add and change pages render for a superuser."""
 
-import inspect
-
-import factory
 import pytest
-from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.urls import reverse
@@ -14,24 +10,12 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def _factory_for(model):
-    for _, candidate in inspect.getmembers(factories, inspect.isclass):
-        if not issubclass(candidate, factory.django.DjangoModelFactory):
-            continue
-        meta_model = candidate._meta.model
-        if isinstance(meta_model, str):
-            meta_model = apps.get_model(meta_model)
-        if meta_model is model:
-            return candidate
-    return None
-
-
 REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=[m._meta.label for m in REGISTERED])
 def test_admin_pages_render(admin_client, model):
-    model_factory = _factory_for(model)
+    model_factory = factories.factory_for(model)
     assert model_factory is not None, f"tests/factories.py has no factory for {model._meta.label}"
     obj = model_factory()
     info = (model._meta.app_label, model._meta.model_name)

@@ -1,7 +1,8 @@
 """Ops screens of the push outbox: what waits, what the hub refused, and the four actions.
 
-Actions go through roaming.outbox.services (retry now, hold, resend, skip with a reason);
-nothing here deletes a message.
+Actions go through roaming.outbox.services (retry now, hold, resend, skip with a reason),
+need `outbox.operate_streams` and leave an audit entry (roaming.audit); nothing here deletes
+a message, not even for a superuser (retention purges only).
 """
 
 from django import forms
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from roaming import audit
 from roaming.ocpi_time import format_datetime
 
 from . import selectors, services
@@ -30,7 +32,10 @@ class SkipForm(forms.Form):
 def _age(since) -> str:
     if since is None:
         return "—"
-    seconds = int((timezone.now() - since).total_seconds())
+    return _duration(int((timezone.now() - since).total_seconds()))
+
+
+def _duration(seconds: int) -> str:
     if seconds < 120:
         return f"{seconds} s"
     if seconds < 7200:
@@ -59,17 +64,8 @@ def _error_or_note(message: Message):
 class StreamAdmin(admin.ModelAdmin):
     """One row per pushed object and platform; held streams need a person."""
 
-    list_display = [
-        "key",
-        "object",
-        "platform",
-        "module",
-        "state",
-        "waiting",
-        "oldest_waiting",
-        "next_attempt_at",
-        "head_error",
-    ]
+    # Short enough for 1280 px with the filters: the head's error is what ops read first.
+    list_display = ["object", "platform", "state", "waiting", "next_attempt", "head_error"]
     list_filter = ["held", "held_reason", "module", "platform"]
     search_fields = ["key", "messages__object_id"]
     list_select_related = ["platform"]
@@ -121,6 +117,9 @@ class StreamAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # Gireve: nothing is dropped silently; skip with a reason instead
 
+    def has_operate_streams_permission(self, request):
+        return request.user.has_perm("outbox.operate_streams")
+
     def changelist_view(self, request, extra_context=None):
         now = timezone.now()
         backlogs = [
@@ -146,13 +145,23 @@ class StreamAdmin(admin.ModelAdmin):
             return "retrying"
         return "due"
 
-    @admin.display(description="object id")
+    @admin.display(description="object", ordering="key")
     def object(self, obj):
-        return obj.latest_object_id or "—"
+        return f"{obj.latest_object_id or obj.key} ({obj.module})"
 
-    @admin.display(description="waiting", ordering="waiting_count")
+    @admin.display(description="waiting (oldest)", ordering="waiting_count")
     def waiting(self, obj):
-        return obj.waiting_count
+        if not obj.waiting_count:
+            return "0"
+        return f"{obj.waiting_count} ({_age(obj.oldest_waiting_at)})"
+
+    @admin.display(description="next attempt", ordering="next_attempt_at")
+    def next_attempt(self, obj):
+        if obj.held or obj.next_attempt_at is None:
+            return "—"
+        if obj.next_attempt_at <= timezone.now():
+            return "now"
+        return "in " + _duration(int((obj.next_attempt_at - timezone.now()).total_seconds()))
 
     @admin.display(description="oldest waiting", ordering="oldest_waiting_at")
     def oldest_waiting(self, obj):
@@ -198,31 +207,47 @@ class StreamAdmin(admin.ModelAdmin):
             all_url,
         )
 
-    @admin.action(description="Retry now (end the backoff)")
+    @admin.action(description="Retry now (end the backoff)", permissions=["operate_streams"])
     def retry_now(self, request, queryset):
         for stream in queryset:
             services.retry_now(stream=stream)
+        audit.record(actor=request.user, action="retry", objects=queryset)
         self.message_user(request, f"{queryset.count()} stream(s) due now (held ones unchanged).")
 
-    @admin.action(description="Hold (stop sending until resent or skipped)")
+    @admin.action(
+        description="Hold (stop sending until resent or skipped)", permissions=["operate_streams"]
+    )
     def hold_streams(self, request, queryset):
         for stream in queryset:
             services.hold(stream=stream, note=f"held by {request.user} in admin")
+        audit.record(actor=request.user, action="hold", objects=queryset)
         self.message_user(request, f"{queryset.count()} stream(s) held.")
 
-    @admin.action(description="Resend the head as it is and release")
+    @admin.action(
+        description="Resend the head as it is and release", permissions=["operate_streams"]
+    )
     def resend_head(self, request, queryset):
         for stream in queryset:
             services.resend(stream=stream, note=f"resent by {request.user}")
+        audit.record(actor=request.user, action="resend", objects=queryset)
         self.message_user(request, f"{queryset.count()} stream(s) released; heads sent again.")
 
-    @admin.action(description="Skip the head (with a reason) and send what follows")
+    @admin.action(
+        description="Skip the head (with a reason) and send what follows",
+        permissions=["operate_streams"],
+    )
     def skip_head(self, request, queryset):
         form = SkipForm(request.POST if "apply" in request.POST else None)
         if form.is_valid():
             reason = f"{form.cleaned_data['reason'].strip()} — {request.user}"
             skipped = [services.skip(stream=stream, reason=reason) for stream in queryset]
             count = sum(1 for message in skipped if message is not None)
+            audit.record(
+                actor=request.user,
+                action="skip",
+                objects=queryset,
+                detail=form.cleaned_data["reason"].strip(),
+            )
             self.message_user(request, f"{count} message(s) skipped; their streams go on.")
             return None
         if "apply" in request.POST:

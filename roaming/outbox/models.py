@@ -45,6 +45,7 @@ class Stream(models.Model):
 
     class Meta:
         ordering = ["platform", "key"]
+        permissions = [("operate_streams", "Can hold, resend, skip and retry streams")]
         constraints = [
             models.UniqueConstraint(fields=["platform", "key"], name="outbox_stream_unique_key")
         ]

@@ -203,7 +203,7 @@ def test_bulk_set_evse_status_goes_through_services(admin_client):
 
 def test_bulk_status_is_all_or_nothing(admin_client):
     good = ConnectorFactory(evse__status=Status.OUTOFORDER).evse  # processed first
-    no_id = EVSEFactory(evse_id="", status=Status.REMOVED)
+    no_id = EVSEFactory(evse_id="", status=Status.UNKNOWN)
 
     response = admin_client.post(
         reverse("admin:locations_evse_changelist"),
@@ -213,7 +213,7 @@ def test_bulk_status_is_all_or_nothing(admin_client):
 
     assert f"EVSE {no_id.uid}: evse_id is required" in response.content.decode()
     assert "Nothing was changed." in response.content.decode()
-    assert EVSE.objects.get(pk=no_id.pk).status == Status.REMOVED
+    assert EVSE.objects.get(pk=no_id.pk).status == Status.UNKNOWN
     assert EVSE.objects.get(pk=good.pk).status == Status.OUTOFORDER
 
 

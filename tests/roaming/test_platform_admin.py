@@ -75,7 +75,8 @@ def test_register_action_asks_for_url_and_token_a_then_connects(
     )
 
     assert "Their token A" in form.content.decode()
-    assert "IOP: registered." in shown(done)
+    assert shown(done)[0].startswith("IOP: registered. ")
+    assert "Resync now" in shown(done)[0]  # Gireve needs the whole EVCI after registering
     platform.refresh_from_db()
     assert platform.status == Platform.Status.CONNECTED
     assert platform.outgoing_token == hub_simulator.token

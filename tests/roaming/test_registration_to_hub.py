@@ -48,7 +48,7 @@ def test_wrong_token_a_fails_with_3001_and_changes_nothing(ocpi_url, hub_simulat
         register(hub_simulator, token="nope")
 
     platform = Platform.objects.get(name="IOP")
-    assert platform.status == Platform.Status.INVITED
+    assert platform.status == Platform.Status.NEW  # as created: never registered
     assert not platform.endpoints.exists() and platform.outgoing_token == ""
     assert platform.incoming_token_hash == ""
 
@@ -68,7 +68,7 @@ def test_hub_without_2_2_1_fails_with_3002(ocpi_url, hub_simulator):
     with pytest.raises(CommandError, match="3002.*No OCPI 2.2.1"):
         register(hub_simulator)
 
-    assert Platform.objects.get(name="IOP").status == Platform.Status.INVITED
+    assert Platform.objects.get(name="IOP").status == Platform.Status.NEW
 
 
 def test_hub_unable_to_read_our_versions_keeps_our_previous_token(

@@ -6,6 +6,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from locations.services import LocationImportError, import_locations
+from roaming import audit
 
 
 class Command(BaseCommand):
@@ -35,6 +36,13 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Nothing imported, {len(exc.errors)} problem(s):\n" + "\n".join(exc.errors)
             ) from None
+        audit.record(
+            actor=audit.command_actor("import_locations"),
+            action="import_locations",
+            objects=result.locations,
+            detail=f"{file}: {result.created} created, {result.updated} updated, "
+            f"{result.removed_evses} EVSE(s) REMOVED",
+        )
         for warning in result.warnings:
             self.stderr.write(f"warning: {warning}")
         self.stdout.write(

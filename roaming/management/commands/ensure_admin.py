@@ -5,6 +5,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from roaming import audit
 from roaming.groups import ensure_staff_groups
 
 
@@ -21,6 +22,7 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
+        audit.record(actor=audit.command_actor("ensure_admin"), action="admin_user", objects=[user])
         self.stdout.write(f"Admin login: Username: {username}  Password: {password}")
         groups = ensure_staff_groups()
         self.stdout.write(f"Staff groups ready: {', '.join(sorted(groups))}")

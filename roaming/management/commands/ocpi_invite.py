@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from roaming import audit
 from roaming.registration import RegistrationError, invite
 
 
@@ -17,6 +18,9 @@ class Command(BaseCommand):
             platform, token_a = invite(name=name)
         except RegistrationError as error:
             raise CommandError(str(error)) from error
+        audit.record(
+            actor=audit.command_actor("ocpi_invite"), action="issue_token_a", objects=[platform]
+        )
         self.stdout.write(f"Platform: {platform.name} ({platform.get_status_display()})")
         self.stdout.write(f"Token A: {token_a}")
         self.stdout.write(f"Our versions URL: {settings.OCPI_BASE_URL}/versions")

@@ -1,33 +1,18 @@
 """Queue a whole PUT of everything we share, e.g. after (re)registration with Gireve."""
 
-from importlib import import_module
-
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from roaming.enums import InterfaceRole
+from roaming import audit
 from roaming.models import Platform
-
-# module -> function(*, platform) -> number of messages queued, through the outbox streams.
-PUSH_ALL = {
-    "locations": "locations.push.push_all",
-    "tariffs": "tariffs.push.push_all",
-}
-
-
-def _push_all_function(module: str):
-    dotted = PUSH_ALL[module]
-    module_path, name = dotted.rsplit(".", 1)
-    try:
-        return getattr(import_module(module_path), name)
-    except (ImportError, AttributeError) as exc:
-        raise CommandError(f"Full push of {module} is not available ({dotted}).") from exc
+from roaming.resync import PUSH_ALL, ResyncError, describe, resync
 
 
 class Command(BaseCommand):
     help = (
         "Queue a whole PUT of every published object to a platform (Gireve needs the whole "
-        "EVCI after (re)registration). Sent by the outbox workers, in order per object."
+        "EVCI after (re)registration): tariffs, then locations. Sent by the outbox workers, "
+        "in order per object."
     )
 
     def add_arguments(self, parser):
@@ -35,20 +20,25 @@ class Command(BaseCommand):
         parser.add_argument(
             "--module",
             action="append",
-            choices=sorted(PUSH_ALL),
-            help="module to push (repeatable; default: locations)",
+            choices=list(PUSH_ALL),
+            help="module to push (repeatable; default: every module the platform receives, "
+            "tariffs first)",
         )
 
     def handle(self, *args, name, module, **options):
         platform = Platform.objects.filter(name=name).first()
         if platform is None:
             raise CommandError(f"No platform named {name!r}.")
-        if platform.status != Platform.Status.CONNECTED:
-            raise CommandError(f"{name} is {platform.status}, not CONNECTED: register first.")
-        for each in module or ["locations"]:
-            if platform.endpoint_url(each, InterfaceRole.RECEIVER) is None:
-                raise CommandError(f"{name} has no {each} RECEIVER endpoint.")
-            push_all = _push_all_function(each)
+        try:
             with transaction.atomic():
-                count = push_all(platform=platform)
+                counts = resync(platform=platform, modules=module)
+                audit.record(
+                    actor=audit.command_actor("ocpi_push_all"),
+                    action="resync",
+                    objects=[platform],
+                    detail=describe(counts),
+                )
+        except ResyncError as error:
+            raise CommandError(str(error)) from error
+        for each, count in counts.items():
             self.stdout.write(f"{each}: {count} object(s) queued for {name}.")

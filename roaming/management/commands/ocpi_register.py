@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from roaming import audit
 from roaming.models import Platform
 from roaming.registration import RegistrationError, register_to, update_to
 
@@ -34,6 +35,11 @@ class Command(BaseCommand):
                 platform = register_to(platform=platform, versions_url=versions_url, token_a=token)
         except RegistrationError as error:
             raise CommandError(f"Registration failed ({error.ocpi_status}): {error}") from error
+        audit.record(
+            actor=audit.command_actor("ocpi_register"),
+            action="update_credentials" if update else "register",
+            objects=[platform],
+        )
         self.stdout.write(
             f"{platform.name}: CONNECTED to {platform.hub_country_code}*{platform.hub_party_id}, "
             f"{platform.endpoints.count()} endpoints."

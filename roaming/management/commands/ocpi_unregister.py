@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from roaming import audit
 from roaming.models import Platform
 from roaming.registration import RegistrationError, unregister
 
@@ -28,4 +29,9 @@ class Command(BaseCommand):
                 f"Unregister failed ({error.ocpi_status}): {error}. Nothing changed; "
                 "use --local-only to forget the platform without telling it."
             ) from error
+        audit.record(
+            actor=audit.command_actor("ocpi_unregister"),
+            action="forget" if local_only else "unregister",
+            objects=[platform],
+        )
         self.stdout.write(f"Platform {name} unregistered.")

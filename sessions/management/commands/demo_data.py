@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from locations.demo import demo_locations, ensure_demo_locations
+from roaming import audit
 from tariffs.demo import ensure_demo_tariffs
 
 
@@ -17,7 +18,13 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         created = ensure_demo_locations()
-        self.stdout.write(f"Demo data: {created} location(s) created, others already present.")
+        self.stdout.write(f"Demo data: {len(created)} location(s) created, others already present.")
         # The demo EVSEs name tariff ids: give them tariffs so no location points at nothing.
         tariffs = ensure_demo_tariffs(demo_locations())
+        audit.record(
+            actor=audit.command_actor("demo_data"),
+            action="demo_data",
+            objects=created,
+            detail=f"{len(created)} location(s), {tariffs} tariff(s) created",
+        )
         self.stdout.write(f"Demo data: {tariffs} tariff(s) created.")

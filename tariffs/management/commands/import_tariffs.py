@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from roaming import ocpi_json
+from roaming import audit, ocpi_json
 from tariffs.services import TariffImportError, import_tariffs
 
 
@@ -31,6 +31,12 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Nothing imported, {len(exc.errors)} problem(s):\n" + "\n".join(exc.errors)
             ) from None
+        audit.record(
+            actor=audit.command_actor("import_tariffs"),
+            action="import_tariffs",
+            objects=result.tariffs,
+            detail=f"{file}: {result.created} created, {result.updated} updated",
+        )
         self.stdout.write(
             f"{file}: {result.created} tariff description(s) created, {result.updated} updated."
         )

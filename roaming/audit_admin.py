@@ -1,0 +1,102 @@
+"""The audit trail screen: every form save and staff action (roaming.audit), read-only.
+
+Also keeps the trail whole: a user with entries cannot be deleted (Django would cascade
+their LogEntry rows away); deactivate them instead.
+"""
+
+from django.contrib import admin
+from django.contrib.admin.models import ADDITION, CHANGE, DELETION
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Q
+from django.utils.html import format_html
+
+from . import audit
+from .models import AuditEntry
+
+FORM_SAVES = {"added": ADDITION, "changed": CHANGE, "deleted": DELETION}
+
+
+def _is_action(code: str) -> Q:
+    label = audit.ACTIONS[code]
+    return (
+        Q(change_message=label)
+        | Q(change_message__startswith=f"{label}:")
+        | Q(change_message__startswith=f"{label} —")
+    )
+
+
+class ActionFilter(admin.SimpleListFilter):
+    title = "action"
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        forms = [(f"form-{name}", f"Form: {name}") for name in FORM_SAVES]
+        return [*forms, *audit.ACTIONS.items()]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        if value.startswith("form-") and value[5:] in FORM_SAVES:
+            any_action = Q()
+            for code in audit.ACTIONS:
+                any_action |= _is_action(code)
+            return queryset.filter(action_flag=FORM_SAVES[value[5:]]).exclude(any_action)
+        if value in audit.ACTIONS:
+            return queryset.filter(_is_action(value))
+        return queryset.none()
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Who, when, what, on which object; filter by user, action and date."""
+
+    list_display = ["action_time", "user", "action", "object", "message"]
+    list_filter = [ActionFilter, ("user", admin.RelatedOnlyFieldListFilter), "content_type"]
+    search_fields = ["object_repr", "change_message", "user__username"]
+    date_hierarchy = "action_time"
+    list_select_related = ["user", "content_type"]
+    list_display_links = None  # nothing to open: the row says it all
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="action")
+    def action(self, obj):
+        code = audit.action_of(obj)
+        if code:
+            return audit.ACTIONS[code]
+        return {ADDITION: "Form: added", CHANGE: "Form: changed", DELETION: "Form: deleted"}.get(
+            obj.action_flag, "—"
+        )
+
+    @admin.display(description="object")
+    def object(self, obj):
+        if obj.content_type_id is None:
+            return "—"
+        label = f"{obj.content_type.name}: {obj.object_repr}"
+        url = obj.get_admin_url() if obj.action_flag != DELETION else ""
+        return format_html('<a href="{}">{}</a>', url, label) if url else label
+
+    @admin.display(description="what")
+    def message(self, obj):
+        return obj.get_change_message()
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class AuditedUserAdmin(UserAdmin):
+    def has_delete_permission(self, request, obj=None):
+        # Deleting a user would delete their audit entries (LogEntry cascades): deactivate.
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or not obj.logentry_set.exists())
