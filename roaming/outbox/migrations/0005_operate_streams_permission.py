@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('outbox', '0003_waiting_messages_index'),
+        ('outbox', '0004_healed_state'),
     ]
 
     operations = [
