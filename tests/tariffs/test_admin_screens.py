@@ -53,7 +53,7 @@ def test_withdraw_asks_for_confirmation_then_withdraws_and_records_it(admin_clie
     assert tariff.withdrawn_at is not None
     assert Message.objects.filter(method="DELETE").count() == 1
     assert LogEntry.objects.get(object_id=str(tariff.pk)).change_message == (
-        "Withdrawn from the hub"
+        "Tariff withdrawn from the hub: T1"
     )
 
 
@@ -90,4 +90,6 @@ def test_publish_asks_when_in_the_operators_time_zone_then_publishes(admin_clien
     draft.refresh_from_db()
     assert draft.is_published
     assert draft.start_date_time == dt.datetime(2026, 12, 31, 23, 0, tzinfo=dt.UTC)
-    assert LogEntry.objects.get(object_id=str(draft.pk)).change_message.startswith("Published")
+    assert LogEntry.objects.get(object_id=str(draft.pk)).change_message.startswith(
+        "Tariff published: from 2027-01-01"
+    )
