@@ -2,8 +2,8 @@
 
 from rest_framework.exceptions import ValidationError
 
-from .api.serializers import Enum, Number, OcpiSerializer, String, Url
 from .enums import ImageCategory, Role
+from .ocpi_serializers import Enum, Number, OcpiSerializer, String, Url
 
 
 class Image(OcpiSerializer):

@@ -2,9 +2,9 @@
 
 from django.db import transaction
 
-from .api.serializers import DateTime, Enum, OcpiSerializer, String
 from .enums import ConnectionStatus, Role
 from .models import HubClientInfo, Platform
+from .ocpi_serializers import DateTime, Enum, OcpiSerializer, String
 from .ocpi_time import format_datetime
 
 

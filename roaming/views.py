@@ -30,11 +30,7 @@ class VersionsView(OcpiAPIView):
         return Response([{"version": VERSION, "url": f"{settings.OCPI_BASE_URL}/{VERSION}"}])
 
 
-class VersionDetailsView(OcpiAPIView):
-    routing_headers = False
-    registration_allowed = True
-    module = "versions"
-
+class VersionDetailsView(VersionsView):
     def get(self, request):
         endpoints = [
             {
@@ -71,9 +67,9 @@ class HubClientInfoView(OcpiAPIView):
 
     def put(self, request, country_code, party_id):
         data = ClientInfo.read(request.data)
-        if (data["country_code"].upper(), data["party_id"].upper()) != (
-            country_code.upper(),
-            party_id.upper(),
+        if (
+            f"{data['country_code']}*{data['party_id']}".upper()
+            != f"{country_code}*{party_id}".upper()
         ):
             raise invalid("Invalid ClientInfo: country_code/party_id: do not match the URL")
         _, created = store_client_info(platform=request.user, data=data)
@@ -91,26 +87,23 @@ class CredentialsView(OcpiAPIView):
     routing_headers = False
     registration_allowed = True
 
-    def registered(self, request) -> bool:
-        return not request.user.incoming_token_is_registration
-
     def get(self, request):
         return Response(registration.our_credentials(token=request.auth))
 
     def post(self, request):
         # credentials §POST: 405 if the client has already been registered.
-        if self.registered(request):
+        if not request.user.incoming_token_is_registration:
             raise OcpiError(CLIENT_ERROR, "Already registered: use PUT", http_status=405)
         return self.accept(request, replace=False)
 
     def put(self, request):
         # credentials §PUT: 405 if the client has not been registered yet.
-        if not self.registered(request):
+        if request.user.incoming_token_is_registration:
             raise OcpiError(CLIENT_ERROR, "Not registered: use POST", http_status=405)
         return self.accept(request, replace=True)
 
     def delete(self, request):
-        if not self.registered(request):
+        if request.user.incoming_token_is_registration:
             raise OcpiError(CLIENT_ERROR, "Not registered", http_status=405)
         registration.unregister(platform=request.user)
         return Response()

@@ -3,7 +3,7 @@ mod_sessions), read with the serializers of roaming.api."""
 
 from rest_framework.exceptions import ValidationError
 
-from roaming.api.serializers import (
+from roaming.ocpi_serializers import (
     Boolean,
     DateTime,
     Embedded,

@@ -23,11 +23,8 @@ class TokensView(OcpiAPIView):
         # transport_and_format §Client Owned Object Push: the URL names the owner (the eMSP);
         # §Errors: another party's objects may be answered with HTTP 404.
         if not party_behind(request.user, country_code, party_id):
-            raise OcpiError(
-                INVALID_PARAMETERS,
-                "country_code/party_id is not a party behind this platform",
-                http_status=404,
-            )
+            message = "country_code/party_id is not a party behind this platform"
+            raise OcpiError(INVALID_PARAMETERS, message, http_status=404)
         token_type = request.query_params.get("type") or TokenType.RFID
         if token_type not in TokenType.values:
             raise invalid(f"type must be one of {', '.join(TokenType.values)}")
@@ -40,8 +37,8 @@ class TokensView(OcpiAPIView):
         return token
 
     def get(self, request, country_code, party_id, uid):
-        identity = self.identity(request, country_code, party_id, uid)
-        return Response(token_to_ocpi(self.existing(identity)))
+        token = self.existing(self.identity(request, country_code, party_id, uid))
+        return Response(token_to_ocpi(token))
 
     def put(self, request, country_code, party_id, uid):
         identity = self.identity(request, country_code, party_id, uid)
@@ -77,11 +74,8 @@ class CommandsView(OcpiAPIView):
     def post(self, request, command):
         if command not in CommandType.values:
             # status_codes: a URL that names no resource is a 404; the parameter is invalid.
-            raise OcpiError(
-                INVALID_PARAMETERS,
-                f"Unknown command {command!r}: one of {', '.join(CommandType.values)}",
-                http_status=404,
-            )
+            message = f"Unknown command {command!r}: one of {', '.join(CommandType.values)}"
+            raise OcpiError(INVALID_PARAMETERS, message, http_status=404)
         COMMANDS[command].read(request.data)
         # mod_commands §CommandResponse: NOT_SUPPORTED, no CommandResult will follow.
         return Response(

@@ -97,7 +97,9 @@ class IpAllowlist(BasePermission):
 
 
 URL_ID = re.compile(r"[\x21-\x7e]{1,64}")  # types §CiString: printable ASCII
-PARTY_PART = {"country": re.compile(r"[A-Z]{2}"), "party": re.compile(r"[A-Z0-9]{3}")}
+# transport_and_format: country code CiString(2), party id CiString(3).
+COUNTRY, PARTY = re.compile(r"[A-Z]{2}"), re.compile(r"[A-Z0-9]{3}")
+ROUTING_HEADERS = [f"OCPI-{s}-{p}" for s in ("to", "from") for p in ("country-code", "party-id")]
 
 
 class PrintableUrlIds(BasePermission):
@@ -106,17 +108,9 @@ class PrintableUrlIds(BasePermission):
     def has_permission(self, request, view) -> bool:
         bad = [name for name, value in view.kwargs.items() if not URL_ID.fullmatch(str(value))]
         if bad:
-            raise OcpiError(
-                INVALID_PARAMETERS,
-                f"URL segment {', '.join(bad)}: printable ASCII, 1 to 64 characters",
-            )
+            message = f"URL segment {', '.join(bad)}: printable ASCII, 1 to 64 characters"
+            raise OcpiError(INVALID_PARAMETERS, message)
         return True
-
-
-def _roles(platform: Platform) -> list[dict]:
-    # roles come from their credentials (checked) but can be edited in the admin as JSON.
-    roles = platform.roles if isinstance(platform.roles, list) else []
-    return [role for role in roles if isinstance(role, dict)]
 
 
 def party_behind(platform: Platform, country_code: str, party_id: str) -> bool:
@@ -128,25 +122,14 @@ def party_behind(platform: Platform, country_code: str, party_id: str) -> bool:
     party is accepted from a hub: the hub itself checks who may talk to whom (Gireve §2.1.5).
     """
     party = (country_code.upper(), party_id.upper())
-    roles = _roles(platform)
-    presented = {
-        (str(role.get("country_code", "")).upper(), str(role.get("party_id", "")).upper())
-        for role in roles
-    }
-    if party in presented:
+    # roles come from their credentials (checked) but can be edited in the admin as JSON.
+    roles = [r for r in platform.roles if isinstance(r, dict)] if platform.roles else []
+    if party in {
+        (str(r.get("country_code")).upper(), str(r.get("party_id")).upper()) for r in roles
+    }:
         return True
     is_hub = any(role.get("role") == "HUB" for role in roles)
-    return is_hub and bool(
-        PARTY_PART["country"].fullmatch(party[0]) and PARTY_PART["party"].fullmatch(party[1])
-    )
-
-
-ROUTING_HEADERS = [
-    "OCPI-to-country-code",
-    "OCPI-to-party-id",
-    "OCPI-from-country-code",
-    "OCPI-from-party-id",
-]
+    return is_hub and bool(COUNTRY.fullmatch(party[0]) and PARTY.fullmatch(party[1]))
 
 
 class RoutingHeaders(BasePermission):
@@ -161,11 +144,10 @@ class RoutingHeaders(BasePermission):
         missing = [name for name, value in values.items() if not value]
         if missing:
             raise OcpiError(INVALID_PARAMETERS, f"Missing routing headers: {', '.join(missing)}")
-        # transport_and_format: country code CiString(2), party id CiString(3).
         malformed = [
             name
             for name, value in values.items()
-            if not PARTY_PART[name.rsplit("-", 2)[-2]].fullmatch(value)
+            if not (COUNTRY if name.endswith("country-code") else PARTY).fullmatch(value)
         ]
         if malformed:
             raise OcpiError(
@@ -173,15 +155,13 @@ class RoutingHeaders(BasePermission):
                 "Malformed routing headers (country code: 2 letters, party id: 3 letters or "
                 f"digits): {', '.join(malformed)}",
             )
-        to_party = (values["OCPI-to-country-code"], values["OCPI-to-party-id"])
-        operator = Operator.objects.party(*to_party).first()
+        to_cc, to_pid, from_cc, from_pid = values.values()
+        operator = Operator.objects.party(to_cc, to_pid).first()
         if operator is None:
             raise OcpiError(INVALID_PARAMETERS, "OCPI-to-* does not name one of our operators")
-        sender = (values["OCPI-from-country-code"], values["OCPI-from-party-id"])
-        if not party_behind(request.user, *sender):
+        if not party_behind(request.user, from_cc, from_pid):
             raise OcpiError(INVALID_PARAMETERS, "OCPI-from-* is not a party behind this platform")
-        request.ocpi_to_operator = operator
-        request.ocpi_from = sender
+        request.ocpi_to_operator, request.ocpi_from = operator, (from_cc, from_pid)
         return True
 
 

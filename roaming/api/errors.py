@@ -16,8 +16,9 @@ from django.urls import Resolver404, resolve
 from django.views import defaults
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
+from rest_framework.response import Response
 
-from .renderers import OcpiResponse, add_transport_headers, envelope_bytes, transport_ids
+from .renderers import add_transport_headers, envelope_bytes, transport_ids
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +33,7 @@ SERVER_ERROR = 3000
 class OcpiError(exceptions.APIException):
     def __init__(self, ocpi_status: int, message: str, *, http_status: int = 400):
         super().__init__(message)
-        self.ocpi_status = ocpi_status
-        self.message = message
-        self.status_code = http_status
+        self.ocpi_status, self.message, self.status_code = ocpi_status, message, http_status
 
 
 def invalid(message: str) -> OcpiError:
@@ -46,22 +45,23 @@ def invalid(message: str) -> OcpiError:
 
 
 def problems(errors, path: str = "") -> list[str]:
-    """DRF's nested error structure as lines naming the field path: `roles[0].role: ...`."""
+    """DRF's nested errors as lines naming the field path: `roles[0].role: must be one of`."""
     if isinstance(errors, dict):
-        lines = []
-        for key, value in errors.items():
-            if key == "non_field_errors":
-                key_path = path
-            elif isinstance(key, int):
-                key_path = f"{path}[{key}]"
-            else:
-                key_path = f"{path}.{key}" if path else str(key)
-            lines += problems(value, key_path)
-        return lines
-    if isinstance(errors, list) and not all(isinstance(e, str) for e in errors):
-        return [line for i, item in enumerate(errors) for line in problems(item, f"{path}[{i}]")]
-    messages = errors if isinstance(errors, list) else [errors]
-    return [f"{path or 'body'}: {message}" for message in messages]
+        items = errors.items()
+    elif isinstance(errors, list) and not all(isinstance(e, str) for e in errors):
+        items = enumerate(errors)
+    else:
+        messages = errors if isinstance(errors, list) else [errors]
+        return [f"{path or 'body'}: {message}" for message in messages]
+    lines = []
+    for key, value in items:
+        if isinstance(key, int):
+            lines += problems(value, f"{path}[{key}]")
+        else:
+            lines += problems(
+                value, path if key == "non_field_errors" else f"{path}.{key}".lstrip(".")
+            )
+    return lines
 
 
 def _as_ocpi(exc) -> tuple[int, int, str] | None:
@@ -102,16 +102,12 @@ def exception_handler(exc, context):
         headers["WWW-Authenticate"] = exc.auth_header
     if isinstance(exc, exceptions.Throttled) and exc.wait:
         headers["Retry-After"] = str(int(exc.wait))
-    return OcpiResponse(
-        status=http_status, ocpi_status=ocpi_status, message=message, headers=headers
-    )
+    response = Response(status=http_status, headers=headers)
+    response.ocpi_status, response.ocpi_message = ocpi_status, message
+    return response
 
 
 # --- Django's own answers under /ocpi/ ----------------------------------------------------
-
-
-def _is_ocpi(request) -> bool:
-    return request.path.startswith("/ocpi/") or request.path == "/ocpi"
 
 
 def _plain_answer(request, http_status: int, ocpi_status: int, message: str) -> HttpResponse:
@@ -137,7 +133,7 @@ def _without_trailing_slash(request):
 
 
 def page_not_found(request, exception):
-    if _is_ocpi(request):
+    if request.path.startswith("/ocpi/") or request.path == "/ocpi":
         match = _without_trailing_slash(request)
         if match is not None:
             return match.func(request, *match.args, **match.kwargs)
@@ -146,7 +142,7 @@ def page_not_found(request, exception):
 
 
 def server_error(request):
-    if _is_ocpi(request):
+    if request.path.startswith("/ocpi/") or request.path == "/ocpi":
         return _plain_answer(request, 500, SERVER_ERROR, "Internal server error")
     return defaults.server_error(request)
 

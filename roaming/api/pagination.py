@@ -4,12 +4,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db.models import QuerySet
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 
+from roaming.ocpi_time import parse_inbound_datetime
+
 from .errors import invalid
-from .serializers import DateTime
 
 DEFAULT_MAX_PAGE_SIZE = 100
 MAX_INT = 2**31 - 1  # beyond any list; PostgreSQL would refuse the OFFSET (bigint)
@@ -33,9 +33,9 @@ def _date_param(request, name: str):
     if not raw:
         return None
     try:
-        return DateTime().to_internal_value(raw)
-    except ValidationError as error:
-        raise invalid(f"{name}: {error.detail[0]}") from None
+        return parse_inbound_datetime(raw)
+    except ValueError as error:
+        raise invalid(f"{name}: {error}") from None
 
 
 class OcpiPagination(BasePagination):

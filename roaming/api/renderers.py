@@ -5,39 +5,14 @@ OCPI 2.2.1 transport_and_format §Response format: `data`, `status_code`, `statu
 X-Request-ID / X-Correlation-ID echoed, routing headers swapped.
 """
 
-import json
-import re
-import secrets
 import uuid
-from decimal import Decimal
 
 from django.utils import timezone
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
-from rest_framework.response import Response
 
+from roaming import ocpi_json
 from roaming.ocpi_time import format_datetime
-
-# A Decimal is written as a marked string by the C encoder, then the marks are replaced by
-# the exact digits (`0.80`, never 0.8): as roaming.ocpi_json.dumps, at C speed. The mark
-# holds a NUL (refused in every OCPI string we take in) and a per-process secret.
-_MARK = f"\x00{secrets.token_hex(8)}:"
-_MARKED = re.compile(re.escape(json.dumps(_MARK)[:-1]) + r'([-+0-9.E]+)"')
-
-
-def exact_json(value) -> str:
-    """JSON text with every Decimal as a number with its exact digits (types §decimal)."""
-    marked = False
-
-    def decimal(obj):
-        nonlocal marked
-        if isinstance(obj, Decimal) and obj.is_finite():
-            marked = True
-            return _MARK + format(obj, "f")
-        raise TypeError(f"{type(obj).__name__} {obj!r} is not JSON")
-
-    text = json.dumps(value, ensure_ascii=False, default=decimal)
-    return _MARKED.sub(r"\1", text) if marked else text
 
 
 def envelope_bytes(data, *, ocpi_status: int = 1000, message: str = "Success") -> bytes:
@@ -45,15 +20,7 @@ def envelope_bytes(data, *, ocpi_status: int = 1000, message: str = "Success") -
     if data is not None:
         body["data"] = data
     body["timestamp"] = format_datetime(timezone.now())
-    return exact_json(body).encode()
-
-
-class OcpiResponse(Response):
-    """A DRF Response with the OCPI status of its envelope (a plain Response is a 1000)."""
-
-    def __init__(self, data=None, *, ocpi_status: int, message: str, **kwargs):
-        super().__init__(data, **kwargs)
-        self.ocpi_status, self.ocpi_message = ocpi_status, message
+    return ocpi_json.dumps(body).encode()  # exact Decimals: 0.80 stays 0.80
 
 
 class OcpiRenderer(BaseRenderer):
@@ -62,6 +29,7 @@ class OcpiRenderer(BaseRenderer):
     charset = None  # Content-Type: application/json; the body is UTF-8 (transport_and_format)
 
     def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        # A Response is a 1000; errors.exception_handler marks its answers with their status.
         response = (renderer_context or {}).get("response")
         return envelope_bytes(
             data,

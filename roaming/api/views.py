@@ -12,13 +12,7 @@ from rest_framework.views import APIView
 from roaming import message_log
 from roaming.models import MessageLog, Platform
 
-from .access import (
-    IpAllowlist,
-    OcpiTokenAuthentication,
-    PrintableUrlIds,
-    RoutingHeaders,
-    TokenRateThrottle,
-)
+from . import access
 from .errors import exception_handler
 from .pagination import OcpiPagination
 from .parsers import OcpiJSONParser
@@ -40,9 +34,9 @@ class OcpiAPIView(APIView):
     registration_allowed = False
     # No OPTIONS: DRF's answer to it is not an OCPI envelope (transport_and_format).
     http_method_names = ["get", "post", "put", "patch", "delete", "head"]
-    authentication_classes = [OcpiTokenAuthentication]
-    permission_classes = [IpAllowlist, PrintableUrlIds, RoutingHeaders]
-    throttle_classes = [TokenRateThrottle]
+    authentication_classes = [access.OcpiTokenAuthentication]
+    permission_classes = [access.IpAllowlist, access.PrintableUrlIds, access.RoutingHeaders]
+    throttle_classes = [access.TokenRateThrottle]
     parser_classes = [OcpiJSONParser]
     renderer_classes = [OcpiRenderer]
     content_negotiation_class = AlwaysOcpiJson
