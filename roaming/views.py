@@ -47,6 +47,7 @@ class HubClientInfoView(OcpiAPIView):
     """OCPI 2.2.1 mod_hub_client_info §Receiver Interface (the hub owns these objects)."""
 
     module = "hubclientinfo"
+    request_bodies = {"put": ClientInfo}
     # transport_and_format §Message Routing: hub client info is a configuration module, routing
     # headers "SHALL NOT be used" with it (a hub that sends them anyway is not refused).
     routing_headers = False
@@ -84,6 +85,7 @@ class CredentialsView(OcpiAPIView):
     """
 
     module = "credentials"
+    request_bodies = {"post": Credentials, "put": Credentials}
     routing_headers = False
     registration_allowed = True
 

@@ -18,6 +18,7 @@ class TokensView(OcpiAPIView):
     """OCPI 2.2.1 mod_tokens §Receiver Interface: /tokens/{country_code}/{party_id}/{uid}."""
 
     module = "tokens"
+    request_bodies = {"put": TokenIn, "patch": TokenIn}
 
     def identity(self, request, country_code, party_id, uid) -> dict:
         # transport_and_format §Client Owned Object Push: the URL names the owner (the eMSP);
@@ -91,6 +92,7 @@ class ChargingPreferencesView(OcpiAPIView):
     """OCPI 2.2.1 mod_sessions §Set Charging Preferences: smart charging is not offered."""
 
     module = "sessions"
+    request_bodies = {"put": ChargingPreferences}
 
     def put(self, request, session_id):
         ChargingPreferences.read(request.data)

@@ -6,11 +6,11 @@ import time
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http.request import RawPostDataException
-from drf_spectacular.openapi import AutoSchema
 from rest_framework.views import APIView
 
 from roaming import message_log
 from roaming.models import MessageLog, Platform
+from roaming.openapi import OcpiAutoSchema
 
 from . import access
 from .errors import exception_handler
@@ -41,7 +41,7 @@ class OcpiAPIView(APIView):
     renderer_classes = [OcpiRenderer]
     content_negotiation_class = AlwaysOcpiJson
     pagination_class = OcpiPagination
-    schema = AutoSchema()
+    schema = OcpiAutoSchema()  # the OpenAPI description (roaming.openapi)
 
     def get_exception_handler(self):
         return exception_handler
