@@ -6,7 +6,7 @@ from roaming.api import OcpiAPIView, OcpiError
 from roaming.api.errors import UNKNOWN_LOCATION
 
 from .ocpi import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
-from .selectors import roaming_locations
+from .selectors import locations_ocpi_json, roaming_locations, shared_locations
 
 
 def _unknown(what: str) -> OcpiError:
@@ -17,9 +17,11 @@ class LocationsView(OcpiAPIView):
     module = "locations"
 
     def get(self, request, location_id=None, evse_uid=None, connector_id=None):
-        locations = roaming_locations(request.ocpi_to_operator)
         if location_id is None:
-            return self.paginated(locations, location_to_ocpi)
+            # Written by PostgreSQL as location_to_ocpi would: no Python object per row.
+            ids = shared_locations(request.ocpi_to_operator).values_list("pk", flat=True)
+            return self.paginated(ids, page_to_ocpi=locations_ocpi_json)
+        locations = roaming_locations(request.ocpi_to_operator)
         location = locations.filter(ocpi_id__iexact=location_id).first()
         if location is None:
             raise _unknown("location")

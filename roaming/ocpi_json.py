@@ -18,28 +18,43 @@ def loads(text: str | bytes):
     return json.loads(text, parse_float=Decimal)
 
 
-# The C encoder writes each Decimal as a marked string, then the marks give way to the exact
-# digits. The mark holds a NUL (refused in every OCPI string we take in) and a per-process
-# secret, so no stored text can pass for one.
+class RawJSON:
+    """JSON text already written (e.g. by PostgreSQL), placed as is by `dumps`."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+# The C encoder writes each Decimal (and each RawJSON) as a marked string, then the marks
+# give way to the exact digits (or the raw text). The mark holds a NUL (refused in every
+# OCPI string we take in) and a per-process secret, so no stored text can pass for one.
 _MARK = f"\x00{secrets.token_hex(8)}:"
-_MARKED = re.compile(re.escape(json.dumps(_MARK)[:-1]) + r'([-+0-9.E]+)"')
+_MARKED = re.compile(re.escape(json.dumps(_MARK)[:-1]) + r'(D[-+0-9.E]+|R[0-9]+)"')
 
 
 def dumps(value, *, indent: int | None = None) -> str:
     """JSON text with every Decimal written as a JSON number with its exact digits."""
-    marked = False
+    raws: list[str] = []
 
     def exact(obj):
-        nonlocal marked
+        if isinstance(obj, RawJSON):
+            raws.append(obj.text)
+            return f"{_MARK}R{len(raws) - 1}"
         if not isinstance(obj, Decimal):
             raise TypeError(f"{type(obj).__name__} is not JSON serializable")
         if not obj.is_finite():
             raise ValueError(f"{obj} is not a JSON number")
-        marked = True
-        return _MARK + format(obj, "f")
+        raws.append("")  # at least one mark to replace
+        return f"{_MARK}D{obj:f}"
+
+    def unmark(match) -> str:
+        mark = match[1]
+        return mark[1:] if mark[0] == "D" else raws[int(mark[1:])]
 
     text = json.dumps(value, ensure_ascii=False, indent=indent, default=exact)
-    return _MARKED.sub(r"\1", text) if marked else text
+    return _MARKED.sub(unmark, text) if raws else text
 
 
 class ExactJSONEncoder(json.JSONEncoder):

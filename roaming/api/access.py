@@ -1,9 +1,7 @@
 """Who may call the OCPI API: token authentication, IP allowlist, routing headers, rate limit.
 
-DRF classes set on `OcpiAPIView` (never as REST_FRAMEWORK defaults: the CSMS API has its own).
-After authentication `request.user` is the calling Platform and `request.auth` its token;
-after `RoutingHeaders`, `request.ocpi_to_operator` is the Operator named by OCPI-to-* and
-`request.ocpi_from` the (country_code, party_id) of OCPI-from-*.
+DRF classes set on `OcpiAPIView` (not REST_FRAMEWORK defaults: the CSMS API has its own).
+`RoutingHeaders` sets `request.ocpi_to_operator` (OCPI-to-*) and `request.ocpi_from` (cc, pid).
 """
 
 import base64

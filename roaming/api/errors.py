@@ -71,8 +71,7 @@ def _as_ocpi(exc) -> tuple[int, int, str] | None:
     if isinstance(exc, exceptions.ValidationError):
         return 200, INVALID_PARAMETERS, "Invalid data: " + "; ".join(problems(exc.detail))
     if isinstance(exc, ModelValidationError):
-        # A model rule our request checks missed: still the caller's data, still a 2001
-        # (services write in one transaction: nothing was saved).
+        # A model rule the serializer missed: the caller's data, a 2001; nothing was saved.
         return 200, INVALID_PARAMETERS, "Invalid data: " + "; ".join(exc.messages)
     if isinstance(exc, exceptions.ParseError):
         return 400, INVALID_PARAMETERS, str(exc.detail)  # status_codes: not JSON -> HTTP 400

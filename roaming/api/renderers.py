@@ -1,8 +1,5 @@
-"""The OCPI envelope every answer travels in, and the transport headers around it.
-
-OCPI 2.2.1 transport_and_format §Response format: `data`, `status_code`, `status_message`,
-`timestamp`, errors included (an error "contains no data field"); Gireve §2.1.4: the caller's
-X-Request-ID / X-Correlation-ID echoed, routing headers swapped.
+"""The OCPI envelope every answer travels in (transport_and_format §Response format; an error
+"contains no data field"), and the transport headers around it (Gireve §2.1.4).
 """
 
 import uuid

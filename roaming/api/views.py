@@ -59,11 +59,12 @@ class OcpiAPIView(APIView):
         if request.method in ("POST", "PUT", "PATCH"):
             request.data  # noqa: B018 - a bad body (413, 415, 400) is answered before the view
 
-    def paginated(self, objects, to_ocpi):
-        """An OCPI page of `objects` (a QuerySet or a list), each through `to_ocpi`."""
+    def paginated(self, objects, to_ocpi=None, *, page_to_ocpi=None):
+        """An OCPI page of `objects` (QuerySet or list) through `to_ocpi` or `page_to_ocpi`."""
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(objects, self.request, view=self)
-        return paginator.get_paginated_response([to_ocpi(obj) for obj in page])
+        data = page_to_ocpi(page) if page_to_ocpi else [to_ocpi(obj) for obj in page]
+        return paginator.get_paginated_response(data)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
