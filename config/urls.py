@@ -1,16 +1,34 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
 
 from roaming.api.errors import unknown_endpoint
 from roaming.health import health, outbox_health
 from roaming.metrics import metrics
+
+# The OCPI route table: roaming serves the configuration modules, each app its own module.
+ocpi_urlpatterns = [
+    path("ocpi/", include("roaming.urls")),
+    path("ocpi/", include("locations.ocpi_urls")),
+    path("ocpi/", include("tariffs.ocpi_urls")),
+    path("ocpi/", include("sessions.ocpi_urls")),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health, name="health"),
     path("health/outbox", outbox_health, name="health-outbox"),
     path("metrics", metrics, name="metrics"),
-    path("ocpi/", include("roaming.urls")),
+    # OpenAPI 3 description of our OCPI endpoints (drf-spectacular).
+    path(
+        "api/ocpi/schema/",
+        SpectacularAPIView.as_view(
+            urlconf=ocpi_urlpatterns,
+            custom_settings={"TITLE": "CPO OCPI 2.2.1 API", "VERSION": "2.2.1"},
+        ),
+        name="ocpi-schema",
+    ),
+    *ocpi_urlpatterns,
     re_path(r"^ocpi(?P<rest>/.*)?$", unknown_endpoint),  # after every OCPI route
 ]
 

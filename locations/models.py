@@ -73,6 +73,15 @@ class Location(TimestampedModel):
                 "(ids compare case-insensitively).",
             ),
         ]
+        indexes = [
+            # The locations sender counts and pages the shared locations of an operator in
+            # creation order (locations.selectors.shared_locations): an index-only scan.
+            models.Index(
+                fields=["operator", "id"],
+                condition=models.Q(publish=True, gireve_missing=[]),
+                name="location_shared",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ocpi_id} {self.name or self.address}"

@@ -1,34 +1,38 @@
 """Locations sender interface (OCPI 2.2.1 mod_locations §Sender Interface)."""
 
-from roaming.api import OcpiError, OcpiView, ocpi_response, paginated_response
-from roaming.api.base import UNKNOWN_LOCATION
+from rest_framework.response import Response
+
+from roaming.api import OcpiAPIView, OcpiError
+from roaming.api.errors import UNKNOWN_LOCATION
 
 from .ocpi import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
-from .selectors import roaming_locations
+from .selectors import locations_ocpi_json, roaming_locations, shared_locations
 
 
 def _unknown(what: str) -> OcpiError:
     return OcpiError(UNKNOWN_LOCATION, f"Unknown {what}", http_status=404)
 
 
-class LocationsView(OcpiView):
+class LocationsView(OcpiAPIView):
     module = "locations"
 
     def get(self, request, location_id=None, evse_uid=None, connector_id=None):
-        locations = roaming_locations(request.ocpi_to_operator)
         if location_id is None:
-            return paginated_response(request, locations, location_to_ocpi, module=self.module)
+            # Written by PostgreSQL as location_to_ocpi would: no Python object per row.
+            ids = shared_locations(request.ocpi_to_operator).values_list("pk", flat=True)
+            return self.paginated(ids, page_to_ocpi=locations_ocpi_json)
+        locations = roaming_locations(request.ocpi_to_operator)
         location = locations.filter(ocpi_id__iexact=location_id).first()
         if location is None:
             raise _unknown("location")
         if evse_uid is None:
-            return ocpi_response(location_to_ocpi(location))
+            return Response(location_to_ocpi(location))
         evse = next((e for e in location.evses.all() if e.uid.upper() == evse_uid.upper()), None)
         if evse is None:
             raise _unknown("EVSE")
         if connector_id is None:
-            return ocpi_response(evse_to_ocpi(evse))
+            return Response(evse_to_ocpi(evse))
         connector = next((c for c in evse.connectors.all() if c.ocpi_id == connector_id), None)
         if connector is None:
             raise _unknown("connector")
-        return ocpi_response(connector_to_ocpi(connector, tariff_ids=evse.tariff_ids))
+        return Response(connector_to_ocpi(connector, tariff_ids=evse.tariff_ids))

@@ -8,6 +8,8 @@ for OCPI (API answers, outbox bodies, imports, exports, price_cdr) goes through 
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from decimal import Decimal
 
 
@@ -16,37 +18,43 @@ def loads(text: str | bytes):
     return json.loads(text, parse_float=Decimal)
 
 
+class RawJSON:
+    """JSON text already written (e.g. by PostgreSQL), placed as is by `dumps`."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+
+# The C encoder writes each Decimal (and each RawJSON) as a marked string, then the marks
+# give way to the exact digits (or the raw text). The mark holds a NUL (refused in every
+# OCPI string we take in) and a per-process secret, so no stored text can pass for one.
+_MARK = f"\x00{secrets.token_hex(8)}:"
+_MARKED = re.compile(re.escape(json.dumps(_MARK)[:-1]) + r'(D[-+0-9.E]+|R[0-9]+)"')
+
+
 def dumps(value, *, indent: int | None = None) -> str:
     """JSON text with every Decimal written as a JSON number with its exact digits."""
-    return "".join(_encode(value, indent, 0))
+    raws: list[str] = []
 
+    def exact(obj):
+        if isinstance(obj, RawJSON):
+            raws.append(obj.text)
+            return f"{_MARK}R{len(raws) - 1}"
+        if not isinstance(obj, Decimal):
+            raise TypeError(f"{type(obj).__name__} is not JSON serializable")
+        if not obj.is_finite():
+            raise ValueError(f"{obj} is not a JSON number")
+        raws.append("")  # at least one mark to replace
+        return f"{_MARK}D{obj:f}"
 
-def _encode(value, indent: int | None, depth: int):
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} is not a JSON number")
-        yield format(value, "f")
-        return
-    if isinstance(value, dict | list | tuple):
-        items = list(value.items()) if isinstance(value, dict) else list(value)
-        opening, closing = ("{", "}") if isinstance(value, dict) else ("[", "]")
-        if not items:
-            yield opening + closing
-            return
-        inner = "" if indent is None else "\n" + " " * (indent * (depth + 1))
-        outer = "" if indent is None else "\n" + " " * (indent * depth)
-        separator = "," if indent is not None else ", "
-        yield opening
-        for index, item in enumerate(items):
-            yield (separator if index else "") + inner
-            if isinstance(value, dict):
-                yield json.dumps(str(item[0]), ensure_ascii=False) + ": "
-                yield from _encode(item[1], indent, depth + 1)
-            else:
-                yield from _encode(item, indent, depth + 1)
-        yield outer + closing
-        return
-    yield json.dumps(value, ensure_ascii=False)
+    def unmark(match) -> str:
+        mark = match[1]
+        return mark[1:] if mark[0] == "D" else raws[int(mark[1:])]
+
+    text = json.dumps(value, ensure_ascii=False, indent=indent, default=exact)
+    return _MARKED.sub(unmark, text) if raws else text
 
 
 class ExactJSONEncoder(json.JSONEncoder):

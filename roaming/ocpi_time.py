@@ -1,8 +1,8 @@
 """OCPI 2.2.1 DateTime in and out (types.asciidoc: RFC 3339, UTC, string(25)).
 
-We always emit `2026-01-01T12:00:00Z` (UTC, whole seconds, 'Z'). We accept what the spec
-allows from others: optional fractional seconds, a 'Z' or numeric offset, and no designator
-at all (which OCPI defines as UTC).
+We always emit `2026-01-01T12:00:00Z` (UTC, whole seconds, 'Z'). `parse_datetime` reads our
+own data and others' answers leniently (a 'Z' or numeric offset, or no designator, which OCPI
+defines as UTC); `parse_inbound_datetime` holds what a client sends our API to the spec.
 """
 
 import datetime as dt
@@ -47,3 +47,27 @@ def parse_datetime(value: str) -> dt.datetime:
     except ValueError as exc:
         raise ValueError(f"{value!r} is not a valid date and time: {exc}.") from None
     return parsed.replace(tzinfo=tzinfo).astimezone(dt.UTC)
+
+
+_INBOUND_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z?\Z")
+_EXAMPLE = "e.g. 2026-01-01T12:00:00Z"
+
+
+def parse_inbound_datetime(value) -> dt.datetime:
+    """types §DateTime as others must send it: string(25), UTC with 'Z' or no designator,
+    optional fractions ("other formats/patterns are not allowed", "+00:00 is not the same as
+    UTC"). ValueError says what is wrong and how."""
+    if not isinstance(value, str):
+        raise ValueError(
+            f"must be an OCPI DateTime string ({_EXAMPLE}), not {type(value).__name__}"
+        )
+    if len(value) > 25:
+        raise ValueError(f"{value!r} is longer than the 25 characters of a DateTime")
+    if not _INBOUND_RE.match(value):
+        if re.search(r"[+-]\d{2}:?\d{2}$", value):
+            raise ValueError(f"{value!r} has a UTC offset: OCPI DateTimes are in UTC ({_EXAMPLE})")
+        raise ValueError(f"{value!r} is not an OCPI DateTime ({_EXAMPLE})")
+    try:
+        return parse_datetime(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid date and time ({_EXAMPLE})") from None

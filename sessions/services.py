@@ -14,8 +14,7 @@ def find_token(*, country_code: str, party_id: str, uid: str, type: str) -> Toke
 
 @transaction.atomic
 def put_token(*, platform, data: dict) -> tuple[Token, bool]:
-    """Create or replace a Token (OCPI 2.2.1 mod_tokens PUT); data already validated."""
-    fields = token_fields(data)
+    """Create or replace a Token (OCPI 2.2.1 mod_tokens PUT); `data` is a validated Token."""
     token = find_token(**{name: data[name] for name in ("country_code", "party_id", "uid", "type")})
     created = token is None
     if created:
@@ -23,7 +22,7 @@ def put_token(*, platform, data: dict) -> tuple[Token, bool]:
     defaults = {
         name: "" for name in ("visual_number", "group_id", "language", "default_profile_type")
     }
-    for name, value in {**defaults, "energy_contract": None, **fields}.items():
+    for name, value in {**defaults, "energy_contract": None, **token_fields(data)}.items():
         setattr(token, name, value)
     token.platform = platform
     token.full_clean()
@@ -33,7 +32,7 @@ def put_token(*, platform, data: dict) -> tuple[Token, bool]:
 
 @transaction.atomic
 def patch_token(*, token: Token, data: dict) -> Token:
-    """Update the given fields of a Token (OCPI 2.2.1 mod_tokens PATCH)."""
+    """Update the given fields of a Token (OCPI 2.2.1 mod_tokens PATCH); `data` validated."""
     for name, value in token_fields(data).items():
         setattr(token, name, value)
     token.full_clean()

@@ -1,41 +1,32 @@
 """Receiver interfaces for eMSP data: tokens, commands, charging preferences (OCPI 2.2.1)."""
 
-from roaming.api import OcpiError, OcpiView, invalid, ocpi_response, paginated_response
-from roaming.api.base import INVALID_PARAMETERS, UNKNOWN_TOKEN, party_behind
+from rest_framework.response import Response
+
+from roaming.api import OcpiAPIView, OcpiError, invalid
+from roaming.api.access import party_behind
+from roaming.api.errors import INVALID_PARAMETERS, UNKNOWN_TOKEN
 
 from .enums import CommandType, TokenType
-from .ocpi import (
-    IDENTITY,
-    charging_preferences_errors,
-    command_errors,
-    token_errors,
-    token_to_ocpi,
-)
+from .ocpi import COMMANDS, IDENTITY, ChargingPreferences, TokenIn, token_to_ocpi
 from .services import find_token, patch_token, put_token
 
 # mod_commands: the CPO answers at once; the real result would follow on response_url.
 COMMAND_TIMEOUT_SECONDS = 30
 
 
-def _invalid(errors: list[str]) -> OcpiError:
-    return invalid("Invalid Token: " + "; ".join(errors))
-
-
-class TokensView(OcpiView):
+class TokensView(OcpiAPIView):
     """OCPI 2.2.1 mod_tokens §Receiver Interface: /tokens/{country_code}/{party_id}/{uid}."""
 
     module = "tokens"
+    request_bodies = {"put": TokenIn, "patch": TokenIn}
 
     def identity(self, request, country_code, party_id, uid) -> dict:
         # transport_and_format §Client Owned Object Push: the URL names the owner (the eMSP);
         # §Errors: another party's objects may be answered with HTTP 404.
-        if not party_behind(request.ocpi_platform, country_code, party_id):
-            raise OcpiError(
-                INVALID_PARAMETERS,
-                "country_code/party_id is not a party behind this platform",
-                http_status=404,
-            )
-        token_type = request.GET.get("type") or TokenType.RFID
+        if not party_behind(request.user, country_code, party_id):
+            message = "country_code/party_id is not a party behind this platform"
+            raise OcpiError(INVALID_PARAMETERS, message, http_status=404)
+        token_type = request.query_params.get("type") or TokenType.RFID
         if token_type not in TokenType.values:
             raise invalid(f"type must be one of {', '.join(TokenType.values)}")
         return {"country_code": country_code, "party_id": party_id, "uid": uid, "type": token_type}
@@ -47,43 +38,36 @@ class TokensView(OcpiView):
         return token
 
     def get(self, request, country_code, party_id, uid):
-        return ocpi_response(
-            token_to_ocpi(self.existing(self.identity(request, country_code, party_id, uid)))
-        )
+        token = self.existing(self.identity(request, country_code, party_id, uid))
+        return Response(token_to_ocpi(token))
 
     def put(self, request, country_code, party_id, uid):
         identity = self.identity(request, country_code, party_id, uid)
-        data = request.ocpi_json
-        errors = token_errors(data, partial=False)
-        if errors:
-            raise _invalid(errors)
-        mismatched = [
-            name for name in IDENTITY if str(data[name]).upper() != str(identity[name]).upper()
-        ]
+        data = TokenIn.read(request.data)
+        mismatched = [name for name in IDENTITY if data[name].upper() != identity[name].upper()]
         if mismatched:
-            raise _invalid([f"{name}: does not match the URL" for name in mismatched])
-        _, created = put_token(platform=request.ocpi_platform, data=data)
+            problems = "; ".join(f"{name}: does not match the URL" for name in mismatched)
+            raise invalid(f"Invalid Token: {problems}")
+        _, created = put_token(platform=request.user, data=data)
         # status_codes: 201 when the object was newly created, 200 when it was updated.
-        return ocpi_response(http_status=201 if created else 200)
+        return Response(status=201 if created else 200)
 
     def patch(self, request, country_code, party_id, uid):
         token = self.existing(self.identity(request, country_code, party_id, uid))
-        data = request.ocpi_json
-        errors = token_errors(data, partial=True)
-        if errors:
-            raise _invalid(errors)
+        data = TokenIn.read(request.data, partial=True)
         changed = [
             name
             for name in IDENTITY
             if name in data and str(data[name]).upper() != str(getattr(token, name)).upper()
         ]
         if changed:
-            raise _invalid([f"{name}: cannot be changed by PATCH" for name in changed])
+            problems = "; ".join(f"{name}: cannot be changed by PATCH" for name in changed)
+            raise invalid(f"Invalid Token: {problems}")
         patch_token(token=token, data=data)
-        return ocpi_response()
+        return Response()
 
 
-class CommandsView(OcpiView):
+class CommandsView(OcpiAPIView):
     """OCPI 2.2.1 mod_commands §Receiver Interface: we support no command yet."""
 
     module = "commands"
@@ -91,16 +75,11 @@ class CommandsView(OcpiView):
     def post(self, request, command):
         if command not in CommandType.values:
             # status_codes: a URL that names no resource is a 404; the parameter is invalid.
-            raise OcpiError(
-                INVALID_PARAMETERS,
-                f"Unknown command {command!r}: one of {', '.join(CommandType.values)}",
-                http_status=404,
-            )
-        errors = command_errors(command, request.ocpi_json)
-        if errors:
-            raise invalid(f"Invalid {command} body: " + "; ".join(errors))
+            message = f"Unknown command {command!r}: one of {', '.join(CommandType.values)}"
+            raise OcpiError(INVALID_PARAMETERS, message, http_status=404)
+        COMMANDS[command].read(request.data)
         # mod_commands §CommandResponse: NOT_SUPPORTED, no CommandResult will follow.
-        return ocpi_response(
+        return Response(
             {
                 "result": "NOT_SUPPORTED",
                 "timeout": COMMAND_TIMEOUT_SECONDS,
@@ -109,15 +88,14 @@ class CommandsView(OcpiView):
         )
 
 
-class ChargingPreferencesView(OcpiView):
+class ChargingPreferencesView(OcpiAPIView):
     """OCPI 2.2.1 mod_sessions §Set Charging Preferences: smart charging is not offered."""
 
     module = "sessions"
+    request_bodies = {"put": ChargingPreferences}
 
     def put(self, request, session_id):
-        errors = charging_preferences_errors(request.ocpi_json)
-        if errors:
-            raise invalid("Invalid ChargingPreferences: " + "; ".join(errors))
+        ChargingPreferences.read(request.data)
         # mod_sessions §ChargingPreferencesResponse: for an EVSE without the capability
         # CHARGING_PREFERENCES_CAPABLE (none of ours has it) answer HTTP 404 with OCPI 2001.
         raise OcpiError(
@@ -128,7 +106,7 @@ class ChargingPreferencesView(OcpiView):
         )
 
 
-class SessionsView(OcpiView):
+class SessionsView(OcpiAPIView):
     """OCPI 2.2.1 mod_sessions §Sender Interface: no charging session is recorded yet."""
 
     module = "sessions"
@@ -136,7 +114,7 @@ class SessionsView(OcpiView):
     sessions: tuple = ()
 
     def get(self, request):
-        return paginated_response(request, list(self.sessions), dict, module=self.module)
+        return self.paginated(list(self.sessions), dict)
 
 
 class CdrsView(SessionsView):

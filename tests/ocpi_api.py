@@ -25,3 +25,19 @@ def ocpi_headers(token: str = TOKEN, **extra) -> dict:
     }
     values.update(extra)
     return {key: value for key, value in values.items() if value is not None}
+
+
+def crawl(client, url: str, *, between_pages=None) -> list[dict]:
+    """Every object of a paginated sender, following `Link`; `between_pages(n)` runs after
+    page n (1-based), e.g. to change an object while a hub is pulling."""
+    objects, page = [], 0
+    while url:
+        response = client.get(url, **ocpi_headers())
+        assert response.status_code == 200 and response.json()["status_code"] == 1000
+        objects += response.json()["data"]
+        page += 1
+        if between_pages is not None:
+            between_pages(page)
+        link = response.get("Link")
+        url = link[1 : link.index(">")].replace("http://testserver", "") if link else None
+    return objects

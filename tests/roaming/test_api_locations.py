@@ -1,11 +1,14 @@
 """Inbound OCPI API: auth, envelope, routing headers and the locations sender, full stack."""
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from py_ocpi.core.schemas import OCPIResponse
 from py_ocpi.modules.locations.v_2_2_1.schemas import Location as PydanticLocation
 
-from locations.services import refresh_publishability
+from locations import enums
+from locations.services import refresh_publishability, set_evse_status
 from roaming.models import MessageLog
 from roaming.ocpi_time import parse_datetime
 from tests.factories import (
@@ -15,7 +18,7 @@ from tests.factories import (
     OperatorFactory,
     PlatformFactory,
 )
-from tests.ocpi_api import TOKEN, ocpi_headers
+from tests.ocpi_api import TOKEN, crawl, ocpi_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -170,3 +173,33 @@ def test_unpublished_locations_are_not_served(platform, operator):
     hidden.save()
     response = Client().get(f"/ocpi/2.2.1/locations/{hidden.ocpi_id}", **headers())
     assert response.status_code == 404
+
+
+def test_a_crawl_while_statuses_change_returns_every_location_exactly_once(platform, operator):
+    """Issue 9.1: an EVSE of a location on page 1 changes before page 2 is read; ordered by
+    last_updated, that location moved to the end and the next page skipped one.
+    transport_and_format §Paginated Response: "order the objects by creation date ascending"."""
+    locations = make_locations(operator, 27)
+    first_evse = locations[0].evses.get()
+
+    def change_a_status(page):
+        if page == 1:
+            set_evse_status(evse=first_evse, status=enums.Status.CHARGING)
+
+    objects = crawl(Client(), "/ocpi/2.2.1/locations?limit=4", between_pages=change_a_status)
+
+    ids = [obj["id"] for obj in objects]
+    assert sorted(ids) == sorted(location.ocpi_id for location in locations)
+    assert objects[0]["evses"][0]["status"] != "CHARGING"  # read before the change
+
+
+def test_a_page_costs_the_same_queries_whatever_the_number_of_locations(platform, operator):
+    """Senders fast (issue 10): the page query and its prefetches, never a query per object."""
+    make_locations(operator, 3)
+    client, url = Client(), "/ocpi/2.2.1/locations?limit=100"
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(url, **headers()).json()["data"]) == 3
+    make_locations(operator, 40)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(url, **headers()).json()["data"]) == 43
+    assert len(many) == len(few), [q["sql"] for q in many.captured_queries]

@@ -18,9 +18,9 @@ from py_ocpi.modules.tokens.v_2_2_1.schemas import Token
 from py_ocpi.modules.versions.schemas import Version
 from py_ocpi.modules.versions.v_2_2_1.schemas import VersionDetail
 
+from roaming.credentials import credentials_errors
 from roaming.hub_client_info import client_info_errors
 from roaming.models import Operator
-from roaming.views import credentials_errors
 from sessions.ocpi import command_errors, token_errors
 from tests.factories import PlatformFactory
 from tests.ocpi_api import ocpi_headers

@@ -114,7 +114,7 @@ def test_rate_limit_is_shared_with_other_processes_through_redis(settings):
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
     spend = (
         "import django; django.setup()\n"
-        "from roaming.api.base import check_rate\n"
+        "from roaming.api.access import check_rate\n"
         "for _ in range(3): check_rate('shared-token')\n"
     )
     env = os.environ | {

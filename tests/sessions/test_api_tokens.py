@@ -128,3 +128,21 @@ def test_sessions_and_cdrs_lists_are_empty_pages(module):
     )
     assert response.json()["data"] == [] and response["X-Total-Count"] == "0"
     assert "Link" not in response
+
+
+def test_unknown_fields_are_ignored_and_logged_known_ones_still_checked(caplog):
+    """Issue 9.4, tolerant reader: Gireve extends OCPI objects with its own fields
+    (`gireve_id`, §2.1.11); they are ignored (and logged), the OCPI fields still validated."""
+    body = example("token_example_2_full_rfid.json")
+    extended = body | {"gireve_id": "GIR-0001"}
+    extended["energy_contract"] = body["energy_contract"] | {"gireve_ref": 7}
+
+    with caplog.at_level("WARNING", logger="roaming.ocpi_serializers"):
+        response = put(extended)
+
+    assert (response.status_code, response.json()["status_code"]) == (201, 1000)
+    assert Client().get(URL, **ocpi_headers()).json()["data"] == body
+    warnings = " ".join(record.getMessage() for record in caplog.records)
+    assert "gireve_id" in warnings and "gireve_ref" in warnings
+    refused = put(extended | {"valid": "yes"})
+    assert refused.json()["status_code"] == 2001 and "valid" in refused.json()["status_message"]

@@ -24,7 +24,7 @@ from tests.factories import (
     PlatformFactory,
     TariffFactory,
 )
-from tests.ocpi_api import ocpi_headers
+from tests.ocpi_api import crawl, ocpi_headers
 from tests.tariffs.schema import check_tariff
 
 pytestmark = pytest.mark.django_db
@@ -85,6 +85,25 @@ def test_sender_lists_every_description_with_pagination(client):
     for item in items:
         PydanticTariff.parse_raw(json.dumps(item, default=str))
         assert check_tariff(item) == []
+
+
+def test_a_crawl_while_a_tariff_changes_returns_every_description_exactly_once(client):
+    """Issue 9.1, as for locations: a description on page 1 edited before page 2 is read
+    keeps its place (ordered by creation, transport_and_format §Paginated Response)."""
+    PlatformFactory(connected=True)
+    operator = _operator()
+    tariffs = [
+        services.save_tariff(tariff=TariffFactory.build(operator=operator)) for _ in range(27)
+    ]
+
+    def edit_the_first(page):
+        if page == 1:
+            tariffs[0].tariff_alt_url = "https://cpo.example.com/tariffs/changed"
+            services.save_tariff(tariff=tariffs[0])  # §3.10.2: allowed once published
+
+    objects = crawl(client, "/ocpi/2.2.1/tariffs?limit=4", between_pages=edit_the_first)
+
+    assert sorted(t["id"] for t in objects) == sorted(t.ocpi_id for t in tariffs)
 
 
 def test_sender_filters_on_last_updated(client):
