@@ -9,9 +9,13 @@ and connectors included) per platform, at client-owned URLs
 - static location change -> PUT location; new EVSE or static EVSE/connector change -> PUT evse;
 - EVSE status change -> PATCH evse {status, last_updated} (never twice the same: no change,
   no message); tariff_ids change -> PATCH each connector {tariff_ids, last_updated};
-- unpublishable or unpublished locations are never pushed; a location the hub has that is
-  set publish=False gets one PUT with publish=false (the hub withdraws it), then nothing.
+- unpublishable or unpublished locations are never pushed; a location the hub holds that
+  stops being shared (set publish=False, or incomplete for Gireve §3.5.1: owner cleared,
+  capabilities or tariff_ids emptied) gets one PUT with publish=false (the hub withdraws it,
+  instead of keeping a published copy whose statuses freeze), then nothing until it is
+  shared again, when the whole location is PUT.
 The stream's memo {"synced": bool} remembers whether the hub holds our whole location.
+Imports push many locations at once (`locations_imported`): same messages, a few queries.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.db.models import Prefetch
 from roaming.models import Platform
 from roaming.ocpi_time import format_datetime
 from roaming.outbox import services as outbox
+from roaming.outbox.models import Stream
 
 from .models import EVSE, Connector, Location
 from .ocpi import evse_to_ocpi, location_to_ocpi
@@ -58,39 +63,90 @@ def _shared(location: Location) -> bool:
     return location.publish and not location.gireve_missing
 
 
+def _whole_put(location: Location, synced: bool, body) -> outbox.Outgoing | None:
+    """The whole PUT `location` needs on a platform, if any (see the module docstring).
+
+    `body()` builds the location from a fresh read (locations_for_ocpi)."""
+    key = _key(location.pk)
+    if _shared(location):
+        return outbox.Outgoing(
+            key, "PUT", _path(location), body(), location.ocpi_id, {"synced": True}
+        )
+    if synced:
+        # OCPI 2.2.1 Location.publish=false: the hub withdraws it; we then go quiet.
+        withdrawn = {**body(), "publish": False}
+        # OCPI EVSE.connectors is 1..*: an EVSE still without one stays out of the body.
+        withdrawn["evses"] = [evse for evse in withdrawn["evses"] if evse["connectors"]]
+        return outbox.Outgoing(
+            key, "PUT", _path(location), withdrawn, location.ocpi_id, {"synced": False}
+        )
+    return None
+
+
 def _push(location: Location, changes=None, *, platforms: list[Platform] | None = None) -> int:
     """Queue `changes()` (list of (method, path, body)) for platforms that hold the whole
-    location, else a whole PUT; withdraw or stop as described in the module docstring."""
+    location, else the whole PUT or withdrawal of `_whole_put`."""
     platforms = outbox.hub_platforms(MODULE) if platforms is None else platforms
-    key, queued, whole, built = _key(location.pk), 0, None, None
+    key, queued, built, whole = _key(location.pk), 0, None, None
+
+    def body() -> dict:
+        nonlocal whole
+        whole = whole or location_to_ocpi(_fresh_location(location.pk))
+        return whole
+
     for platform in platforms:
         synced = outbox.stream_memo(platform=platform, stream_key=key, module=MODULE).get("synced")
         if _shared(location) and synced and changes is not None:
             built = changes() if built is None else built
-            messages, memo = built, None
-        elif _shared(location) or (synced and not location.publish):
-            # OCPI 2.2.1 Location.publish=false: the hub withdraws it; we then go quiet.
-            whole = whole or location_to_ocpi(_fresh_location(location.pk))
-            messages, memo = [("PUT", _path(location), whole)], {"synced": whole["publish"]}
+            items = [outbox.Outgoing(key, m, p, b, location.ocpi_id) for m, p, b in built]
         else:
-            if synced:  # unpublishable now: stop; the whole PUT follows when it is complete
-                outbox.set_stream_memo(
-                    platform=platform, stream_key=key, module=MODULE, memo={"synced": False}
-                )
-            continue
-        for method, path, body in messages:
-            outbox.enqueue(
-                platform=platform,
-                stream_key=key,
-                module=MODULE,
-                method=method,
-                path=path,
-                body=body,
-                object_id=location.ocpi_id,
-                memo=memo,
-            )
-            queued += 1
+            put = _whole_put(location, synced, body)
+            items = [put] if put else []
+        queued += outbox.enqueue_many(platform=platform, module=MODULE, items=items)
     return queued
+
+
+def locations_imported(locations: list[Location]) -> int:
+    """`location_changed` for many locations read by locations_for_ocpi (publishability
+    refreshed), with a few queries per platform whatever their number (imports)."""
+    queued = 0
+    for platform in outbox.hub_platforms(MODULE):
+        streams = outbox.locked_streams(
+            platform=platform, stream_keys=[_key(loc.pk) for loc in locations], module=MODULE
+        )
+        items = []
+        for location in locations:
+            synced = streams[_key(location.pk)].memo.get("synced")
+            put = _whole_put(location, synced, lambda loc=location: location_to_ocpi(loc))
+            if put is not None:
+                items.append(put)
+        queued += outbox.enqueue_many(platform=platform, module=MODULE, items=items)
+    return queued
+
+
+def hub_state(location: Location) -> str:
+    """For ops on the location page: what the hub holds of this location, and what next."""
+    # "synced" is written with every whole PUT and withdrawal (messages may be purged).
+    memos = list(
+        Stream.objects.filter(
+            key=_key(location.pk), module=MODULE, memo__has_key="synced"
+        ).values_list("memo", flat=True)
+    )
+    if not memos:
+        return "Not on the hub: never sent." + ("" if _shared(location) else _next(location))
+    if any(memo.get("synced") for memo in memos):
+        return "On the hub: every change is pushed."
+    return "Withdrawn from the hub (sent with publish=false)." + _next(location)
+
+
+def _next(location: Location) -> str:
+    if location.gireve_missing:
+        return (
+            " Sent whole once complete; Gireve still needs: "
+            + "; ".join(location.gireve_missing)
+            + "."
+        )
+    return " Sent whole once published." if not location.publish else ""
 
 
 def location_changed(location: Location) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -114,6 +115,74 @@ def set_stream_memo(*, platform: Platform, stream_key: str, module: str, memo: d
     stream = locked_stream(platform=platform, stream_key=stream_key, module=module)
     stream.memo = {**stream.memo, **memo}
     stream.save(update_fields=["memo"])
+
+
+# --- many streams at once (bulk imports) -------------------------------------
+
+
+class Outgoing(NamedTuple):
+    """One request for `enqueue_many`: the arguments of `enqueue` that vary per stream."""
+
+    stream_key: str
+    method: str
+    path: str
+    body: object
+    object_id: str = ""
+    memo: dict | None = None
+
+
+def locked_streams(*, platform: Platform, stream_keys: list[str], module: str) -> dict:
+    """`locked_stream` for many keys: created if needed, locked in id order (no deadlock
+    with another bulk producer), in three queries. Returns {key: Stream}."""
+    keys = list(dict.fromkeys(stream_keys))
+    Stream.objects.bulk_create(
+        [Stream(platform=platform, key=key, module=module) for key in keys],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    streams = {}
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start : start + 5000]
+        query = Stream.objects.select_for_update().filter(platform=platform, key__in=chunk)
+        streams.update({stream.key: stream for stream in query.order_by("pk")})
+    return streams
+
+
+@transaction.atomic
+def enqueue_many(*, platform: Platform, module: str, items: list[Outgoing]) -> int:
+    """What `enqueue` does for each item, in item order, with a few queries in all."""
+    if not items:
+        return 0
+    streams = locked_streams(
+        platform=platform, stream_keys=[item.stream_key for item in items], module=module
+    )
+    messages = Message.objects.bulk_create(
+        [
+            Message(
+                stream=streams[item.stream_key],
+                method=item.method,
+                path=item.path,
+                body=item.body,
+                object_id=item.object_id,
+            )
+            for item in items
+        ],
+        batch_size=1000,
+    )
+    now, changed = timezone.now(), {}
+    for item, message in zip(items, messages, strict=True):
+        stream = streams[item.stream_key]
+        if stream.next_attempt_at is None and not stream.held:
+            stream.next_attempt_at, stream.kicked_at = message.created_at, now
+        if item.memo is not None:
+            stream.memo = {**stream.memo, **item.memo}
+        changed[stream.pk] = stream
+    Stream.objects.bulk_update(
+        list(changed.values()), ["next_attempt_at", "kicked_at", "memo"], batch_size=1000
+    )
+    for stream_id in changed:
+        kick(stream_id)
+    return len(messages)
 
 
 # --- kicking Celery after commit ---------------------------------------------

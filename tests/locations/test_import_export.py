@@ -12,8 +12,9 @@ from locations.enums import Status
 from locations.models import EVSE, Connector, Location
 from locations.ocpi import location_to_ocpi
 from locations.selectors import locations_for_ocpi
-from locations.services import LocationImportError, import_locations
+from locations.services import import_locations
 from roaming.models import Operator
+from roaming.ocpi_io import ImportRefused
 from tariffs.models import Tariff
 from tests.factories import OperatorFactory
 
@@ -114,7 +115,7 @@ def test_connectors_with_different_tariffs_keep_the_first_and_warn():
 
 def test_unknown_operator_is_an_error_unless_asked_to_create():
     example = _load("location_example.json")
-    with pytest.raises(LocationImportError) as excinfo:
+    with pytest.raises(ImportRefused) as excinfo:
         import_locations(example, label="be.json")
     assert excinfo.value.errors == [
         "be.json: location LOC1: unknown operator BE*BEC (create it in admin first, "
@@ -171,7 +172,7 @@ def test_import_with_one_bad_evse_leaves_the_database_untouched():
     bad["name"] = "Renamed"
     bad["evses"][1]["evse_id"] = "NL*ALF*E1"  # belongs to another operator
 
-    with pytest.raises(LocationImportError) as excinfo:
+    with pytest.raises(ImportRefused) as excinfo:
         import_locations([good, bad], create_operators=True, label="batch.json")
 
     assert excinfo.value.errors == [
@@ -225,7 +226,7 @@ def test_import_with_one_bad_evse_leaves_the_database_untouched():
 def test_import_errors_name_location_evse_connector_and_field(change, message):
     data = _load("location_example.json")
     change(data)
-    with pytest.raises(LocationImportError) as excinfo:
+    with pytest.raises(ImportRefused) as excinfo:
         import_locations(data, create_operators=True, label="x.json")
     assert any(error.startswith(message) for error in excinfo.value.errors), excinfo.value.errors
     assert not Location.objects.exists()
