@@ -164,6 +164,7 @@ class _Import:
                     operator=operator, upper_id__in=ids
                 )
                 for location in query:
+                    _remember(location)
                     location.operator = by_pk[location.operator_id]
                     location._evses = {}
                     locations[(operator.pk, location.upper_id)] = location
@@ -171,12 +172,14 @@ class _Import:
         evses = {}
         for pks in _chunks(list(by_location)):
             for evse in EVSE.objects.filter(location__in=pks).order_by("pk"):
+                _remember(evse)
                 evse.location = by_location[evse.location_id]
                 evse._connectors = {}
                 evse.location._evses[evse.uid.upper()] = evse
                 evses[evse.pk] = evse
         for pks in _chunks(list(evses)):
             for connector in Connector.objects.filter(evse__in=pks).order_by("pk"):
+                _remember(connector)
                 connector.evse = evses[connector.evse_id]
                 connector.evse._connectors[connector.ocpi_id.upper()] = connector
         return locations
@@ -278,10 +281,10 @@ class _Import:
 
     def _write(self) -> None:
         # bulk_create fills each child's parent id from its (now saved) parent.
-        _bulk_save(Location, self.locations, "operator")
-        _bulk_save(EVSE, [evse for evse, _ in self.evses], "location", also=self.removed)
+        _bulk_save(Location, self.locations)
+        _bulk_save(EVSE, [evse for evse, _ in self.evses], also=self.removed)
         self._delete_gone_connectors()
-        _bulk_save(Connector, self.connectors, "evse")
+        _bulk_save(Connector, self.connectors)
         self.result.objects = self.locations
 
     def _delete_gone_connectors(self) -> None:
@@ -328,15 +331,28 @@ def _chunks(items: list, size: int = 10000):
         yield items[start : start + size]
 
 
-def _bulk_save(model, objects: list, parent: str, also: list = ()) -> None:
-    """Insert the new rows, update every field the file sets on the others (and `also`);
-    ids and parent never change, gireve_missing is refreshed after."""
+def _remember(instance) -> None:
+    """What the row holds in the database, to update only the fields the file changes."""
+    instance._stored = {f.attname: getattr(instance, f.attname) for f in _fields(type(instance))}
+
+
+def _fields(model) -> list:
+    # Ids and parent never change (OCPI); gireve_missing is refreshed after the writes.
+    frozen = {"operator", "location", "evse", "ocpi_id", "uid", "gireve_missing"}
+    return [f for f in model._meta.concrete_fields if f.name not in frozen and not f.primary_key]
+
+
+def _bulk_save(model, objects: list, also: list = ()) -> None:
+    """Insert the new rows; update the others (and `also`) where the file changes them, one
+    bulk_update per set of changed fields (a re-import of the same file updates nothing)."""
     stored = [obj for obj in objects if obj.pk is not None] + list(also)
     model.objects.bulk_create([obj for obj in objects if obj.pk is None], batch_size=CHUNK)
-    if not stored:
-        return
-    frozen = {parent, "ocpi_id", "uid", "gireve_missing"}
-    names = [
-        f.name for f in model._meta.concrete_fields if f.name not in frozen and not f.primary_key
-    ]
-    model.objects.bulk_update(stored, names, batch_size=CHUNK)
+    groups = defaultdict(list)
+    for obj in stored:
+        changed = tuple(
+            f.name for f in _fields(model) if getattr(obj, f.attname) != obj._stored[f.attname]
+        )
+        if changed:
+            groups[changed].append(obj)
+    for names, group in groups.items():
+        model.objects.bulk_update(group, names, batch_size=CHUNK)

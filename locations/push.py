@@ -108,7 +108,8 @@ def _push(location: Location, changes=None, *, platforms: list[Platform] | None 
 
 def locations_imported(locations: list[Location]) -> int:
     """`location_changed` for many locations read by locations_for_ocpi (publishability
-    refreshed), with a few queries per platform whatever their number (imports)."""
+    refreshed), with a few queries per platform whatever their number (imports). Delivery
+    starts at the next sweep rather than with one broker publish per location."""
     queued = 0
     for platform in outbox.hub_platforms(MODULE):
         streams = outbox.locked_streams(
@@ -120,7 +121,7 @@ def locations_imported(locations: list[Location]) -> int:
             put = _whole_put(location, synced, lambda loc=location: location_to_ocpi(loc))
             if put is not None:
                 items.append(put)
-        queued += outbox.enqueue_many(platform=platform, module=MODULE, items=items)
+        queued += outbox.enqueue_many(platform=platform, module=MODULE, items=items, kick_now=False)
     return queued
 
 

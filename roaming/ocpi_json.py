@@ -18,7 +18,13 @@ def loads(text: str | bytes):
 
 def dumps(value, *, indent: int | None = None) -> str:
     """JSON text with every Decimal written as a JSON number with its exact digits."""
-    return "".join(_encode(value, indent, 0))
+    try:
+        # Most bodies (locations) hold no Decimal: the C encoder writes the same text ~20x
+        # faster (bench/import_locations.py queues 10,000 of them in one import).
+        separators = (",", ": ") if indent is not None else (", ", ": ")
+        return json.dumps(value, ensure_ascii=False, indent=indent, separators=separators)
+    except TypeError:
+        return "".join(_encode(value, indent, 0))
 
 
 def _encode(value, indent: int | None, depth: int):

@@ -15,6 +15,7 @@ enqueued; `path` is appended to the platform's RECEIVER endpoint URL of `module`
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from typing import NamedTuple
 
@@ -149,8 +150,13 @@ def locked_streams(*, platform: Platform, stream_keys: list[str], module: str) -
 
 
 @transaction.atomic
-def enqueue_many(*, platform: Platform, module: str, items: list[Outgoing]) -> int:
-    """What `enqueue` does for each item, in item order, with a few queries in all."""
+def enqueue_many(
+    *, platform: Platform, module: str, items: list[Outgoing], kick_now: bool = True
+) -> int:
+    """What `enqueue` does for each item, in item order, with a few queries in all.
+
+    `kick_now=False` leaves the streams to the sweeper (within OUTBOX_SWEEP_SECONDS): a bulk
+    import does not hold its commit for one broker publish per stream."""
     if not items:
         return 0
     streams = locked_streams(
@@ -169,20 +175,37 @@ def enqueue_many(*, platform: Platform, module: str, items: list[Outgoing]) -> i
         ],
         batch_size=1000,
     )
-    now, changed = timezone.now(), {}
+    now = timezone.now()
+    due, memos = {}, {}
     for item, message in zip(items, messages, strict=True):
         stream = streams[item.stream_key]
         if stream.next_attempt_at is None and not stream.held:
-            stream.next_attempt_at, stream.kicked_at = message.created_at, now
+            # An idle stream becomes due (as in `enqueue`); one in backoff keeps its time.
+            stream.next_attempt_at = message.created_at
+            due[stream.pk] = stream
         if item.memo is not None:
             stream.memo = {**stream.memo, **item.memo}
-        changed[stream.pk] = stream
-    Stream.objects.bulk_update(
-        list(changed.values()), ["next_attempt_at", "kicked_at", "memo"], batch_size=1000
-    )
-    for stream_id in changed:
-        kick(stream_id)
+            memos[stream.pk] = stream.memo
+    # One UPDATE per distinct value rather than a CASE per row (bulk_update: 9 s / 500 rows).
+    for pks in _chunks(list(due)):
+        Stream.objects.filter(pk__in=pks).update(
+            next_attempt_at=now, kicked_at=now if kick_now else None
+        )
+    by_memo = {}
+    for pk, memo in memos.items():
+        by_memo.setdefault(json.dumps(memo, sort_keys=True), (memo, []))[1].append(pk)
+    for memo, pks in by_memo.values():
+        for chunk in _chunks(pks):
+            Stream.objects.filter(pk__in=chunk).update(memo=memo)
+    if kick_now:
+        for stream_id in due:
+            kick(stream_id)
     return len(messages)
+
+
+def _chunks(items: list, size: int = 10000):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 # --- kicking Celery after commit ---------------------------------------------
