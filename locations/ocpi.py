@@ -101,6 +101,17 @@ def location_to_ocpi(location: Location) -> dict:
     return obj
 
 
+def location_to_hub(location: Location) -> dict:
+    """The location as the hub may hold it: whole while shared (published and complete for
+    Gireve §3.5.1); else withdrawn, i.e. with publish=false (OCPI 2.2.1 Location.publish)
+    and without EVSEs that have no connector yet (OCPI EVSE.connectors is 1..*)."""
+    obj = location_to_ocpi(location)
+    if not (location.publish and location.is_publishable):
+        obj["publish"] = False
+        obj["evses"] = [evse for evse in obj["evses"] if evse["connectors"]]
+    return obj
+
+
 # --- inbound Location JSON ---------------------------------------------------
 
 

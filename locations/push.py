@@ -28,7 +28,7 @@ from roaming.outbox import services as outbox
 from roaming.outbox.models import Stream
 
 from .models import EVSE, Connector, Location
-from .ocpi import evse_to_ocpi, location_to_ocpi
+from .ocpi import evse_to_ocpi, location_to_hub, location_to_ocpi
 from .selectors import locations_for_ocpi, roaming_locations
 
 MODULE = "locations"
@@ -66,21 +66,15 @@ def _shared(location: Location) -> bool:
 def _whole_put(location: Location, synced: bool, body) -> outbox.Outgoing | None:
     """The whole PUT `location` needs on a platform, if any (see the module docstring).
 
-    `body()` builds the location from a fresh read (locations_for_ocpi)."""
-    key = _key(location.pk)
-    if _shared(location):
-        return outbox.Outgoing(
-            key, "PUT", _path(location), body(), location.ocpi_id, {"synced": True}
-        )
-    if synced:
-        # OCPI 2.2.1 Location.publish=false: the hub withdraws it; we then go quiet.
-        withdrawn = {**body(), "publish": False}
-        # OCPI EVSE.connectors is 1..*: an EVSE still without one stays out of the body.
-        withdrawn["evses"] = [evse for evse in withdrawn["evses"] if evse["connectors"]]
-        return outbox.Outgoing(
-            key, "PUT", _path(location), withdrawn, location.ocpi_id, {"synced": False}
-        )
-    return None
+    `body()` is location_to_hub of a fresh read (locations_for_ocpi)."""
+    if not (_shared(location) or synced):
+        return None
+    # Not shared but synced: OCPI 2.2.1 Location.publish=false, the hub withdraws it and we
+    # go quiet (location_to_hub); the next whole PUT follows once it is shared again.
+    memo = {"synced": _shared(location)}
+    return outbox.Outgoing(
+        _key(location.pk), "PUT", _path(location), body(), location.ocpi_id, memo
+    )
 
 
 def _push(location: Location, changes=None, *, platforms: list[Platform] | None = None) -> int:
@@ -91,7 +85,7 @@ def _push(location: Location, changes=None, *, platforms: list[Platform] | None 
 
     def body() -> dict:
         nonlocal whole
-        whole = whole or location_to_ocpi(_fresh_location(location.pk))
+        whole = whole or location_to_hub(_fresh_location(location.pk))
         return whole
 
     for platform in platforms:
@@ -118,7 +112,7 @@ def locations_imported(locations: list[Location]) -> int:
         items = []
         for location in locations:
             synced = streams[_key(location.pk)].memo.get("synced")
-            put = _whole_put(location, synced, lambda loc=location: location_to_ocpi(loc))
+            put = _whole_put(location, synced, lambda loc=location: location_to_hub(loc))
             if put is not None:
                 items.append(put)
         queued += outbox.enqueue_many(platform=platform, module=MODULE, items=items, kick_now=False)

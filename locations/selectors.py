@@ -20,9 +20,16 @@ def locations_for_ocpi(queryset: QuerySet[Location] | None = None) -> QuerySet[L
     )
 
 
-def roaming_locations(operator: Operator | None = None) -> QuerySet[Location]:
-    """Locations shared with the hub: complete for Gireve (§3.5.1) and published."""
-    queryset = Location.objects.filter(publish=True, gireve_missing=[])
+def sender_locations(operator: Operator | None = None) -> QuerySet[Location]:
+    """What our sender serves (GET /locations): published locations, complete or not; one
+    Gireve cannot take yet goes out as `locations.ocpi.location_to_hub` shows it
+    (publish=false, as the withdrawal PUT said), so a pull agrees with our pushes."""
+    queryset = Location.objects.filter(publish=True)
     if operator is not None:
         queryset = queryset.filter(operator=operator)
     return locations_for_ocpi(queryset).order_by("last_updated", "pk")
+
+
+def roaming_locations(operator: Operator | None = None) -> QuerySet[Location]:
+    """Locations shared with the hub: complete for Gireve (§3.5.1) and published."""
+    return sender_locations(operator).filter(gireve_missing=[])

@@ -3,8 +3,8 @@
 from roaming.api import OcpiError, OcpiView, ocpi_response, paginated_response
 from roaming.api.base import UNKNOWN_LOCATION
 
-from .ocpi import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
-from .selectors import roaming_locations
+from .ocpi import connector_to_ocpi, evse_to_ocpi, location_to_hub
+from .selectors import sender_locations
 
 
 def _unknown(what: str) -> OcpiError:
@@ -15,14 +15,15 @@ class LocationsView(OcpiView):
     module = "locations"
 
     def get(self, request, location_id=None, evse_uid=None, connector_id=None):
-        locations = roaming_locations(request.ocpi_to_operator)
+        # Issue 9.7: an incomplete location is served with publish=false (location_to_hub).
+        locations = sender_locations(request.ocpi_to_operator)
         if location_id is None:
-            return paginated_response(request, locations, location_to_ocpi, module=self.module)
+            return paginated_response(request, locations, location_to_hub, module=self.module)
         location = locations.filter(ocpi_id__iexact=location_id).first()
         if location is None:
             raise _unknown("location")
         if evse_uid is None:
-            return ocpi_response(location_to_ocpi(location))
+            return ocpi_response(location_to_hub(location))
         evse = next((e for e in location.evses.all() if e.uid.upper() == evse_uid.upper()), None)
         if evse is None:
             raise _unknown("EVSE")
