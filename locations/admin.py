@@ -13,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from roaming.models import Operator
 from tariffs.selectors import unknown_tariff_ids
 
-from . import services
+from . import push, services
 from .forms import EVSEForm, EVSEInlineForm, EVSEStatusActionForm, LocationForm
 from .models import EVSE, Connector, Location
 from .ocpi import location_to_ocpi
@@ -193,7 +193,8 @@ class LocationAdmin(admin.ModelAdmin):
         if obj.is_publishable:
             return "Complete for Gireve."
         return format_html(
-            "<strong>Not publishable, never pushed to the hub.</strong> Missing:<ul>{}</ul>",
+            "<strong>Not publishable. {}</strong> Missing:<ul>{}</ul>",
+            push.hub_state(obj),  # issue 9.7: withdrawn from the hub, or never sent
             format_html_join("", "<li>{}</li>", ((item,) for item in obj.gireve_missing)),
         )
 

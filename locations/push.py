@@ -127,21 +127,17 @@ def hub_state(location: Location) -> str:
             key=_key(location.pk), module=MODULE, memo__has_key="synced"
         ).values_list("memo", flat=True)
     )
-    if not memos:
-        return "Not on the hub: never sent." + ("" if _shared(location) else _next(location))
-    if any(memo.get("synced") for memo in memos):
+    if any(memo["synced"] for memo in memos):
         return "On the hub: every change is pushed."
-    return "Withdrawn from the hub (sent with publish=false)." + _next(location)
-
-
-def _next(location: Location) -> str:
+    if memos:
+        state = "Withdrawn from the hub (sent with publish=false)."
+    else:
+        state = "Not on the hub: it was never pushed to the hub."
+    if not location.publish:
+        return state + " Sent whole once published."
     if location.gireve_missing:
-        return (
-            " Sent whole once complete; Gireve still needs: "
-            + "; ".join(location.gireve_missing)
-            + "."
-        )
-    return " Sent whole once published." if not location.publish else ""
+        return state + " Sent whole once complete for Gireve."
+    return state
 
 
 def location_changed(location: Location) -> int:

@@ -152,8 +152,9 @@ def test_location_made_incomplete_is_withdrawn_then_put_whole_when_complete(conn
     assert withdrawn == {**_ours(location), "publish": False}
     services.set_evse_status(evse=location.evses.get(uid="E1"), status="CHARGING")
     assert len(_queued()) == 1  # then silent until complete
-    assert "Withdrawn from the hub" in push.hub_state(location)
-    assert "owner.name" in push.hub_state(location)
+    assert push.hub_state(location) == (
+        "Withdrawn from the hub (sent with publish=false). Sent whole once complete for Gireve."
+    )
 
     location.owner = owner
     services.save_location(location=location)
