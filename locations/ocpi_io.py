@@ -108,17 +108,20 @@ class _Import:
         self.removed: list[EVSE] = []
         self.connectors: list[Connector] = []
         self.gone_connectors: list[tuple[Connector, str]] = []  # (connector, EVSE label)
+        self.refused_operators: set[tuple[str, str]] = set()  # --create-operators failed
 
     def run(self) -> LocationImportResult:
         operators = self._operators()
         existing = self._existing(operators)
         for parsed in self.parsed:
-            operator = operators.get((parsed.country_code.upper(), parsed.party_id.upper()))
-            if operator is None:
+            pair = (parsed.country_code.upper(), parsed.party_id.upper())
+            operator = operators.get(pair)
+            if operator is None and pair not in self.refused_operators:
                 self.errors.append(
                     f"{parsed.label}: unknown operator {parsed.country_code}*{parsed.party_id} "
                     "(create it in admin first, or import with --create-operators)."
                 )
+            if operator is None:
                 continue
             self._build(parsed, operator, existing)
         self._check_evse_ids(operators)
@@ -144,8 +147,14 @@ class _Import:
                 operator = Operator(
                     country_code=parsed.country_code, party_id=parsed.party_id, name=name
                 )
-                operator.full_clean()
-                operator.save()
+                try:
+                    operator.full_clean()
+                except ValidationError as exc:
+                    self.errors += error_lines(f"{parsed.label}: operator", exc)
+                    self.refused_operators.add(pair)
+                    operator = None
+                else:
+                    operator.save()
             operators[pair] = operator
         return {pair: operator for pair, operator in operators.items() if operator is not None}
 

@@ -388,3 +388,20 @@ def test_every_ocpi_field_survives_import_and_export():
     ]
     assert list(exported) == spec_order  # every field, in the spec's order
     _validate_with_pydantic(exported)
+
+
+def test_operator_that_cannot_be_created_is_an_error_line_not_a_crash():
+    example = _load("location_example.json")
+    example["party_id"] = "B-C"  # OCPI CiString(3), but not an eMI3 operator id
+    for evse in example["evses"]:
+        evse.pop("evse_id")
+        evse["status"] = "REMOVED"
+
+    with pytest.raises(ImportRefused) as excinfo:
+        import_locations(example, create_operators=True, label="be.json")
+
+    assert excinfo.value.errors == [
+        "be.json: location LOC1: operator: party_id: Party id must be 3 letters or digits "
+        "(eMI3 spot operator id), e.g. AB1."
+    ]
+    assert not Operator.objects.exists()
