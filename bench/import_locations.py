@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/import_locations.py [--locations 10000] [--evses 3] [--connectors 2]
 
-Its own PostgreSQL database (cpo_bench_io, created and migrated here) and Redis DB 11 (the
-outbox kicks land there and are flushed). A CONNECTED platform receives locations, so every
-complete location queues its whole PUT in the outbox, as in production. Measured, one run:
+Its own PostgreSQL database (cpo_bench_io, created and migrated here); nothing reaches Redis
+(an import leaves delivery to the outbox sweeper). A CONNECTED platform receives locations,
+so every complete location queues its whole PUT in the outbox, as in production. Measured, one run:
 - baseline: json.loads of the file, then json.loads + parsing/checking every object
   (roaming.ocpi_io.run_import's first phase, no database);
 - first import: every location new (INSERTs, pushes queued);
@@ -27,11 +27,9 @@ sys.path.insert(0, str(REPO))
 
 DB_NAME = "cpo_bench_io"
 PG = "postgres://postgres@127.0.0.1:5432"
-BROKER = "redis://127.0.0.1:6379/11"
 os.environ.update(
     DJANGO_SETTINGS_MODULE="config.settings",
     DATABASE_URL=f"{PG}/{DB_NAME}",
-    CELERY_BROKER_URL=BROKER,
     SECRET_KEY=os.environ.get("SECRET_KEY", "bench-only-secret-key"),
     LOG_LEVEL="WARNING",
 )
@@ -103,12 +101,10 @@ def setup_django():
     import django
 
     django.setup()
-    import redis
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
-    redis.Redis.from_url(BROKER).flushdb()
     from roaming.models import Operator, Platform, PlatformEndpoint
 
     platform = Platform(
@@ -149,8 +145,6 @@ def main() -> None:
     args = parser.parse_args()
     create_database()
     setup_django()
-    import redis
-
     from locations.models import EVSE, Location
     from locations.ocpi_io import LOCATIONS
     from locations.services import import_locations
@@ -188,7 +182,6 @@ def main() -> None:
 
     timed("refused import (one bad EVSE, nothing saved)", n, refused)
     assert Message.objects.count() == 2 * n
-    redis.Redis.from_url(BROKER).flushdb()
 
 
 if __name__ == "__main__":
