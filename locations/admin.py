@@ -298,7 +298,8 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
         if obj.is_publishable:
             return "Complete for Gireve."
         return format_html(
-            "<strong>Not publishable, never pushed to the hub.</strong> Still needed:{}",
+            "<strong>Not publishable. {}</strong> Still needed:{}",
+            push.hub_state(obj),  # issue 9.7: withdrawn from the hub, or never sent
             _missing_list(obj),
         )
 

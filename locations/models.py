@@ -78,8 +78,8 @@ class Location(TimestampedModel):
             # creation order (locations.selectors.shared_locations): an index-only scan.
             models.Index(
                 fields=["operator", "id"],
-                condition=models.Q(publish=True, gireve_missing=[]),
-                name="location_shared",
+                condition=models.Q(publish=True),
+                name="location_published",
             ),
         ]
 
@@ -99,6 +99,14 @@ class Location(TimestampedModel):
         return not self.gireve_missing
 
     def clean(self):
+        errors = self.own_errors()
+        errors.update(_frozen_errors(self, ["operator", "ocpi_id"]))
+        if errors:
+            raise ValidationError(errors)
+
+    def own_errors(self) -> dict[str, list[str]]:
+        """What this row gets wrong by itself, read without a query (imports check the
+        rest, unique ids, for all rows at once)."""
         errors = oc.field_errors(
             {
                 "publish_allowed_to": oc.list_of(oc.publish_token),
@@ -115,14 +123,12 @@ class Location(TimestampedModel):
             self,
         )
         errors.update(_printable_errors(self, ["name", "address", "city", "postal_code", "state"]))
-        errors.update(_frozen_errors(self, ["operator", "ocpi_id"]))
         if self.publish and self.publish_allowed_to:
             # OCPI 2.2.1 Location: publish_allowed_to only when publish is false.
             errors.setdefault("publish_allowed_to", []).append(
                 "Only allowed when publish is off: clear it or untick publish."
             )
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
     def missing_for_gireve(self) -> list[str]:
         """What Gireve (§3.5.1, §3.5.5) still needs before this location may be pushed."""
@@ -189,6 +195,17 @@ class EVSE(TimestampedModel):
             Location.objects.filter(pk=self.location_id).update(last_updated=self.last_updated)
 
     def clean(self):
+        errors = self.own_errors()
+        errors.update(_frozen_errors(self, ["location", "uid"]))
+        clash = None if "evse_id" in errors else self.evse_id_clash()
+        if clash:
+            errors["evse_id"] = [clash]
+        if errors:
+            raise ValidationError(errors)
+
+    def own_errors(self) -> dict[str, list[str]]:
+        """What this row gets wrong by itself, read without a query once its location
+        (with operator) is attached; `evse_id_clash` compares with the other EVSEs."""
         errors = oc.field_errors(
             {
                 "status_schedule": oc.list_of(oc.status_schedule),
@@ -201,7 +218,6 @@ class EVSE(TimestampedModel):
             self,
         )
         errors.update(_printable_errors(self, ["floor_level", "physical_reference"]))
-        errors.update(_frozen_errors(self, ["location", "uid"]))
         evse_id_problem = self._evse_id_problem()
         if evse_id_problem:
             errors["evse_id"] = [evse_id_problem]
@@ -209,8 +225,7 @@ class EVSE(TimestampedModel):
             errors["latitude" if not self.latitude else "longitude"] = [
                 "Give both latitude and longitude, or neither."
             ]
-        if errors:
-            raise ValidationError(errors)
+        return errors
 
     def _evse_id_problem(self) -> str | None:
         if not self.evse_id:
@@ -239,18 +254,31 @@ class EVSE(TimestampedModel):
                 f"{self.evse_id!r} must start with the operator id {operator.emi3_id} "
                 f"(e.g. {operator.emi3_id}*E123 or {operator.country_code}{operator.party_id}E123)."
             )
-        # An eMI3 id names one EVSE: compare without '*' and case-insensitively.
-        normalized = self.evse_id.replace("*", "").upper()
+        return None
+
+    def evse_id_clash(self) -> str | None:
+        """An eMI3 id names one EVSE of its operator (REMOVED ones aside)."""
+        if not self.evse_id or self.status == enums.Status.REMOVED or self.location_id is None:
+            return None
+        operator = self.location.operator
         clash = (
             EVSE.objects.filter(location__operator=operator)
             .exclude(pk=self.pk)
             .exclude(status=enums.Status.REMOVED)
             .annotate(normalized=Replace(Upper("evse_id"), Value("*"), Value("")))
-            .filter(normalized=normalized)
+            .filter(normalized=normalized_evse_id(self.evse_id))
         )
-        if self.status != enums.Status.REMOVED and clash.exists():
-            return f"{self.evse_id!r} is already used by another EVSE of {operator.emi3_id}."
+        if clash.exists():
+            return self.clash_message(operator)
         return None
+
+    def clash_message(self, operator: Operator) -> str:
+        return f"{self.evse_id!r} is already used by another EVSE of {operator.emi3_id}."
+
+
+def normalized_evse_id(evse_id: str) -> str:
+    """Compare eMI3 ids without '*' and case-insensitively (Gireve §3.1.1)."""
+    return evse_id.replace("*", "").upper()
 
 
 class Connector(TimestampedModel):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from roaming.ocpi_io import ImportRefused
 from roaming.ocpi_time import format_datetime, parse_datetime
 
 from . import enums
@@ -100,15 +101,18 @@ def location_to_ocpi(location: Location) -> dict:
     return obj
 
 
+def location_to_hub(location: Location) -> dict:
+    """The location as the hub may hold it: whole while shared (published and complete for
+    Gireve §3.5.1); else withdrawn, i.e. with publish=false (OCPI 2.2.1 Location.publish)
+    and without EVSEs that have no connector yet (OCPI EVSE.connectors is 1..*)."""
+    obj = location_to_ocpi(location)
+    if not (location.publish and location.is_publishable):
+        obj["publish"] = False
+        obj["evses"] = [evse for evse in obj["evses"] if evse["connectors"]]
+    return obj
+
+
 # --- inbound Location JSON ---------------------------------------------------
-
-
-class LocationDataError(ValueError):
-    """Inbound OCPI Location JSON that we cannot accept; `.errors` are readable lines."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
 
 
 _CONNECTOR_FIELDS = {
@@ -206,9 +210,9 @@ def _duplicates(ids: list[str]) -> list[str]:
 
 
 def parse_location(data, *, label: str = "") -> ParsedLocation:
-    """Check one OCPI Location object; model field values or LocationDataError."""
+    """Check one OCPI Location object; model field values or ImportRefused."""
     if not isinstance(data, dict):
-        raise LocationDataError([f"{label or 'location'}: must be a JSON object."])
+        raise ImportRefused([f"{label or 'location'}: must be a JSON object."])
     label = f"{label}location {data.get('id', '?')}".strip()
     errors = _check(_LOCATION_FIELDS, data, label)
     evses = []
@@ -238,7 +242,7 @@ def parse_location(data, *, label: str = "") -> ParsedLocation:
     for duplicate in _duplicates([str(e.get("uid")) for _, e, _ in evses]):
         errors.append(f"{label}: EVSE uid {duplicate} appears twice.")
     if errors:
-        raise LocationDataError(errors)
+        raise ImportRefused(errors)
     return ParsedLocation(
         country_code=data["country_code"],
         party_id=data["party_id"],

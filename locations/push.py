@@ -9,11 +9,15 @@ and connectors included) per platform, at client-owned URLs
 - static location change -> PUT location; new EVSE or static EVSE/connector change -> PUT evse;
 - EVSE status change -> PATCH evse {status, last_updated} (never twice the same: no change,
   no message); tariff_ids change -> PATCH each connector {tariff_ids, last_updated};
-- unpublishable or unpublished locations are never pushed; a location the hub has that is
-  set publish=False gets one PUT with publish=false (the hub withdraws it), then nothing.
+- unpublishable or unpublished locations are never pushed; a location the hub holds that
+  stops being shared (set publish=False, or incomplete for Gireve §3.5.1: owner cleared,
+  capabilities or tariff_ids emptied) gets one PUT with publish=false (the hub withdraws it,
+  instead of keeping a published copy whose statuses freeze), then nothing until it is
+  shared again, when the whole location is PUT.
 The stream's memo {"synced": bool} remembers whether the hub holds our whole location.
 `whole_object` rebuilds what the hub lost when it answers a PATCH "unknown object"
 (roaming.outbox.healing; registered in apps.py).
+Imports push many locations at once (`locations_imported`): same messages, a few queries.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from roaming.outbox import services as outbox
 from roaming.outbox.models import Stream
 
 from .models import EVSE, Connector, Location
-from .ocpi import evse_to_ocpi, location_to_ocpi
+from .ocpi import evse_to_ocpi, location_to_hub, location_to_ocpi
 from .selectors import locations_for_ocpi, roaming_locations
 
 MODULE = "locations"
@@ -61,39 +65,81 @@ def _shared(location: Location) -> bool:
     return location.publish and not location.gireve_missing
 
 
+def _whole_put(location: Location, synced: bool, body) -> outbox.Outgoing | None:
+    """The whole PUT `location` needs on a platform, if any (see the module docstring).
+
+    `body()` is location_to_hub of a fresh read (locations_for_ocpi)."""
+    if not (_shared(location) or synced):
+        return None
+    # Not shared but synced: OCPI 2.2.1 Location.publish=false, the hub withdraws it and we
+    # go quiet (location_to_hub); the next whole PUT follows once it is shared again.
+    memo = {"synced": _shared(location)}
+    return outbox.Outgoing(
+        _key(location.pk), "PUT", _path(location), body(), location.ocpi_id, memo
+    )
+
+
 def _push(location: Location, changes=None, *, platforms: list[Platform] | None = None) -> int:
     """Queue `changes()` (list of (method, path, body)) for platforms that hold the whole
-    location, else a whole PUT; withdraw or stop as described in the module docstring."""
+    location, else the whole PUT or withdrawal of `_whole_put`."""
     platforms = outbox.hub_platforms(MODULE) if platforms is None else platforms
-    key, queued, whole, built = _key(location.pk), 0, None, None
+    key, queued, built, whole = _key(location.pk), 0, None, None
+
+    def body() -> dict:
+        nonlocal whole
+        whole = whole or location_to_hub(_fresh_location(location.pk))
+        return whole
+
     for platform in platforms:
         synced = outbox.stream_memo(platform=platform, stream_key=key, module=MODULE).get("synced")
         if _shared(location) and synced and changes is not None:
             built = changes() if built is None else built
-            messages, memo = built, None
-        elif _shared(location) or (synced and not location.publish):
-            # OCPI 2.2.1 Location.publish=false: the hub withdraws it; we then go quiet.
-            whole = whole or location_to_ocpi(_fresh_location(location.pk))
-            messages, memo = [("PUT", _path(location), whole)], {"synced": whole["publish"]}
+            items = [outbox.Outgoing(key, m, p, b, location.ocpi_id) for m, p, b in built]
         else:
-            if synced:  # unpublishable now: stop; the whole PUT follows when it is complete
-                outbox.set_stream_memo(
-                    platform=platform, stream_key=key, module=MODULE, memo={"synced": False}
-                )
-            continue
-        for method, path, body in messages:
-            outbox.enqueue(
-                platform=platform,
-                stream_key=key,
-                module=MODULE,
-                method=method,
-                path=path,
-                body=body,
-                object_id=location.ocpi_id,
-                memo=memo,
-            )
-            queued += 1
+            put = _whole_put(location, synced, body)
+            items = [put] if put else []
+        queued += outbox.enqueue_many(platform=platform, module=MODULE, items=items)
     return queued
+
+
+def locations_imported(locations: list[Location]) -> int:
+    """`location_changed` for many locations read by locations_for_ocpi (publishability
+    refreshed), with a few queries per platform whatever their number (imports). Delivery
+    starts at the next sweep rather than with one broker publish per location."""
+    queued = 0
+    for platform in outbox.hub_platforms(MODULE):
+        streams = outbox.locked_streams(
+            platform=platform, stream_keys=[_key(loc.pk) for loc in locations], module=MODULE
+        )
+        items = []
+        for location in locations:
+            synced = streams[_key(location.pk)].memo.get("synced")
+            put = _whole_put(location, synced, lambda loc=location: location_to_hub(loc))
+            if put is not None:
+                items.append(put)
+        queued += outbox.enqueue_many(platform=platform, module=MODULE, items=items, kick_now=False)
+    return queued
+
+
+def hub_state(location: Location) -> str:
+    """For ops on the location page: what the hub holds of this location, and what next."""
+    # "synced" is written with every whole PUT and withdrawal (messages may be purged).
+    memos = list(
+        Stream.objects.filter(
+            key=_key(location.pk), module=MODULE, memo__has_key="synced"
+        ).values_list("memo", flat=True)
+    )
+    if any(memo["synced"] for memo in memos):
+        return "On the hub: every change is pushed."
+    if memos:
+        state = "Withdrawn from the hub (sent with publish=false)."
+    else:
+        state = "Not on the hub: it was never pushed to the hub."
+    if not location.publish:
+        return state + " Sent whole once published."
+    if location.gireve_missing:
+        return state + " Sent whole once complete for Gireve."
+    return state
 
 
 def location_changed(location: Location) -> int:

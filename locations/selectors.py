@@ -7,7 +7,7 @@ from roaming.models import Operator
 from roaming.ocpi_json import RawJSON
 
 from .models import EVSE, Connector, Location
-from .ocpi import location_to_ocpi
+from .ocpi import location_to_hub
 
 
 def locations_for_ocpi(queryset: QuerySet[Location] | None = None) -> QuerySet[Location]:
@@ -23,19 +23,23 @@ def locations_for_ocpi(queryset: QuerySet[Location] | None = None) -> QuerySet[L
     )
 
 
-def roaming_locations(operator: Operator | None = None) -> QuerySet[Location]:
-    """Locations shared with the hub: complete for Gireve (§3.5.1) and published."""
-    return locations_for_ocpi(shared_locations(operator)).order_by("last_updated", "pk")
-
-
-def shared_locations(operator: Operator | None = None) -> QuerySet[Location]:
-    """Locations shared with the hub, no prefetch: complete for Gireve (§3.5.1), published."""
-    queryset = Location.objects.filter(publish=True, gireve_missing=[])
+def sender_locations(operator: Operator | None = None) -> QuerySet[Location]:
+    """What our sender serves (GET /locations), no prefetch: published locations, complete or
+    not; one Gireve cannot take yet goes out as `locations.ocpi.location_to_hub` shows it
+    (publish=false, as the withdrawal PUT said, issue 9.7), so a pull agrees with our pushes."""
+    queryset = Location.objects.filter(publish=True)
     return queryset if operator is None else queryset.filter(operator=operator)
 
 
+def roaming_locations(operator: Operator | None = None) -> QuerySet[Location]:
+    """Locations shared with the hub: complete for Gireve (§3.5.1) and published."""
+    return locations_for_ocpi(sender_locations(operator).filter(gireve_missing=[])).order_by(
+        "last_updated", "pk"
+    )
+
+
 # --- A sender page written by PostgreSQL --------------------------------------------------
-# The objects of locations.ocpi.location_to_ocpi (the one definition, kept equal to this by
+# The objects of locations.ocpi.location_to_hub (the one definition, kept equal to this by
 # tests/locations/test_ocpi_output.py), built in one query: a page of 100 locations and 300
 # EVSEs costs no Python object per row. Optional fields left out when empty (json_strip_nulls
 # of NULLIF), DateTimes in UTC with 'Z', lists in primary key order.
@@ -76,9 +80,12 @@ _EVSE = f"""json_build_object(
     'parking_restrictions', {_json("e.parking_restrictions")},
     'images', {_json("e.images")}, 'last_updated', {_time("e.last_updated")})"""
 
+# location_to_hub: withdrawn (publish=false, EVSEs without connector left out) unless shared.
+_SHARED = "(l.publish AND l.gireve_missing = '[]'::jsonb)"
+
 _LOCATION = f"""json_build_object(
     'country_code', o.country_code, 'party_id', o.party_id, 'id', l.ocpi_id,
-    'publish', l.publish, 'publish_allowed_to', {_json("l.publish_allowed_to")},
+    'publish', {_SHARED}, 'publish_allowed_to', {_json("l.publish_allowed_to")},
     'name', {_text("l.name")}, 'address', l.address, 'city', l.city,
     'postal_code', {_text("l.postal_code")}, 'state', {_text("l.state")},
     'country', l.country,
@@ -86,7 +93,8 @@ _LOCATION = f"""json_build_object(
     'related_locations', {_json("l.related_locations")},
     'parking_type', {_text("l.parking_type")},
     'evses', (SELECT COALESCE(json_agg({_EVSE} ORDER BY e.id), '[]'::json)
-              FROM {EVSE._meta.db_table} e WHERE e.location_id = l.id),
+              FROM {EVSE._meta.db_table} e WHERE e.location_id = l.id AND ({_SHARED} OR EXISTS
+                  (SELECT 1 FROM {Connector._meta.db_table} k WHERE k.evse_id = e.id))),
     'directions', {_json("l.directions")},
     'operator', COALESCE({_json("l.operator_details")}::json, json_build_object(
         'name', o.name, 'website', {_text("o.website")}, 'logo', {_json("o.logo")})),
@@ -102,13 +110,13 @@ _PAGE_SQL = f"""SELECT json_strip_nulls({_LOCATION})::text
 
 
 def locations_ocpi_json(pks: list[int]) -> list:
-    """OCPI Location objects of these locations in primary key order: 1 query on PostgreSQL
-    (and the JIT switch), 3 through location_to_ocpi elsewhere (the embedded SQLite run)."""
+    """OCPI Location objects (as location_to_hub) in primary key order: 1 query on PostgreSQL
+    (and the JIT switch), 3 through location_to_hub elsewhere (the embedded SQLite run)."""
     if not pks:
         return []
     if connection.vendor != "postgresql":
         locations = locations_for_ocpi(Location.objects.filter(pk__in=pks)).order_by("pk")
-        return [location_to_ocpi(location) for location in locations]
+        return [location_to_hub(location) for location in locations]
     with transaction.atomic(), connection.cursor() as cursor:
         # Estimates on a freshly loaded table can pass jit_above_cost: compiling the plan
         # then takes seconds for a query of milliseconds (found by bench/ocpi_senders.py).

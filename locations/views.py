@@ -5,8 +5,8 @@ from rest_framework.response import Response
 from roaming.api import OcpiAPIView, OcpiError
 from roaming.api.errors import UNKNOWN_LOCATION
 
-from .ocpi import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
-from .selectors import locations_ocpi_json, roaming_locations, shared_locations
+from .ocpi import connector_to_ocpi, evse_to_ocpi, location_to_hub
+from .selectors import locations_for_ocpi, locations_ocpi_json, sender_locations
 
 
 def _unknown(what: str) -> OcpiError:
@@ -17,16 +17,18 @@ class LocationsView(OcpiAPIView):
     module = "locations"
 
     def get(self, request, location_id=None, evse_uid=None, connector_id=None):
+        # Issue 9.7: an incomplete location is served with publish=false (location_to_hub).
+        published = sender_locations(request.ocpi_to_operator)
         if location_id is None:
-            # Written by PostgreSQL as location_to_ocpi would: no Python object per row.
-            ids = shared_locations(request.ocpi_to_operator).values_list("pk", flat=True)
+            # Written by PostgreSQL as location_to_hub would: no Python object per row.
+            ids = published.values_list("pk", flat=True)
             return self.paginated(ids, page_to_ocpi=locations_ocpi_json)
-        locations = roaming_locations(request.ocpi_to_operator)
+        locations = locations_for_ocpi(published)
         location = locations.filter(ocpi_id__iexact=location_id).first()
         if location is None:
             raise _unknown("location")
         if evse_uid is None:
-            return Response(location_to_ocpi(location))
+            return Response(location_to_hub(location))
         evse = next((e for e in location.evses.all() if e.uid.upper() == evse_uid.upper()), None)
         if evse is None:
             raise _unknown("EVSE")

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from roaming import ocpi_checks as loc
+from roaming.ocpi_io import ImportRefused
 from roaming.ocpi_time import format_datetime, parse_datetime
 
 from . import enums
@@ -110,14 +111,6 @@ def tariff_to_ocpi(tariff: Tariff) -> dict:
 # --- inbound Tariff JSON -----------------------------------------------------
 
 
-class TariffDataError(ValueError):
-    """Inbound OCPI Tariff JSON we cannot accept; `.errors` are readable lines."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
-
-
 @dataclass
 class ParsedTariff:
     country_code: str
@@ -162,12 +155,12 @@ _TARIFF_FIELDS = {
 
 
 def parse_tariff(data, *, label: str = "") -> ParsedTariff:
-    """Check the envelope of one OCPI Tariff object; model field values or TariffDataError.
+    """Check the envelope of one OCPI Tariff object; model field values or ImportRefused.
 
     Elements, prices and texts are checked by Tariff.clean() (same messages as the admin).
     """
     if not isinstance(data, dict):
-        raise TariffDataError([f"{label}tariff: must be a JSON object."])
+        raise ImportRefused([f"{label}tariff: must be a JSON object."])
     label = f"{label}tariff {data.get('id', '?')}".strip()
     if data.get("target_operator_country_code"):
         label += (
@@ -176,7 +169,7 @@ def parse_tariff(data, *, label: str = "") -> ParsedTariff:
     problems = loc.obj(_TARIFF_FIELDS)(data, "")
     errors = [f"{label}: {problem.lstrip('.')}" for problem in problems]
     if errors:
-        raise TariffDataError(errors)
+        raise ImportRefused(errors)
     fields = {
         "ocpi_id": data["id"],
         "currency": data["currency"],

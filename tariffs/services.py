@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,13 +17,14 @@ from django.utils import timezone
 from locations import services as location_services
 from locations.models import EVSE
 from roaming.models import Operator
+from roaming.ocpi_io import error_lines
 
 from . import push, selectors
 from .models import Tariff
-from .ocpi import ParsedTariff, TariffDataError, parse_tariff
 
 
-def _publish_and_save(tariff: Tariff, *, touch: bool = True) -> Tariff:
+def publish_and_save(tariff: Tariff, *, touch: bool = True) -> Tariff:
+    """Save a validated description, stamp its first publication and queue its push."""
     if tariff.is_publishable and tariff.published_at is None:
         tariff.published_at = timezone.now()
     tariff.save(touch=touch)
@@ -40,7 +41,7 @@ def save_tariff(*, tariff: Tariff) -> Tariff:
             f"Tariff {tariff.ocpi_id} was withdrawn from the hub: it can no longer change."
         )
     tariff.full_clean()
-    return _publish_and_save(tariff)
+    return publish_and_save(tariff)
 
 
 @transaction.atomic
@@ -129,11 +130,11 @@ def change_prices_from(
         try:
             new.full_clean()
         except ValidationError as exc:
-            raise ValidationError(_messages(f"new tariff {new}", exc)) from None
-        change.new_tariffs.append(_publish_and_save(new))
+            raise ValidationError(error_lines(f"new tariff {new}", exc)) from None
+        change.new_tariffs.append(publish_and_save(new))
         previous.end_date_time = start  # Gireve §3.10.2: end date may change
         previous.full_clean()
-        change.ended_tariffs.append(_publish_and_save(previous))
+        change.ended_tariffs.append(publish_and_save(previous))
     for evse in selectors.referencing_evses(operator, tariff_id):
         ids = list(evse.tariff_ids)
         if new_id.upper() in {t.upper() for t in ids}:
@@ -174,115 +175,6 @@ def assign_tariff_group(*, evses: Iterable[EVSE], tariff_ids: list[str], add: bo
         try:
             location_services.save_evse(evse=evse)
         except ValidationError as exc:
-            raise ValidationError(_messages(f"EVSE {evse}", exc)) from None
+            raise ValidationError(error_lines(f"EVSE {evse}", exc)) from None
         changed += 1
     return changed
-
-
-# --- import ----------------------------------------------------------------
-
-
-class TariffImportError(ValueError):
-    """The whole import was refused; `.errors` name file, tariff id and field."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    updated: int = 0
-    tariffs: list[Tariff] = field(default_factory=list)
-
-
-def _messages(label: str, error: ValidationError) -> list[str]:
-    if not hasattr(error, "error_dict"):
-        return [f"{label}: {message}" for message in error.messages]
-    lines = []
-    for name, field_errors in error.message_dict.items():
-        for message in field_errors:
-            # JSON field messages already start with their path ("elements[0]...").
-            if name == "__all__" or message.startswith(name):
-                lines.append(f"{label}: {message}")
-            else:
-                lines.append(f"{label}: {name}: {message}")
-    return lines
-
-
-def _key(parsed: ParsedTariff) -> tuple[str, ...]:
-    f = parsed.fields
-    return (
-        parsed.country_code.upper(),
-        parsed.party_id.upper(),
-        f["ocpi_id"].upper(),
-        f["target_operator_country_code"].upper(),
-        f["target_operator_party_id"].upper(),
-    )
-
-
-def import_tariffs(data, *, label: str = "") -> ImportResult:
-    """Create or update OCPI Tariffs (one object or a list; numbers as Decimal, see
-    roaming.ocpi_json.loads); all or nothing. Published ones only in texts and end date."""
-    objects = data if isinstance(data, list) else [data]
-    prefix = f"{label}: " if label else ""
-    errors: list[str] = []
-    parsed: list[ParsedTariff] = []
-    for obj in objects:
-        try:
-            parsed.append(parse_tariff(obj, label=prefix))
-        except TariffDataError as exc:
-            errors += exc.errors
-    keys = [_key(p) for p in parsed]
-    for key in sorted({k for k in keys if keys.count(k) > 1}):
-        target = f" for {key[3]}*{key[4]}" if key[3] else ""
-        errors.append(f"{prefix}tariff {key[2]}{target} of {key[0]}*{key[1]} appears twice.")
-    if errors:
-        raise TariffImportError(errors)
-    result = ImportResult()
-    with transaction.atomic():
-        for tariff_data in parsed:
-            errors += _import_tariff(tariff_data, result)
-        if errors:
-            transaction.set_rollback(True)
-    if errors:
-        raise TariffImportError(errors)
-    return result
-
-
-def _import_tariff(parsed: ParsedTariff, result: ImportResult) -> list[str]:
-    operator = Operator.objects.party(parsed.country_code, parsed.party_id).first()
-    if operator is None:
-        return [
-            f"{parsed.label}: unknown operator {parsed.country_code}*{parsed.party_id} "
-            "(create it in admin first)."
-        ]
-    fields = dict(parsed.fields)
-    tariff = Tariff.objects.filter(
-        operator=operator,
-        ocpi_id__iexact=fields["ocpi_id"],
-        target_operator_country_code__iexact=fields["target_operator_country_code"],
-        target_operator_party_id__iexact=fields["target_operator_party_id"],
-    ).first()
-    created = tariff is None
-    if created:
-        tariff = Tariff(operator=operator)
-    else:
-        for name in ("ocpi_id", "target_operator_country_code", "target_operator_party_id"):
-            fields.pop(name)  # CiString: never change the case of a stored id
-        if tariff.withdrawn_at is not None:
-            return [f"{parsed.label}: was withdrawn from the hub and can no longer change."]
-    for name, value in fields.items():
-        setattr(tariff, name, value)
-    try:
-        tariff.full_clean()
-    except ValidationError as exc:
-        return _messages(parsed.label, exc)
-    _publish_and_save(tariff, touch=False)  # keep the file's last_updated
-    result.tariffs.append(tariff)
-    if created:
-        result.created += 1
-    else:
-        result.updated += 1
-    return []

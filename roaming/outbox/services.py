@@ -15,7 +15,9 @@ they were enqueued; `path` is appended to the platform's RECEIVER endpoint URL o
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
+from typing import NamedTuple
 
 from django.db import transaction
 from django.utils import timezone
@@ -115,6 +117,96 @@ def set_stream_memo(*, platform: Platform, stream_key: str, module: str, memo: d
     stream = locked_stream(platform=platform, stream_key=stream_key, module=module)
     stream.memo = {**stream.memo, **memo}
     stream.save(update_fields=["memo"])
+
+
+# --- many streams at once (bulk imports) -------------------------------------
+
+
+class Outgoing(NamedTuple):
+    """One request for `enqueue_many`: the arguments of `enqueue` that vary per stream."""
+
+    stream_key: str
+    method: str
+    path: str
+    body: object
+    object_id: str = ""
+    memo: dict | None = None
+
+
+def locked_streams(*, platform: Platform, stream_keys: list[str], module: str) -> dict:
+    """`locked_stream` for many keys: created if needed, locked in id order (no deadlock
+    with another bulk producer), in three queries. Returns {key: Stream}."""
+    keys = list(dict.fromkeys(stream_keys))
+    Stream.objects.bulk_create(
+        [Stream(platform=platform, key=key, module=module) for key in keys],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    streams = {}
+    for start in range(0, len(keys), 5000):
+        chunk = keys[start : start + 5000]
+        query = Stream.objects.select_for_update().filter(platform=platform, key__in=chunk)
+        streams.update({stream.key: stream for stream in query.order_by("pk")})
+    return streams
+
+
+@transaction.atomic
+def enqueue_many(
+    *, platform: Platform, module: str, items: list[Outgoing], kick_now: bool = True
+) -> int:
+    """What `enqueue` does for each item, in item order, with a few queries in all.
+
+    `kick_now=False` leaves the streams to the sweeper (within OUTBOX_SWEEP_SECONDS): a bulk
+    import does not hold its commit for one broker publish per stream."""
+    if not items:
+        return 0
+    streams = locked_streams(
+        platform=platform, stream_keys=[item.stream_key for item in items], module=module
+    )
+    messages = Message.objects.bulk_create(
+        [
+            Message(
+                stream=streams[item.stream_key],
+                method=item.method,
+                path=item.path,
+                body=item.body,
+                object_id=item.object_id,
+            )
+            for item in items
+        ],
+        batch_size=1000,
+    )
+    now = timezone.now()
+    due, memos = {}, {}
+    for item, message in zip(items, messages, strict=True):
+        stream = streams[item.stream_key]
+        if stream.next_attempt_at is None and not stream.held:
+            # An idle stream becomes due (as in `enqueue`); one in backoff keeps its time.
+            stream.next_attempt_at = message.created_at
+            due[stream.pk] = stream
+        if item.memo is not None:
+            stream.memo = {**stream.memo, **item.memo}
+            memos[stream.pk] = stream.memo
+    # One UPDATE per distinct value rather than a CASE per row (bulk_update: 9 s / 500 rows).
+    for pks in _chunks(list(due)):
+        Stream.objects.filter(pk__in=pks).update(
+            next_attempt_at=now, kicked_at=now if kick_now else None
+        )
+    by_memo = {}
+    for pk, memo in memos.items():
+        by_memo.setdefault(json.dumps(memo, sort_keys=True), (memo, []))[1].append(pk)
+    for memo, pks in by_memo.values():
+        for chunk in _chunks(pks):
+            Stream.objects.filter(pk__in=chunk).update(memo=memo)
+    if kick_now:
+        for stream_id in due:
+            kick(stream_id)
+    return len(messages)
+
+
+def _chunks(items: list, size: int = 10000):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 # --- operators' actions (admin) ------------------------------------------------

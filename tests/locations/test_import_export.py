@@ -12,8 +12,9 @@ from locations.enums import Status
 from locations.models import EVSE, Connector, Location
 from locations.ocpi import location_to_ocpi
 from locations.selectors import locations_for_ocpi
-from locations.services import LocationImportError, import_locations
+from locations.services import import_locations
 from roaming.models import Operator
+from roaming.ocpi_io import ImportRefused
 from tariffs.models import Tariff
 from tests.factories import OperatorFactory
 
@@ -114,7 +115,7 @@ def test_connectors_with_different_tariffs_keep_the_first_and_warn():
 
 def test_unknown_operator_is_an_error_unless_asked_to_create():
     example = _load("location_example.json")
-    with pytest.raises(LocationImportError) as excinfo:
+    with pytest.raises(ImportRefused) as excinfo:
         import_locations(example, label="be.json")
     assert excinfo.value.errors == [
         "be.json: location LOC1: unknown operator BE*BEC (create it in admin first, "
@@ -171,7 +172,7 @@ def test_import_with_one_bad_evse_leaves_the_database_untouched():
     bad["name"] = "Renamed"
     bad["evses"][1]["evse_id"] = "NL*ALF*E1"  # belongs to another operator
 
-    with pytest.raises(LocationImportError) as excinfo:
+    with pytest.raises(ImportRefused) as excinfo:
         import_locations([good, bad], create_operators=True, label="batch.json")
 
     assert excinfo.value.errors == [
@@ -225,7 +226,7 @@ def test_import_with_one_bad_evse_leaves_the_database_untouched():
 def test_import_errors_name_location_evse_connector_and_field(change, message):
     data = _load("location_example.json")
     change(data)
-    with pytest.raises(LocationImportError) as excinfo:
+    with pytest.raises(ImportRefused) as excinfo:
         import_locations(data, create_operators=True, label="x.json")
     assert any(error.startswith(message) for error in excinfo.value.errors), excinfo.value.errors
     assert not Location.objects.exists()
@@ -387,3 +388,20 @@ def test_every_ocpi_field_survives_import_and_export():
     ]
     assert list(exported) == spec_order  # every field, in the spec's order
     _validate_with_pydantic(exported)
+
+
+def test_operator_that_cannot_be_created_is_an_error_line_not_a_crash():
+    example = _load("location_example.json")
+    example["party_id"] = "B-C"  # OCPI CiString(3), but not an eMI3 operator id
+    for evse in example["evses"]:
+        evse.pop("evse_id")
+        evse["status"] = "REMOVED"
+
+    with pytest.raises(ImportRefused) as excinfo:
+        import_locations(example, create_operators=True, label="be.json")
+
+    assert excinfo.value.errors == [
+        "be.json: location LOC1: operator: party_id: Party id must be 3 letters or digits "
+        "(eMI3 spot operator id), e.g. AB1."
+    ]
+    assert not Operator.objects.exists()

@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from py_ocpi.modules.locations.v_2_2_1.schemas import EVSE as PydanticEVSE
 from py_ocpi.modules.locations.v_2_2_1.schemas import Connector as PydanticConnector
 
-from locations.ocpi import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
+from locations.ocpi import connector_to_ocpi, evse_to_ocpi, location_to_hub, location_to_ocpi
 from locations.selectors import locations_for_ocpi, locations_ocpi_json
 from roaming import ocpi_json
 from tests.factories import ConnectorFactory, EVSEFactory, LocationFactory, OperatorFactory
@@ -69,7 +69,8 @@ def test_serializing_many_locations_costs_three_queries():
 
 def test_pages_written_by_postgresql_equal_location_to_ocpi():
     """The sender's page query (locations.selectors.locations_ocpi_json) writes exactly what
-    location_to_ocpi writes, every optional field present or absent."""
+    location_to_hub writes (location_to_ocpi, withdrawn when not shared: issue 9.7), every
+    optional field present or absent."""
     image = {"url": "https://cpo.example.com/a.png", "category": "CHARGER", "type": "png"}
     operator = OperatorFactory(website="https://cpo.example.com", logo=image)
     full = LocationFactory(
@@ -115,5 +116,5 @@ def test_pages_written_by_postgresql_equal_location_to_ocpi():
 
     written = locations_ocpi_json([location.pk for location in locations])
 
-    expected = [location_to_ocpi(location) for location in locations_for_ocpi().order_by("pk")]
+    expected = [location_to_hub(location) for location in locations_for_ocpi().order_by("pk")]
     assert [ocpi_json.loads(raw.text) for raw in written] == expected

@@ -9,7 +9,7 @@ from py_ocpi.modules.locations.v_2_2_1.schemas import (
 )
 from py_ocpi.modules.locations.v_2_2_1.schemas import Location as PydanticLocation
 
-from locations import services
+from locations import push, services
 from locations.models import EVSE, Connector, Location
 from locations.ocpi import evse_to_ocpi, location_to_ocpi
 from locations.selectors import locations_for_ocpi
@@ -123,20 +123,46 @@ def test_connector_change_puts_its_evse(connected_hub):
     assert body["connectors"][0]["max_amperage"] == 16
 
 
-def test_incomplete_location_is_not_pushed_until_complete_then_put_whole(connected_hub):
+def test_incomplete_location_is_withdrawn_once_then_put_whole_when_complete(connected_hub):
     location = _shared(connected_hub)
     evse_id = f"{location.operator.emi3_id}*EE3"
     new_evse = EVSE(location=location, uid="E3", evse_id=evse_id, capabilities=["RFID_READER"])
     new_evse.tariff_ids = ["AC_STANDARD"]
     services.save_evse(evse=new_evse)  # no connector yet: Gireve cannot take it
     services.set_evse_status(evse=location.evses.get(uid="E1"), status="CHARGING")
-    assert _queued() == []
+    [(method, _, withdrawn)] = _queued()
+    assert method == "PUT" and withdrawn["publish"] is False
+    assert [e["uid"] for e in withdrawn["evses"]] == ["E1", "E2"]  # OCPI: connectors 1..*
+    PydanticLocation(**withdrawn)
     assert Stream.objects.get().memo == {"synced": False}
     services.save_connector(connector=ConnectorFactory.build(evse=new_evse))
-    [(method, _, body)] = _queued()
-    assert method == "PUT" and body == _ours(location)
+    [_, (method, _, body)] = _queued()
+    assert method == "PUT" and body == _ours(location) and body["publish"] is True
     assert [e["uid"] for e in body["evses"]] == ["E1", "E2", "E3"]
     assert body["evses"][0]["status"] == "CHARGING"
+
+
+def test_location_made_incomplete_is_withdrawn_then_put_whole_when_complete(connected_hub):
+    """Issue 9.7: the hub must not keep a published copy whose statuses freeze."""
+    location = _shared(connected_hub)
+    owner = location.owner
+    location.owner = None
+    services.save_location(location=location)
+    [(method, path, withdrawn)] = _queued()
+    assert (method, path.rsplit("/", 1)[-1]) == ("PUT", location.ocpi_id)
+    assert withdrawn == {**_ours(location), "publish": False}
+    services.set_evse_status(evse=location.evses.get(uid="E1"), status="CHARGING")
+    assert len(_queued()) == 1  # then silent until complete
+    assert push.hub_state(location) == (
+        "Withdrawn from the hub (sent with publish=false). Sent whole once complete for Gireve."
+    )
+
+    location.owner = owner
+    services.save_location(location=location)
+    [_, (method, _, body)] = _queued()
+    assert method == "PUT" and body == _ours(location) and body["publish"] is True
+    assert body["evses"][0]["status"] == "CHARGING"
+    assert push.hub_state(location) == "On the hub: every change is pushed."
 
 
 def test_unpublished_location_is_withdrawn_once_then_silent(connected_hub):

@@ -3,8 +3,9 @@
 from decimal import Decimal
 
 from roaming import ocpi_checks as loc
+from roaming.ocpi_io import ImportRefused
 from tariffs import ocpi_classes as oc
-from tariffs.ocpi import TariffDataError, parse_tariff
+from tariffs.ocpi import parse_tariff
 
 NUMBER_KEYS = {*oc.PRICE_COMPONENT_NUMBERS, *oc.RESTRICTION_NUMBERS, *oc.PRICE_NUMBERS}
 
@@ -27,7 +28,7 @@ def check_tariff(obj: dict) -> list[str]:
     problems = _numbers_are_json_numbers(obj)
     try:
         parse_tariff(obj)
-    except TariffDataError as exc:
+    except ImportRefused as exc:
         problems += exc.errors
     problems += oc.elements(oc.normalize_elements(obj.get("elements")), "elements")
     for name in ("min_price", "max_price"):

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='location',
-            index=models.Index(condition=models.Q(('gireve_missing', []), ('publish', True)), fields=['operator', 'id'], name='location_shared'),
+            index=models.Index(condition=models.Q(('publish', True)), fields=['operator', 'id'], name='location_published'),
         ),
     ]

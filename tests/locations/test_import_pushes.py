@@ -1,0 +1,73 @@
+"""The bulk import queues what saving each location through locations.services queued."""
+
+import copy
+import json
+from pathlib import Path
+
+import pytest
+
+from locations import push
+from locations.models import Location
+from locations.ocpi import location_to_hub
+from locations.services import import_locations, save_location
+from roaming.outbox.models import Message, Stream
+from tests.factories import ConnectorFactory, EVSEFactory, LocationFactory, OperatorFactory
+
+pytestmark = pytest.mark.django_db
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "data" / "ocpi_examples"
+
+
+def _queued() -> list[tuple]:
+    return [
+        (m.stream.key, m.method, m.path, m.body)
+        for m in Message.objects.filter(state=Message.State.PENDING).order_by("pk")
+    ]
+
+
+def _memos() -> dict:
+    return dict(Stream.objects.values_list("key", "memo"))
+
+
+def _shared_location(operator, ocpi_id: str) -> Location:
+    location = LocationFactory(operator=operator, ocpi_id=ocpi_id)
+    ConnectorFactory(evse=EVSEFactory(location=location, uid=f"{ocpi_id}1"))
+    return save_location(location=location)
+
+
+def test_import_queues_the_messages_of_the_per_location_path(connected_hub):
+    """Streams, methods, paths, bodies and memos equal those of location_changed called
+    for each imported location, in file order (the per-object path's push)."""
+    operator = OperatorFactory(country_code="BE", party_id="BEC", name="BeCharged")
+    synced = _shared_location(operator, "KEPT")  # the hub has it; updated by the file
+    going = _shared_location(operator, "GOING")  # the hub has it; the file clears its owner
+    hidden = _shared_location(operator, "HIDDEN")  # the hub has it; the file unpublishes it
+    Message.objects.update(state=Message.State.DELIVERED)
+    exported = {loc.ocpi_id: location_to_hub(loc) for loc in (synced, going, hidden)}
+    exported["KEPT"]["name"] = "Renamed"
+    exported["GOING"].pop("owner")
+    exported["HIDDEN"]["publish"] = False
+    new = json.loads((EXAMPLES / "location_example.json").read_text())
+    never = copy.deepcopy(new)  # new and incomplete (no owner): never sent
+    never["id"] = "NEVER"
+    for evse in never["evses"]:
+        evse["evse_id"] += "9"
+    new["owner"] = {"name": "Stad Gent"}  # new and complete
+    data = [exported["KEPT"], new, exported["GOING"], never, exported["HIDDEN"]]
+    memos_before = _memos()
+
+    import_locations(copy.deepcopy(data))
+    bulk, bulk_memos = _queued(), _memos()
+
+    Message.objects.filter(state=Message.State.PENDING).delete()
+    for key, memo in memos_before.items():
+        Stream.objects.filter(key=key).update(memo=memo)
+    for obj in data:
+        push.location_changed(Location.objects.get(ocpi_id__iexact=obj["id"]))
+    assert bulk == _queued()
+    assert bulk_memos == _memos()
+    # And they are what the hub needs: four PUTs, the two that stop being shared withdrawn.
+    assert [(key, body["id"], body["publish"]) for key, _, _, body in bulk] == [
+        (f"location:{Location.objects.get(ocpi_id=i).pk}", i, published)
+        for i, published in [("KEPT", True), ("LOC1", True), ("GOING", False), ("HIDDEN", False)]
+    ]
