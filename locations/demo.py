@@ -203,4 +203,4 @@ def ensure_demo_locations() -> list[Location]:
             ocpi_id__iexact=location["id"],
         ).exists()
     ]
-    return import_locations(missing, label="demo data").locations if missing else []
+    return import_locations(missing, label="demo data").objects if missing else []

@@ -6,14 +6,20 @@ from py_ocpi.modules.locations.v_2_2_1.schemas import Location as PydanticLocati
 
 from locations.ocpi import location_to_ocpi
 from locations.services import save_location
-from tests.factories import ConnectorFactory, EVSEFactory, LocationFactory, OperatorFactory
-from tests.ocpi_api import make_platform, ocpi_headers
+from tests.factories import (
+    ConnectorFactory,
+    EVSEFactory,
+    LocationFactory,
+    OperatorFactory,
+    PlatformFactory,
+)
+from tests.ocpi_api import ocpi_headers
 
 pytestmark = pytest.mark.django_db
 
 
 def test_incomplete_location_is_served_with_publish_false_and_complete_ones_whole():
-    make_platform()
+    PlatformFactory(connected=True)
     operator = OperatorFactory(country_code="FR", party_id="CPO")
     complete, incomplete = LocationFactory(operator=operator), LocationFactory(operator=operator)
     for location in (complete, incomplete):
