@@ -174,6 +174,7 @@ def build_periods(
     """
     first, last = _seconds(start), max(_seconds(end), _seconds(start))
     intervals = _intervals(first, last, meter_start_wh, samples)
+    readings = sorted((s for s in samples if first <= _seconds(s.at) <= last), key=lambda s: s.at)
     outages = _merged(
         [(max(_seconds(a), first), min(_seconds(b), last)) for a, b in out_of_order], first, last
     )
@@ -211,7 +212,9 @@ def build_periods(
             dimensions.append({"type": "TIME", "volume": charging})
         if parking:
             dimensions.append({"type": "PARKING_TIME", "volume": parking})
-        dimensions += _levels(inside, boundaries, session_dimensions)
+        dimensions += _levels(inside, boundaries)
+        if session_dimensions:
+            dimensions += _readings(readings, period_start, period_end)
         period = {
             "start_date_time": format_datetime(_moment(period_start)),
             "dimensions": dimensions,
@@ -255,16 +258,21 @@ def _class(value: Decimal | None, thresholds: tuple[Decimal, ...]) -> int | None
     return None if value is None or not thresholds else bisect.bisect_right(thresholds, value)
 
 
+def _crosses(before, after, thresholds) -> bool:
+    """Two readings on different sides of a threshold (an unknown one crosses nothing)."""
+    if before is None or after is None:
+        return False
+    return _class(before, thresholds) != _class(after, thresholds)
+
+
 def _state_cuts(intervals: list[_Interval], boundaries: Boundaries) -> set[int]:
     """Sample times where parking starts/ends or power/current crosses a threshold."""
     cuts = set()
     for before, after in zip(intervals, intervals[1:], strict=False):
-        power = (_kw(before.power_w), _kw(after.power_w))
         if (
             before.parking != after.parking
-            or _class(power[0], boundaries.power_kw) != _class(power[1], boundaries.power_kw)
-            or _class(before.current_a, boundaries.current_a)
-            != _class(after.current_a, boundaries.current_a)
+            or _crosses(_kw(before.power_w), _kw(after.power_w), boundaries.power_kw)
+            or _crosses(before.current_a, after.current_a, boundaries.current_a)
         ):
             cuts.add(after.start)
     return cuts
@@ -341,10 +349,25 @@ def _counted(intervals, outages, moment: int) -> tuple[Decimal, Decimal]:
     return Decimal(charging), Decimal(parking)
 
 
-def _levels(inside: list[_Interval], boundaries: Boundaries, session: bool) -> list[dict]:
-    """MIN/MAX_POWER and MIN/MAX_CURRENT where a tariff restricts them (the engine reads
-    them, mod_tariffs TariffRestrictions); the last POWER, CURRENT, STATE_OF_CHARGE for
-    Sessions (driver feedback)."""
+def _readings(readings: list[Sample], start: int, end: int) -> list[dict]:
+    """Session-only dimensions for driver feedback: the last POWER (kW), CURRENT (A) and
+    STATE_OF_CHARGE (%) read in the period (its end included: the newest reading)."""
+    inside = [s for s in readings if start <= _seconds(s.at) <= end]
+    dimensions = []
+    for kind, name, scale in (
+        ("POWER", "power_w", _WH_PER_KWH),
+        ("CURRENT", "current_a", Decimal(1)),
+        ("STATE_OF_CHARGE", "soc", Decimal(1)),
+    ):
+        values = [getattr(s, name) for s in inside if getattr(s, name) is not None]
+        if values:
+            dimensions.append({"type": kind, "volume": _round(values[-1] / scale)})
+    return dimensions
+
+
+def _levels(inside: list[_Interval], boundaries: Boundaries) -> list[dict]:
+    """MIN/MAX_POWER and MIN/MAX_CURRENT where a tariff restricts them: the engine matches
+    min/max_power/current restrictions against them (mod_tariffs TariffRestrictions)."""
     dimensions = []
     powers = [_kw(i.power_w) for i in inside if i.power_w is not None]
     currents = [i.current_a for i in inside if i.current_a is not None]
@@ -354,14 +377,6 @@ def _levels(inside: list[_Interval], boundaries: Boundaries, session: bool) -> l
     if boundaries.current_a and currents:
         dimensions.append({"type": "MIN_CURRENT", "volume": _round(min(currents))})
         dimensions.append({"type": "MAX_CURRENT", "volume": _round(max(currents))})
-    if session:
-        if powers:
-            dimensions.append({"type": "POWER", "volume": _round(powers[-1])})
-        if currents:
-            dimensions.append({"type": "CURRENT", "volume": _round(currents[-1])})
-        socs = [i.soc for i in inside if i.soc is not None]
-        if socs:
-            dimensions.append({"type": "STATE_OF_CHARGE", "volume": _round(socs[-1])})
     return dimensions
 
 
