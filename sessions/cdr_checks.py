@@ -88,17 +88,19 @@ def _cost_errors(cdr: dict, session_total_cost: dict | None, time_zone: str) -> 
     if cdr["currency"] != tariffs[0]["currency"]:
         errors.append("currency differs from the tariff's.")
     emsp = f"{cdr['cdr_token']['country_code']}*{cdr['cdr_token']['party_id']}"
+    tariff = tariffs[0]
+    if cdr["cdr_token"]["country_code"].isalpha():  # Advenir "$$" tokens: the default one
+        # Gireve §3.10.4: the description this eMSP gets, never another eMSP's variant.
+        try:
+            chosen = select_tariff_for_emsp(tariffs, tariff["id"], emsp)
+        except PricingError as error:
+            chosen = error
+        if chosen is not tariff:
+            return [*errors, f"the tariff listed is not the description eMSP {emsp} gets."]
     try:
-        if cdr["cdr_token"]["country_code"].isalpha():
-            # Gireve §3.10.4: the description this eMSP gets (Advenir "$$" tokens: default).
-            tariff = select_tariff_for_emsp(tariffs, tariffs[0]["id"], emsp)
-        else:
-            tariff = tariffs[0]
         expected = price_cdr(compile_tariff(tariff), cdr, time_zone).cost_fields()
     except PricingError as error:
         return [*errors, f"the pricing engine refuses the CDR: {error}"]
-    if tariff is not tariffs[0]:
-        errors.append(f"the tariff listed is not the description eMSP {emsp} gets.")
     for name in (
         "total_cost",
         "total_fixed_cost",

@@ -122,7 +122,7 @@ def _derive(session: Session, *, session_dimensions: bool = True):
     end = session.end_date_time or max(
         [session.start_date_time, *(s.at for s in samples)], default=session.start_date_time
     )
-    compiled = compile_tariff(session.tariff) if session.tariff else None
+    compiled = _compiled(session)
     periods = build_periods(
         start=session.start_date_time,
         end=end,
@@ -141,9 +141,23 @@ def _derive(session: Session, *, session_dimensions: bool = True):
     return periods
 
 
+def _compiled(session: Session):
+    """The session's tariff compiled; None without a tariff or when the engine refuses it
+    (the session still ends and is PUT; its CDR is then held by the checks)."""
+    if not session.tariff:
+        return None
+    try:
+        return compile_tariff(session.tariff)
+    except PricingError as error:
+        logger.error("Session %s: its tariff cannot be priced: %s", session.ocpi_id, error)
+        return None
+
+
 def _price(session: Session, compiled, periods: list[dict], end: dt.datetime) -> dict | None:
-    if compiled is None:
+    if not session.tariff:
         return {"excl_vat": 0, "incl_vat": 0}
+    if compiled is None:
+        return None
     try:
         parsed = parse_session(
             periods, format_datetime(session.start_date_time), format_datetime(end)
