@@ -136,12 +136,13 @@ def _deliver(stream_id: int) -> int:
         return 0
     stream, head = acquired
     client = OcpiClient(stream.platform)
+    base_url = client.endpoint(stream.module, InterfaceRole.RECEIVER)
     delivered = 0
     followers: list[Message] = []
     while head is not None:
         if not followers:
             followers = _followers(stream, head, settings.OUTBOX_BATCH - delivered - 1)
-        outcome = _send(client, stream, head)
+        outcome = _send(client, base_url, stream, head)
         fast = followers and _fast_path(head, outcome, delivered)
         if fast and _record_delivered(stream, head, outcome, owner):
             head, delivered = followers.pop(0), delivered + 1
@@ -247,9 +248,11 @@ def _record_delivered_in_one_statement(
     return done
 
 
-def _send(client: OcpiClient, stream: Stream, head: Message) -> Outcome:
-    module = head.endpoint_module or stream.module
-    base_url = client.endpoint(module, InterfaceRole.RECEIVER)
+def _send(client: OcpiClient, base_url: str | None, stream: Stream, head: Message) -> Outcome:
+    module = stream.module
+    if head.endpoint_module:  # e.g. a session stream's CDR POST goes to the cdrs endpoint
+        module = head.endpoint_module
+        base_url = client.endpoint(module, InterfaceRole.RECEIVER)
     if base_url is None:
         return Outcome(kind="technical", message=f"No {module} RECEIVER endpoint")
     return client.send(
