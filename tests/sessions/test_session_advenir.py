@@ -40,9 +40,7 @@ def _flag(evse):
     evse.location.save()
 
 
-def test_non_roaming_charge_on_advenir_station_is_reported_anonymised(
-    put_hub, charger, settings
-):
+def test_non_roaming_charge_on_advenir_station_is_reported_anonymised(put_hub, charger, settings):
     settings.ADVENIR_TOKEN_CONTRACT_ID = "Confirmed-By-Gireve"
     _flag(charger[0])
     session = _charge(*charger, token=None)

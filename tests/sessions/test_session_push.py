@@ -2,7 +2,9 @@
 meter updates throttled, queued intermediate updates superseded, ACTIVE/COMPLETED kept."""
 
 import datetime as dt
+import json
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -19,6 +21,7 @@ from sessions.charging_periods import Sample
 from .conftest import TOKEN, utc
 
 pytestmark = pytest.mark.django_db
+EXAMPLES = Path(__file__).parent.parent / "data" / "ocpi_examples"
 START = utc(2026, 3, 13, 20, 30)  # Paris 21:30; the night tariff starts at 22:00 local
 
 
@@ -86,6 +89,9 @@ def test_patch_platform_gets_only_new_periods_kwh_cost_and_last_updated(connecte
         [p["start_date_time"] for p in m.body.get("charging_periods", [])] for m in updates
     ] == [[], ["2026-03-13T21:00:00Z"], []]
     assert updates[-1].body["kwh"] == session.kwh
+    # the spec's own PATCH example carries exactly these fields
+    spec = json.loads((EXAMPLES / "session_patch_example_charging_period.json").read_text())
+    assert set(updates[1].body) == set(spec)
     # The end is always a full PUT, so an IOP that ignores PATCH learns it (Gireve §3.8.3).
     session = services.stop_transaction(
         session=session, stopped_at=START + dt.timedelta(minutes=70), meter_stop_wh=8400
