@@ -138,7 +138,7 @@ class Cdr(models.Model):
     """A CDR as it left (or will leave) for the hub: the OCPI object, sealed at creation.
 
     OCPI 2.2.1 mod_cdrs: a CDR "cannot be changed or replaced once sent"; corrections are a
-    credit CDR and a new one (sessions.session_services.credit_cdr). The columns beside
+    credit CDR and a new one (sessions.cdr_services.credit_cdr). The columns beside
     `data` are copies for lists and filters.
     """
 

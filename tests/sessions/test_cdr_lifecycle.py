@@ -11,7 +11,7 @@ from py_ocpi.modules.cdrs.v_2_2_1.schemas import Cdr as PydanticCdr
 
 from roaming.outbox import delivery
 from roaming.outbox.models import Message, Stream
-from sessions import cdr_checks, session_push
+from sessions import cdr_checks, cdr_services, session_push
 from sessions import session_services as services
 from sessions.charging_periods import Sample
 from sessions.models import Cdr, Session
@@ -137,7 +137,7 @@ def test_credit_and_rebill_go_on_the_session_stream_after_the_original(
 ):
     session, cdr = _valid_cdr(put_hub, charger)
     user = UserFactory()
-    result = services.credit_cdr(cdr=cdr, reason="wrong tariff", user=user, rebill=True)
+    result = cdr_services.credit_cdr(cdr=cdr, reason="wrong tariff", user=user, rebill=True)
 
     credit, rebill = result.credit, result.rebill
     assert credit.ocpi_id == f"{cdr.ocpi_id}-C" and len(credit.ocpi_id) <= 39
@@ -163,7 +163,7 @@ def test_credit_and_rebill_go_on_the_session_stream_after_the_original(
     assert posted == [cdr.ocpi_id, credit.ocpi_id, rebill.ocpi_id]
 
     with pytest.raises(ValidationError, match="already credited"):
-        services.credit_cdr(cdr=cdr, reason="again", user=user)
+        cdr_services.credit_cdr(cdr=cdr, reason="again", user=user)
 
 
 def test_rebill_with_another_tariff_prices_the_same_periods_again(put_hub, charger):
@@ -173,7 +173,7 @@ def test_rebill_with_another_tariff_prices_the_same_periods_again(put_hub, charg
             operator=session.operator, ocpi_id="CHEAP", start_date_time=utc(2026, 1, 1)
         )
     )  # 0.25/kWh, 20 % VAT
-    result = services.credit_cdr(
+    result = cdr_services.credit_cdr(
         cdr=cdr, reason="promotion", user=UserFactory(), rebill_tariff_id="CHEAP"
     )
     assert result.rebill.data["tariffs"][0]["id"] == "CHEAP"

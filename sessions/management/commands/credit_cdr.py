@@ -2,7 +2,7 @@
 
 Staff action: the actor is named with --user and must hold charging.credit_cdr; the credit
 (and re-bill) is recorded with the reason and the user, and leaves an audit entry
-(sessions.session_services.record_staff_action).
+(sessions.cdr_services.record_staff_action).
 """
 
 from django.contrib.auth import get_user_model
@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from roaming.ocpi_json import dumps
-from sessions import session_services
+from sessions import cdr_services
 from sessions.models import Cdr
 
 PERMISSION = "charging.credit_cdr"
@@ -53,7 +53,7 @@ class Command(BaseCommand):
         if len(found) > 1:
             raise CommandError(f"Several operators have a CDR {cdr_id}: add --operator FR*AB1.")
         try:
-            result = session_services.credit_cdr(
+            result = cdr_services.credit_cdr(
                 cdr=found[0],
                 reason=reason,
                 user=actor,
