@@ -1,5 +1,6 @@
 """Settings, all from the environment (see .env.example)."""
 
+import os
 from pathlib import Path
 
 import environ
@@ -158,6 +159,22 @@ OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
 OUTBOX_STUCK_SECONDS = env.int("OUTBOX_STUCK_SECONDS", default=900)
 # /metrics requires `Authorization: Bearer <METRICS_TOKEN>` when set.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+
+# --- Charging sessions and CDRs (sessions.session_services, sessions.session_push) ---
+# Seconds between two meter-value updates of one session to the hub. The later Gireve
+# revision (cpo_sessions.md): "minimum interval of two minutes"; faster ones are spam.
+# Status changes (ACTIVE, COMPLETED, INVALID) are never throttled.
+SESSION_UPDATE_MIN_SECONDS = env.int("SESSION_UPDATE_MIN_SECONDS", default=120)
+# Currency of a session on an EVSE with no applicable tariff (its cost is 0).
+SESSION_DEFAULT_CURRENCY = env("SESSION_DEFAULT_CURRENCY", default="EUR")
+# Gireve §3.8.5/§3.9.5: the anonymised CdrToken of a non-roaming charge on an Advenir
+# station; every value "to confirm by Gireve during onboarding", hence settings.
+# (os.environ, not env(): django-environ reads a leading "$" as a reference to a variable.)
+ADVENIR_TOKEN_COUNTRY_CODE = os.environ.get("ADVENIR_TOKEN_COUNTRY_CODE", "$$")
+ADVENIR_TOKEN_PARTY_ID = env("ADVENIR_TOKEN_PARTY_ID", default="ADV")
+ADVENIR_TOKEN_UID = env("ADVENIR_TOKEN_UID", default="12345671234567")
+ADVENIR_TOKEN_TYPE = env("ADVENIR_TOKEN_TYPE", default="RFID")
+ADVENIR_TOKEN_CONTRACT_ID = env("ADVENIR_TOKEN_CONTRACT_ID", default="Gireve2Advenir")
 
 CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
 CELERY_BEAT_SCHEDULE["outbox-sweep"] = {

@@ -58,6 +58,13 @@ class Location(TimestampedModel):
     charging_when_closed = models.BooleanField(null=True, blank=True)
     images = models.JSONField(default=list, blank=True)
     energy_mix = models.JSONField(null=True, blank=True)
+    # Gireve §3.8.5, §3.9.5: a subsidised station reports every charge (non-roaming ones
+    # anonymised) through IOP to Advenir. Not part of the OCPI Location object.
+    advenir_reporting = models.BooleanField(
+        default=False,
+        help_text="Advenir: send a Session and CDR for every charge here, roaming or not "
+        "(Gireve §3.8.5).",
+    )
     # What Gireve still needs before this location may be pushed (§3.5.1); kept up to
     # date by locations.services so that admin can filter on it.
     gireve_missing = models.JSONField(default=list, blank=True, editable=False)

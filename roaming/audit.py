@@ -40,7 +40,8 @@ ACTIONS = {
     "import_tariffs": "Tariffs imported",
     "demo_data": "Demo data loaded",
     "admin_user": "Admin user created or reset",
-    "credit_cdrs": "CDRs credited",
+    "credit_cdr": "CDR credited",
+    "rebill_cdr": "CDR re-billed",
 }
 COMMANDS_USERNAME = "commands"
 

@@ -153,7 +153,11 @@ class Platform(models.Model):
         default=dict, blank=True, help_text='Their page size limits, e.g. {"locations": 100}.'
     )
     session_update_method = models.CharField(
-        max_length=5, choices=SessionUpdate.choices, default=SessionUpdate.PATCH
+        max_length=5,
+        choices=SessionUpdate.choices,
+        default=SessionUpdate.PUT,
+        help_text="Session updates as whole PUTs (Gireve §3.8.3: IOP does not process PATCH "
+        "Sessions yet) or PATCHes with only new periods; start and end are always PUT.",
     )
     connect_timeout = models.FloatField(default=5.0)
     read_timeout = models.FloatField(default=30.0)

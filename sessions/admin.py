@@ -1,8 +1,13 @@
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
 from roaming.admin_base import ServiceRefusalsOnForm
+from roaming.ocpi_json import dumps
+from roaming.outbox.models import Message
 
-from .models import Token
+from . import session_push
+from .models import Cdr, Session, Token
+from .session_ocpi import session_to_ocpi
 
 
 @admin.register(Token)
@@ -23,3 +28,147 @@ class TokenAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # eMSPs own their tokens (mod_tokens): they invalidate them, we don't delete
+
+
+# --- Sessions and CDRs: read-only, what the hub received ---------------------------------
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """Sessions and CDRs change only through sessions.session_services (CSMS events,
+    credit_cdr): never by hand in admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _messages_table(stream_key: str, object_id: str | None = None) -> str:
+    queryset = Message.objects.filter(stream__key=stream_key).order_by("pk")
+    if object_id is not None:
+        queryset = queryset.filter(object_id=object_id)
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                m.stream.platform,
+                m.method,
+                m.endpoint_module or m.stream.module,
+                m.get_state_display(),
+                m.last_http_status or "",
+                m.done_at or "",
+            )
+            for m in queryset.select_related("stream__platform")
+        ),
+    )
+    return format_html(
+        "<table><tr><th>platform</th><th>request</th><th>state</th><th>HTTP</th>"
+        "<th>done</th></tr>{}</table>",
+        rows,
+    )
+
+
+@admin.register(Session)
+class SessionAdmin(_ReadOnly):
+    list_display = [
+        "ocpi_id",
+        "status",
+        "origin",
+        "operator",
+        "location",
+        "start_date_time",
+        "end_date_time",
+        "kwh",
+        "emsp",
+    ]
+    list_filter = ["status", "origin", "operator"]
+    list_select_related = ["operator", "location"]
+    search_fields = ["ocpi_id", "transaction_id", "authorization_reference"]
+    date_hierarchy = "start_date_time"
+    fields = [
+        "ocpi_id",
+        "status",
+        "invalid_reason",
+        "origin",
+        "operator",
+        "location",
+        "evse",
+        "connector",
+        "transaction_id",
+        "start_date_time",
+        "stopped_at",
+        "stop_reason",
+        "end_date_time",
+        "kwh",
+        "auth_method",
+        "authorization_reference",
+        "currency",
+        "last_updated",
+        "ocpi",
+        "pushed",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="As the hub sees it (OCPI Session)")
+    def ocpi(self, obj):
+        return format_html("<pre>{}</pre>", dumps(session_to_ocpi(obj), indent=2))
+
+    @admin.display(description="Messages pushed on the session's stream")
+    def pushed(self, obj):
+        return _messages_table(session_push.stream_key(obj))
+
+
+@admin.register(Cdr)
+class CdrAdmin(_ReadOnly):
+    list_display = [
+        "ocpi_id",
+        "state",
+        "credit",
+        "operator",
+        "emsp_party",
+        "start_date_time",
+        "total_energy",
+        "total_cost_excl_vat",
+        "currency",
+    ]
+    list_filter = ["state", "credit", "operator", "emsp_country_code"]
+    list_select_related = ["operator"]
+    search_fields = ["ocpi_id", "session__ocpi_id", "emsp_party_id"]
+    date_hierarchy = "start_date_time"
+    fields = [
+        "ocpi_id",
+        "state",
+        "held_reason",
+        "session",
+        "credit",
+        "credit_reference",
+        "rebill_of",
+        "reason",
+        "created_by",
+        "created_at",
+        "hub_location",
+        "ocpi",
+        "pushed",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="eMSP")
+    def emsp_party(self, obj):
+        return f"{obj.emsp_country_code}*{obj.emsp_party_id}"
+
+    @admin.display(description="URL at the hub (Location header)")
+    def hub_location(self, obj):
+        return session_push.hub_location(obj)
+
+    @admin.display(description="The CDR as sent (immutable)")
+    def ocpi(self, obj):
+        return format_html("<pre>{}</pre>", dumps(obj.data, indent=2))
+
+    @admin.display(description="Its POST")
+    def pushed(self, obj):
+        return _messages_table(session_push.stream_key(obj.session), obj.ocpi_id)

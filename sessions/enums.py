@@ -30,3 +30,22 @@ class CommandType(models.TextChoices):
     START_SESSION = "START_SESSION"
     STOP_SESSION = "STOP_SESSION"
     UNLOCK_CONNECTOR = "UNLOCK_CONNECTOR"
+
+
+class AuthMethod(models.TextChoices):
+    """OCPI 2.2.1 mod_cdrs AuthMethod."""
+
+    AUTH_REQUEST = "AUTH_REQUEST"
+    COMMAND = "COMMAND"
+    WHITELIST = "WHITELIST"
+
+
+class SessionStatus(models.TextChoices):
+    """OCPI 2.2.1 mod_sessions SessionStatus (we never push PENDING or RESERVATION:
+    Gireve §3.8.1, the first PUT is ACTIVE)."""
+
+    ACTIVE = "ACTIVE"
+    COMPLETED = "COMPLETED"
+    INVALID = "INVALID"
+    PENDING = "PENDING"
+    RESERVATION = "RESERVATION"

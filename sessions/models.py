@@ -1,9 +1,15 @@
-"""Charging data received from eMSPs: their Tokens, kept for local authorization."""
+"""Charging data: eMSP Tokens (kept for local authorization), our Sessions and CDRs."""
 
+from decimal import Decimal
+
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Upper
 
-from .enums import ProfileType, TokenType, WhitelistType
+from roaming.ocpi_json import ExactJSONDecoder, ExactJSONEncoder
+
+from .enums import AuthMethod, ProfileType, SessionStatus, TokenType, WhitelistType
 
 
 class Token(models.Model):
@@ -43,3 +49,146 @@ class Token(models.Model):
 
     def __str__(self) -> str:
         return f"{self.country_code}*{self.party_id} {self.type} {self.uid}"
+
+
+# --- Sessions and CDRs (OCPI 2.2.1 mod_sessions, mod_cdrs; Gireve §3.8, §3.9) ----------------
+
+
+class Session(models.Model):
+    """A charging session at one of our connectors, as OCPI Session (lengths of §3.4).
+
+    The samples are what the CSMS reported; `charging_periods`, `kwh` and `total_cost` are
+    derived from them (sessions.charging_periods, the pricing engine) at every event.
+    The tariff is the token eMSP's description of the EVSE's tariff valid at the start
+    (Gireve §3.10.3, §3.10.4), kept as OCPI JSON: later changes never reprice a session.
+    """
+
+    class Origin(models.TextChoices):
+        ROAMING = "ROAMING", "roaming (eMSP token)"
+        ADVENIR = "ADVENIR", "non-roaming, reported to Advenir (anonymised)"
+
+    operator = models.ForeignKey(
+        "roaming.Operator", on_delete=models.PROTECT, related_name="charging_sessions"
+    )
+    ocpi_id = models.CharField("id", max_length=36, unique=True)
+    location = models.ForeignKey("locations.Location", on_delete=models.PROTECT, related_name="+")
+    evse = models.ForeignKey("locations.EVSE", on_delete=models.PROTECT, related_name="+")
+    connector = models.ForeignKey("locations.Connector", on_delete=models.PROTECT, related_name="+")
+    origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.ROAMING)
+    transaction_id = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text="The CSMS transaction id."
+    )
+    start_date_time = models.DateTimeField()
+    end_date_time = models.DateTimeField(null=True, blank=True)
+    # When the CSMS stopped the transaction; the EV may stay plugged (parking) until it leaves.
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=64, blank=True)
+    meter_start_wh = models.BigIntegerField()
+    kwh = models.DecimalField(max_digits=14, decimal_places=4, default=Decimal(0))
+    # OCPI CdrToken {country_code, party_id, uid, type, contract_id} exactly as the hub gave it.
+    cdr_token = models.JSONField()
+    auth_method = models.CharField(max_length=12, choices=AuthMethod.choices)
+    authorization_reference = models.CharField(max_length=36, blank=True)
+    meter_id = models.CharField(max_length=255, blank=True)
+    currency = models.CharField(max_length=3)
+    time_zone = models.CharField(max_length=64, help_text="The Location's zone at the start.")
+    # mod_cdrs: Location, EVSE and connector "as they were at the start" (OCPI CdrLocation).
+    cdr_location = models.JSONField()
+    tariff = models.JSONField(
+        null=True,
+        blank=True,
+        encoder=ExactJSONEncoder,
+        decoder=ExactJSONDecoder,
+        help_text="OCPI Tariff used (the eMSP's description, as at the start).",
+    )
+    samples = models.JSONField(default=list, encoder=ExactJSONEncoder, decoder=ExactJSONDecoder)
+    out_of_order = models.JSONField(
+        default=list, blank=True, help_text="[[start, end], ...] of the EVSE (Gireve §3.9.2)."
+    )
+    charging_periods = models.JSONField(
+        default=list, encoder=ExactJSONEncoder, decoder=ExactJSONDecoder
+    )
+    total_cost = models.JSONField(
+        null=True, blank=True, encoder=ExactJSONEncoder, decoder=ExactJSONDecoder
+    )
+    status = models.CharField(max_length=11, choices=SessionStatus.choices)
+    invalid_reason = models.CharField(max_length=255, blank=True)
+    last_updated = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start_date_time", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date_time__isnull=True)
+                | Q(end_date_time__gte=models.F("start_date_time")),
+                name="session_end_not_before_start",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"session {self.ocpi_id} ({self.status})"
+
+    @property
+    def emsp(self) -> str:
+        return f"{self.cdr_token.get('country_code')}*{self.cdr_token.get('party_id')}"
+
+
+class Cdr(models.Model):
+    """A CDR as it left (or will leave) for the hub: the OCPI object, sealed at creation.
+
+    OCPI 2.2.1 mod_cdrs: a CDR "cannot be changed or replaced once sent"; corrections are a
+    credit CDR and a new one (sessions.cdr_services.credit_cdr). The columns beside
+    `data` are copies for lists and filters.
+    """
+
+    class State(models.TextChoices):
+        QUEUED = "QUEUED", "queued for the hub"
+        HELD = "HELD", "held: failed a check, waits for a person"
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="cdrs")
+    operator = models.ForeignKey("roaming.Operator", on_delete=models.PROTECT, related_name="+")
+    # CiString(39); ≤ 36 unless a credit CDR (mod_cdrs CDR object).
+    ocpi_id = models.CharField("id", max_length=39)
+    data = models.JSONField(encoder=ExactJSONEncoder, decoder=ExactJSONDecoder)
+    state = models.CharField(max_length=6, choices=State.choices)
+    held_reason = models.TextField(blank=True)
+    credit = models.BooleanField(default=False)
+    credit_reference = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="credits"
+    )
+    rebill_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="rebills"
+    )
+    reason = models.TextField(blank=True, help_text="Why it was credited or re-billed.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    emsp_country_code = models.CharField(max_length=2)
+    emsp_party_id = models.CharField(max_length=3)
+    currency = models.CharField(max_length=3)
+    total_cost_excl_vat = models.DecimalField(max_digits=14, decimal_places=4)
+    total_energy = models.DecimalField(max_digits=14, decimal_places=4)
+    start_date_time = models.DateTimeField()
+    end_date_time = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+        permissions = [("credit_cdr", "Can credit and re-bill CDRs")]
+        constraints = [
+            # mod_cdrs: "SHALL be unique per country_code/party_id combination" (CiString).
+            models.UniqueConstraint("operator", Upper("ocpi_id"), name="cdr_unique_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"CDR {self.ocpi_id}"
+
+    def save(self, *args, **kwargs):
+        # Immutable once created: only the hold may be lifted (state, held_reason).
+        if self.pk is not None:
+            allowed = {"state", "held_reason"}
+            fields = kwargs.get("update_fields")
+            if fields is None or not set(fields) <= allowed:
+                raise ValueError("A CDR is immutable (OCPI 2.2.1 mod_cdrs): credit it instead.")
+        super().save(*args, **kwargs)

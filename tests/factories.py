@@ -114,6 +114,56 @@ class TokenFactory(factory.django.DjangoModelFactory):
     last_updated = factory.Faker("date_time", tzinfo=dt.UTC)
 
 
+class SessionFactory(factory.django.DjangoModelFactory):
+    """An ACTIVE roaming session row (services build real ones: sessions.session_services)."""
+
+    class Meta:
+        model = "charging.Session"
+
+    connector = factory.SubFactory(ConnectorFactory)
+    evse = factory.SelfAttribute("connector.evse")
+    location = factory.SelfAttribute("evse.location")
+    operator = factory.SelfAttribute("location.operator")
+    ocpi_id = factory.Sequence(lambda n: f"{n:032x}")
+    start_date_time = dt.datetime(2026, 3, 13, 20, 30, tzinfo=dt.UTC)
+    meter_start_wh = 0
+    cdr_token = factory.LazyFunction(
+        lambda: {
+            "country_code": "DE",
+            "party_id": "TNM",
+            "uid": "0102030405060708",
+            "type": "RFID",
+            "contract_id": "DE-TNM-C12345678-X",
+        }
+    )
+    auth_method = "AUTH_REQUEST"
+    currency = "EUR"
+    time_zone = "Europe/Paris"
+    cdr_location = factory.LazyAttribute(
+        lambda o: {"id": o.location.ocpi_id, "evse_uid": o.evse.uid, "connector_id": "1"}
+    )
+    status = "ACTIVE"
+    last_updated = factory.LazyAttribute(lambda o: o.start_date_time)
+
+
+class CdrFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "charging.Cdr"
+
+    session = factory.SubFactory(SessionFactory, status="COMPLETED")
+    operator = factory.SelfAttribute("session.operator")
+    ocpi_id = factory.SelfAttribute("session.ocpi_id")
+    data = factory.LazyAttribute(lambda o: {"id": o.ocpi_id, "total_cost": {"excl_vat": 0}})
+    state = "QUEUED"
+    emsp_country_code = "DE"
+    emsp_party_id = "TNM"
+    currency = "EUR"
+    total_cost_excl_vat = 0
+    total_energy = 0
+    start_date_time = factory.SelfAttribute("session.start_date_time")
+    end_date_time = factory.SelfAttribute("session.start_date_time")
+
+
 # --- roaming ---------------------------------------------------------------
 
 

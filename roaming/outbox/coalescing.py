@@ -21,6 +21,10 @@ import datetime as dt
 from .models import Message, Stream
 
 WINDOW = 500  # queued messages looked at per decision
+# Streams whose producer supersedes its own messages when it enqueues (sessions.session_push:
+# ACTIVE and COMPLETED are never dropped, a PATCH only adds periods), so the rules below,
+# which would let the COMPLETED PUT drop the ACTIVE one, do not apply: plain FIFO.
+PRODUCER_COALESCED_MODULES = frozenset({"sessions"})
 
 
 def _under(path: str, parent: str) -> bool:
@@ -70,6 +74,8 @@ def repeats_delivered(stream: Stream, message: Message) -> Message | None:
 
 def next_head(stream: Stream, now: dt.datetime) -> Message | None:
     """The first queued message that nothing supersedes; mark the ones before it SUPERSEDED."""
+    if stream.module in PRODUCER_COALESCED_MODULES:
+        return stream.messages.filter(state=Message.State.PENDING).order_by("pk").first()
     while True:
         queued = list(stream.messages.filter(state=Message.State.PENDING).order_by("pk")[:WINDOW])
         if not queued:

@@ -208,6 +208,7 @@ def _record_delivered(stream: Stream, head: Message, outcome: Outcome, owner: st
             last_ocpi_status=outcome.ocpi_status,
             last_log_id=outcome.log_id,
             last_error="",
+            response_location=_location_header(outcome),
         )
         if not done:
             transaction.set_rollback(True)
@@ -229,7 +230,7 @@ WITH owned AS (
 UPDATE {Message._meta.db_table} AS m
 SET state = %(delivered)s, done_at = %(now)s, attempts = %(attempts)s,
     last_attempt_at = %(now)s, last_http_status = %(http)s, last_ocpi_status = %(ocpi)s,
-    last_log_id = %(log)s, last_error = ''
+    last_log_id = %(log)s, last_error = '', response_location = %(location)s
 WHERE m.id = %(message)s AND m.state = %(pending)s AND EXISTS (SELECT 1 FROM owned)
 RETURNING m.id
 """
@@ -250,6 +251,7 @@ def _record_delivered_in_one_statement(
         "ocpi": outcome.ocpi_status,
         "log": outcome.log_id,
         "message": head.pk,
+        "location": _location_header(outcome),
     }
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(_DELIVERED_SQL, params)
@@ -260,15 +262,27 @@ def _record_delivered_in_one_statement(
 
 
 def _send(client: OcpiClient, base_url: str | None, stream: Stream, head: Message) -> Outcome:
+    module = stream.module
+    if head.endpoint_module:  # e.g. a session stream's CDR POST goes to the cdrs endpoint
+        module = head.endpoint_module
+        base_url = client.endpoint(module, InterfaceRole.RECEIVER)
     if base_url is None:
-        return Outcome(kind="technical", message=f"No {stream.module} RECEIVER endpoint")
+        return Outcome(kind="technical", message=f"No {module} RECEIVER endpoint")
     return client.send(
         head.method,
         base_url.rstrip("/") + head.path,
         json=head.body,
-        module=stream.module,
+        module=module,
         object_id=head.object_id,
     )
+
+
+def _location_header(outcome: Outcome) -> str:
+    """OCPI 2.2.1 mod_cdrs: the answer to a POST names the CDR's URL at the hub."""
+    for name, value in outcome.headers.items():
+        if name.lower() == "location":
+            return str(value)[:512]
+    return ""
 
 
 def _locked(stream_id: int) -> Stream:
@@ -314,6 +328,7 @@ def _record(
             }
         elif outcome.kind == "success":
             fields |= {"state": Message.State.DELIVERED, "done_at": now}
+            fields["response_location"] = _location_header(outcome)
         elif outcome.kind == "rejected":
             fields |= {"state": Message.State.REJECTED}
         # Only a still-pending head is updated: an operator may have skipped it meanwhile.

@@ -80,6 +80,12 @@ class Message(models.Model):
         null=True, blank=True, encoder=ExactJSONEncoder, decoder=ExactJSONDecoder
     )
     object_id = models.CharField(max_length=100, blank=True)
+    # The RECEIVER module whose endpoint `path` is appended to, when not the stream's: a
+    # session's stream ends with the POST of its CDR to the cdrs endpoint (Gireve: the CDR
+    # never overtakes its session, so both share one FIFO stream).
+    endpoint_module = models.CharField(max_length=20, blank=True)
+    # OCPI 2.2.1 mod_cdrs POST response header `Location`: where the hub keeps the CDR.
+    response_location = models.CharField(max_length=512, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     attempts = models.PositiveIntegerField(default=0)
     last_attempt_at = models.DateTimeField(null=True, blank=True)

@@ -67,11 +67,20 @@ def enqueue(
     body,
     object_id: str = "",
     memo: dict | None = None,
+    endpoint_module: str = "",
 ) -> Message:
-    """Queue one request to `platform` at the end of stream `stream_key`."""
+    """Queue one request to `platform` at the end of stream `stream_key`.
+
+    `endpoint_module`: send to that module's RECEIVER endpoint instead of `module`'s.
+    """
     stream = locked_stream(platform=platform, stream_key=stream_key, module=module)
     message = Message.objects.create(
-        stream=stream, method=method, path=path, body=body, object_id=object_id
+        stream=stream,
+        method=method,
+        path=path,
+        body=body,
+        object_id=object_id,
+        endpoint_module=endpoint_module,
     )
     fields = []
     if stream.next_attempt_at is None and not stream.held:
@@ -91,7 +100,14 @@ def enqueue(
 
 
 def enqueue_for_hub(
-    *, module: str, stream_key: str, method: str, path: str, body, object_id: str = ""
+    *,
+    module: str,
+    stream_key: str,
+    method: str,
+    path: str,
+    body,
+    object_id: str = "",
+    endpoint_module: str = "",
 ) -> list[Message]:
     """`enqueue` toward every platform that receives `module` (Gireve: the IOP)."""
     return [
@@ -103,6 +119,7 @@ def enqueue_for_hub(
             path=path,
             body=body,
             object_id=object_id,
+            endpoint_module=endpoint_module,
         )
         for platform in hub_platforms(module)
     ]

@@ -1,0 +1,185 @@
+"""What the hub receives about a session and its CDRs (Gireve §3.8, §3.9; OCPI mod_sessions).
+
+Called by sessions.session_services inside its transaction (transactional outbox). One FIFO
+stream per session and platform, key "session:{CC}:{PID}:{ID}", carrying
+PUT ACTIVE -> updates -> PUT COMPLETED -> POST CDR (-> credit / re-bill CDRs): IOP replaces
+session ids toward eMSPs, so a CDR must never overtake its session (roaming-workflow §3.6).
+- ACTIVE, COMPLETED and INVALID are full PUTs at the client-owned URL /{cc}/{pid}/{id},
+  queued at once and never superseded (Gireve §3.8.1; the later Gireve revision retries
+  only these two).
+- Meter-value updates: at most one per SESSION_UPDATE_MIN_SECONDS per session (the later
+  Gireve revision filters faster ones as spam); a full PUT, or on a platform set to PATCH
+  only the new periods with kwh, total_cost and last_updated (OCPI 2.2.1 PATCH adds
+  charging_periods; Gireve §3.8.3 does not process PATCH, so PUT is what IOP needs).
+- A newer update supersedes the intermediate updates still queued (not the one in flight);
+  when it does, it is a full PUT, since a dropped PATCH carried periods.
+- The CDR is POSTed to the cdrs endpoint itself (base URL; mod_cdrs), on the same stream.
+The stream's memo per platform remembers the last update time and what periods were sent.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.utils import timezone
+
+from roaming import ocpi_json
+from roaming.models import Platform
+from roaming.outbox import services as outbox
+from roaming.outbox.models import Message, Stream
+
+from .enums import SessionStatus
+from .models import Cdr, Session
+from .session_ocpi import session_patch_to_ocpi, session_to_ocpi
+
+MODULE = "sessions"
+CDR_MODULE = "cdrs"
+
+
+def stream_key(session: Session) -> str:
+    operator = session.operator
+    return f"session:{operator.country_code}:{operator.party_id}:{session.ocpi_id}".upper()
+
+
+def _path(session: Session) -> str:
+    operator = session.operator
+    return f"/{operator.country_code}/{operator.party_id}/{session.ocpi_id}"
+
+
+def _fingerprint(periods: list[dict], count: int) -> str:
+    """What the hub holds after `count` periods were sent: the closed ones and the start of
+    the last (still growing) one. A late sample that reshapes them forces a full PUT."""
+    if not count:
+        return ""
+    held = [periods[: count - 1], periods[count - 1]["start_date_time"]]
+    return hashlib.sha256(ocpi_json.dumps(held).encode()).hexdigest()
+
+
+def _memo(session: Session, now: dt.datetime) -> dict:
+    periods = session.charging_periods
+    return {
+        "last_update_at": now.isoformat(),
+        "sent_periods": len(periods),
+        "fingerprint": _fingerprint(periods, len(periods)),
+    }
+
+
+def _put(platform: Platform, session: Session, now: dt.datetime) -> Message:
+    return outbox.enqueue(
+        platform=platform,
+        stream_key=stream_key(session),
+        module=MODULE,
+        method="PUT",
+        path=_path(session),
+        body=session_to_ocpi(session),
+        object_id=session.ocpi_id,
+        memo=_memo(session, now),
+    )
+
+
+def session_started(session: Session, *, now: dt.datetime | None = None) -> int:
+    """Gireve §3.8.1: the first message is a PUT with status ACTIVE."""
+    now = now or timezone.now()
+    return len([_put(p, session, now) for p in outbox.hub_platforms(MODULE)])
+
+
+def session_ended(session: Session, *, now: dt.datetime | None = None) -> int:
+    """COMPLETED or INVALID: a full PUT at once, never superseded or throttled."""
+    assert session.status in (SessionStatus.COMPLETED, SessionStatus.INVALID)
+    now = now or timezone.now()
+    return len([_put(p, session, now) for p in outbox.hub_platforms(MODULE)])
+
+
+def session_updated(session: Session, *, now: dt.datetime | None = None) -> int:
+    """A meter-value update, throttled per session and platform; returns messages queued."""
+    now = now or timezone.now()
+    minimum = dt.timedelta(seconds=settings.SESSION_UPDATE_MIN_SECONDS)
+    queued = 0
+    for platform in outbox.hub_platforms(MODULE):
+        key = stream_key(session)
+        memo = outbox.stream_memo(platform=platform, stream_key=key, module=MODULE)
+        last = memo.get("last_update_at")
+        if last and now - dt.datetime.fromisoformat(last) < minimum:
+            continue  # the next update (or the COMPLETED PUT) carries this state
+        stream = outbox.locked_stream(platform=platform, stream_key=key, module=MODULE)
+        stale = _queued_updates(stream)
+        periods = session.charging_periods
+        sent = memo.get("sent_periods", 0)
+        patch = (
+            platform.session_update_method == Platform.SessionUpdate.PATCH
+            and not stale
+            and sent <= len(periods)
+            and memo.get("fingerprint") == _fingerprint(periods, sent)
+        )
+        if patch:
+            message = outbox.enqueue(
+                platform=platform,
+                stream_key=key,
+                module=MODULE,
+                method="PATCH",
+                path=_path(session),
+                body=session_patch_to_ocpi(session, periods[sent:]),
+                object_id=session.ocpi_id,
+                memo=_memo(session, now),
+            )
+        else:
+            message = _put(platform, session, now)
+        for old in stale:
+            old.state, old.superseded_by, old.done_at = Message.State.SUPERSEDED, message, now
+            old.save(update_fields=["state", "superseded_by", "done_at"])
+        queued += 1
+    return queued
+
+
+def _queued_updates(stream: Stream) -> list[Message]:
+    """Intermediate updates still waiting (not the head a worker is sending right now).
+
+    The first message of a stream is the ACTIVE PUT; COMPLETED/INVALID PUTs and CDR POSTs
+    are never intermediate."""
+    first = stream.messages.order_by("pk").values_list("pk", flat=True).first()
+    pending = list(stream.messages.filter(state=Message.State.PENDING).order_by("pk"))
+    if pending and stream.leased:
+        pending = pending[1:]  # in flight: its outcome belongs to the worker
+    return [
+        m
+        for m in pending
+        if m.pk != first
+        and (
+            m.method == "PATCH"
+            or (m.method == "PUT" and (m.body or {}).get("status") == SessionStatus.ACTIVE)
+        )
+    ]
+
+
+def cdr_queued(cdr: Cdr) -> int:
+    """mod_cdrs POST of the full CDR to the hub's cdrs endpoint (base URL, no ids), behind
+    the session's messages on its stream (Gireve §3.9.4 store and forward, FIFO)."""
+    return len(
+        outbox.enqueue_for_hub(
+            module=MODULE,
+            stream_key=stream_key(cdr.session),
+            method="POST",
+            path="",
+            body=cdr.data,
+            object_id=cdr.ocpi_id,
+            endpoint_module=CDR_MODULE,
+        )
+    )
+
+
+def hub_location(cdr: Cdr) -> str:
+    """The URL of the CDR at the hub, from the `Location` header of its POST ('' until then)."""
+    message = (
+        Message.objects.filter(
+            stream__key=stream_key(cdr.session),
+            endpoint_module=CDR_MODULE,
+            object_id=cdr.ocpi_id,
+            state=Message.State.DELIVERED,
+        )
+        .exclude(response_location="")
+        .order_by("pk")
+        .first()
+    )
+    return message.response_location if message else ""
