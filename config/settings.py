@@ -28,11 +28,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "roaming",
     "roaming.outbox",
     "locations",
     "tariffs",
     "sessions.apps.ChargingConfig",
+    "sessions.csms.apps.CsmsConfig",
 ]
 
 MIDDLEWARE = [
@@ -99,6 +102,15 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+}
+
+# OpenAPI schemas (drf-spectacular): each API's view passes its own title and version; the
+# interactive pages load Swagger UI / Redoc from the sidecar app (our static files, no CDN).
+SPECTACULAR_SETTINGS = {
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Celery. The default broker needs no server (kombu's filesystem transport), for a
@@ -197,3 +209,8 @@ CELERY_BEAT_SCHEDULE["purge-ocpi-message-log"] = {
     "task": "roaming.tasks.purge_message_log",
     "schedule": 24 * 3600,
 }
+
+# --- Real-time authorization (sessions.authorization, CSMS bridge) ---
+# Seconds we wait for the hub's answer to POST tokens/{uid}/authorize: a driver is waiting
+# and the charge point's own Authorize timeout is a few seconds (roaming-workflow §7 E2).
+AUTHORIZE_TIMEOUT_SECONDS = env.float("AUTHORIZE_TIMEOUT_SECONDS", default=5.0)

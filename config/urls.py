@@ -10,6 +10,7 @@ urlpatterns = [
     path("health", health, name="health"),
     path("health/outbox", outbox_health, name="health-outbox"),
     path("metrics", metrics, name="metrics"),
+    path("api/csms/v1/", include("sessions.csms.urls")),
     path("ocpi/", include("roaming.urls")),
     re_path(r"^ocpi(?P<rest>/.*)?$", unknown_endpoint),  # after every OCPI route
 ]
