@@ -122,10 +122,10 @@ def _decide(decision: Authorization, reader_format: str) -> None:
         decision.token = token_to_ocpi(only)
         return _set(decision, Source.WHITELIST, Reason.WHITELIST_ALWAYS)
     _ask_hub(decision)
-    if decision.reason == Reason.HUB_UNREACHABLE and only is not None:
-        if only.valid and only.whitelist in OFFLINE_WHITELISTS:
-            decision.token = token_to_ocpi(only)
-            _set(decision, Source.OFFLINE, Reason.OFFLINE_WHITELIST)
+    unreachable = decision.reason == Reason.HUB_UNREACHABLE
+    if unreachable and only is not None and only.valid and only.whitelist in OFFLINE_WHITELISTS:
+        decision.token = token_to_ocpi(only)
+        _set(decision, Source.OFFLINE, Reason.OFFLINE_WHITELIST)
 
 
 def _uid(id_tag: str, type: str, reader_format: str) -> str:

@@ -105,11 +105,12 @@ class EvseMapping(models.Model):
             raise ValidationError(
                 {"connector_id": "0 is the whole charge point: map each connector (1, 2, …)."}
             )
-        if self.csms_id and self.evse_id:
-            if not EVSE.objects.filter(self.csms.evses_in_scope(), pk=self.evse_id).exists():
-                raise ValidationError(
-                    {"evse": "This EVSE is not run by this CSMS (operators / locations)."}
-                )
+        if not (self.csms_id and self.evse_id):
+            return
+        if not EVSE.objects.filter(self.csms.evses_in_scope(), pk=self.evse_id).exists():
+            raise ValidationError(
+                {"evse": "This EVSE is not run by this CSMS (operators / locations)."}
+            )
 
 
 class ProcessedEvent(models.Model):
