@@ -33,7 +33,7 @@ def _fresh_rate_limit_counters(settings):
 @pytest.fixture
 def hub_simulator():
     """Gireve's IOP played by a real HTTP server on loopback."""
-    from roaming.hub_simulator import HubSimulator
+    from roaming.simulator import HubSimulator
 
     hub = HubSimulator().start()
     yield hub

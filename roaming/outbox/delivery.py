@@ -32,8 +32,8 @@ from roaming.enums import InterfaceRole
 from roaming.models import Platform
 
 from . import coalescing
+from .dispatch import kick
 from .models import Message, Stream
-from .services import kick
 
 logger = logging.getLogger(__name__)
 

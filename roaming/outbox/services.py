@@ -8,8 +8,8 @@
                         body=tariff_to_ocpi(tariff), object_id=tariff_id)
 
 The message is committed with the change or not at all (transactional outbox); Celery is
-kicked after commit. Messages of one stream key are delivered in the order they were
-enqueued; `path` is appended to the platform's RECEIVER endpoint URL of `module`.
+kicked after commit (`dispatch.kick`). Messages of one stream key are delivered in the order
+they were enqueued; `path` is appended to the platform's RECEIVER endpoint URL of `module`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from django.utils import timezone
 from roaming.enums import InterfaceRole
 from roaming.models import Platform
 
+from .dispatch import kick
 from .models import Message, Stream
 
 logger = logging.getLogger(__name__)
@@ -114,36 +115,6 @@ def set_stream_memo(*, platform: Platform, stream_key: str, module: str, memo: d
     stream = locked_stream(platform=platform, stream_key=stream_key, module=module)
     stream.memo = {**stream.memo, **memo}
     stream.save(update_fields=["memo"])
-
-
-# --- kicking Celery after commit ---------------------------------------------
-
-
-class _Kicks:
-    """Stream ids to hand to Celery when the current transaction commits (one task each)."""
-
-    def __init__(self):
-        self.stream_ids: set[int] = set()
-
-    def __call__(self):
-        from .tasks import publish
-
-        sent = publish(sorted(self.stream_ids))
-        failed = self.stream_ids.difference(sent)
-        if failed:
-            # Not kicked after all: the next sweep enqueues them (it skips kicked streams).
-            Stream.objects.filter(pk__in=failed).update(kicked_at=None)
-
-
-def kick(stream_id: int) -> None:
-    """Deliver `stream_id` soon after commit; one task per stream per transaction."""
-    connection = transaction.get_connection()
-    kicks = getattr(connection, "_outbox_kicks", None)
-    # Still registered means this transaction will run it (not rolled back, not yet run).
-    if kicks is None or not any(entry[1] is kicks for entry in connection.run_on_commit):
-        kicks = connection._outbox_kicks = _Kicks()
-        transaction.on_commit(kicks, robust=True)
-    kicks.stream_ids.add(stream_id)
 
 
 # --- operators' actions (admin) ------------------------------------------------

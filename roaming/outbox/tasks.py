@@ -1,7 +1,9 @@
-"""Celery tasks of the outbox: thin wrappers around delivery and services, ids only."""
+"""Celery tasks of the outbox: thin wrappers around delivery and services, ids only.
+
+Published by `dispatch` by name, after commit: no other outbox module imports this one.
+"""
 
 import datetime as dt
-import logging
 
 from celery import shared_task
 from django.conf import settings
@@ -9,52 +11,14 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from . import delivery, services
+from .dispatch import publish, queued_tasks
 from .models import Stream
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task
 def deliver_stream(stream_id: int) -> int:
     """Deliver one stream's queued messages in order (no-op if leased, held or not due)."""
     return delivery.deliver_stream(stream_id)
-
-
-def _connected(conn) -> None:
-    # Fail within milliseconds when the broker is away: kombu's default connection retries
-    # took 6 s per publish, so each producer's commit (and each sweep, per stream) hung that
-    # long while Redis was down (found by test_redis_restarted_mid_run_loses_no_message).
-    conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=1)
-
-
-def publish(stream_ids) -> list[int]:
-    """Publish one deliver_stream task per stream over one pooled connection; stop at the
-    first failure (the broker is away: the sweeper catches up). Returns the ids published."""
-    sent: list[int] = []
-    try:
-        with deliver_stream.app.pool.acquire(block=True) as conn:
-            _connected(conn)
-            for stream_id in stream_ids:
-                deliver_stream.apply_async((stream_id,), retry=False, connection=conn)
-                sent.append(stream_id)
-    except Exception:  # noqa: BLE001 - any broker failure: the sweeper catches up
-        logger.warning(
-            "Outbox: broker unavailable, %d stream(s) left to the sweeper",
-            len(stream_ids) - len(sent),
-        )
-    return sent
-
-
-def queued_tasks() -> int | None:
-    """Tasks waiting in the broker's default queue (None when the broker cannot tell)."""
-    app = deliver_stream.app
-    try:
-        with app.pool.acquire(block=True) as conn:
-            _connected(conn)
-            queue = app.conf.task_default_queue
-            return conn.default_channel.queue_declare(queue=queue, passive=True).message_count
-    except Exception:  # noqa: BLE001 - broker away or no count: decide without it
-        return None
 
 
 @shared_task

@@ -6,7 +6,7 @@ import pytest
 import trustme
 
 from roaming.client import OcpiClient
-from roaming.hub_simulator import HubSimulator
+from roaming.simulator import HubSimulator
 from tests.factories import OperatorFactory, PlatformEndpointFactory, PlatformFactory
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ import threading
 import pytest
 import requests
 
-from roaming.hub_simulator import HubSimulator
+from roaming.simulator import UNKNOWN, HubSimulator
 
 
 def hub_headers(token="hub-token-c", routed=True) -> dict:
@@ -104,26 +104,110 @@ def test_slow_mode_outlasts_a_short_read_timeout(hub_simulator):
 
 def test_real_time_authorize_needs_location_references(hub_simulator):
     hub_simulator.tokens = [{"uid": "AA11", "type": "RFID"}]
-    hub_simulator.authorizations["BB22"] = "BLOCKED"
     where = {"location_id": "LOC1"}
 
     known = call(hub_simulator, "POST", "tokens/AA11/authorize?type=RFID", where).json()
-    blocked = call(hub_simulator, "POST", "tokens/BB22/authorize", where).json()
-    unknown = call(hub_simulator, "POST", "tokens/CC33/authorize", where)
     no_location = call(hub_simulator, "POST", "tokens/AA11/authorize", {}).json()
 
     assert known["data"]["allowed"] == "ALLOWED" and known["data"]["token"]["uid"] == "AA11"
-    assert blocked["data"]["allowed"] == "BLOCKED"
-    assert (unknown.status_code, unknown.json()["status_code"]) == (404, 2004)
     assert no_location["status_code"] == 2002
+
+
+@pytest.mark.parametrize("allowed", ["ALLOWED", "BLOCKED", "EXPIRED", "NO_CREDIT", "NOT_ALLOWED"])
+def test_authorize_answers_what_is_set_for_the_token(hub_simulator, allowed):
+    hub_simulator.authorize_as("BB22", allowed, info={"language": "fr", "text": "Bonjour"})
+
+    answer = call(hub_simulator, "POST", "tokens/BB22/authorize", {"location_id": "L1"}).json()
+
+    assert answer["data"]["allowed"] == allowed
+    assert answer["data"]["info"] == {"language": "fr", "text": "Bonjour"}
+    assert hub_simulator.authorize_requests[-1]["location"] == {"location_id": "L1"}
+
+
+@pytest.mark.parametrize("http_status", [404, 200])
+def test_unknown_token_is_2004_with_the_http_status_set(hub_simulator, http_status):
+    hub_simulator.tokens = [{"uid": "AA11", "type": "RFID"}]
+    hub_simulator.authorize_as("AA11", UNKNOWN, unknown_http=http_status)
+
+    answer = call(hub_simulator, "POST", "tokens/AA11/authorize", {"location_id": "L1"})
+    never_seen = call(hub_simulator, "POST", "tokens/ZZ99/authorize", {"location_id": "L1"})
+
+    assert (answer.status_code, answer.json()["status_code"]) == (http_status, 2004)
+    assert (never_seen.status_code, never_seen.json()["status_code"]) == (404, 2004)
+
+
+def test_slow_authorize_outlasts_a_short_read_timeout(hub_simulator):
+    hub_simulator.authorize_as("AA11", "ALLOWED", delay=0.5)
+    url = f"{hub_simulator.url}/2.2.1/tokens/AA11/authorize"
+
+    with pytest.raises(requests.ReadTimeout):
+        requests.post(url, json={"location_id": "L1"}, headers=hub_headers(), timeout=(1, 0.1))
+
+
+def test_an_authorize_answer_outside_ocpi_is_refused():
+    with pytest.raises(ValueError, match="allowed must be"):
+        HubSimulator().authorize_as("AA11", "MAYBE")
 
 
 def test_command_results_are_received(hub_simulator):
     url = hub_simulator.command_response_url("CMD1")
 
-    requests.post(url, json={"result": "ACCEPTED"}, headers=hub_headers(routed=False), timeout=5)
+    for result in ("ACCEPTED", "TIMEOUT"):
+        requests.post(url, json={"result": result}, headers=hub_headers(routed=False), timeout=5)
+    wrong = requests.post(url, json={"result": "OK"}, headers=hub_headers(), timeout=5)
 
-    assert hub_simulator.command_results == {"CMD1": {"result": "ACCEPTED"}}
+    assert hub_simulator.command_results == {"CMD1": {"result": "TIMEOUT"}}
+    assert [r["result"] for r in hub_simulator.command_results_received["CMD1"]] == [
+        "ACCEPTED",
+        "TIMEOUT",
+    ]
+    assert wrong.json()["status_code"] == 2001
+
+
+def test_sessions_are_put_patched_and_read_back(hub_simulator):
+    session = {"id": "S1", "status": "ACTIVE", "kwh": 0, "last_updated": "2026-01-01T10:00:00Z"}
+    before_put = call(hub_simulator, "PATCH", "sessions/FR/AB1/S1", {"kwh": 1})
+    call(hub_simulator, "PUT", "sessions/FR/AB1/S1", session)
+    no_time = call(hub_simulator, "PATCH", "sessions/FR/AB1/S1", {"kwh": 2}).json()
+    done = {"kwh": 7.5, "status": "COMPLETED", "last_updated": "2026-01-01T11:00:00Z"}
+    call(hub_simulator, "PATCH", "sessions/FR/AB1/S1", done)
+
+    read_back = call(hub_simulator, "GET", "sessions/FR/AB1/S1").json()["data"]
+
+    assert (before_put.status_code, before_put.json()["status_code"]) == (404, 2003)
+    assert no_time["status_code"] == 2001
+    assert read_back == hub_simulator.session("FR", "AB1", "S1") == {**session, **done}
+    history = hub_simulator.session_history["sessions/FR/AB1/S1"]
+    assert [(s["status"], s["kwh"]) for s in history] == [("ACTIVE", 0), ("COMPLETED", 7.5)]
+
+
+def test_a_cdr_is_posted_and_read_back_at_the_location_answered(hub_simulator):
+    cdr = {"country_code": "FR", "party_id": "AB1", "id": "CDR1", "total_energy": 7.5}
+    url = f"{hub_simulator.url}/2.2.1/cdrs"
+
+    first = requests.post(url, json=cdr, headers=hub_headers(), timeout=5)
+    again = requests.post(url, json={**cdr, "total_energy": 9}, headers=hub_headers(), timeout=5)
+    read_back = requests.get(first.headers["Location"], headers=hub_headers(), timeout=5)
+    no_id = requests.post(url, json={"total_energy": 1}, headers=hub_headers(), timeout=5)
+
+    assert first.headers["Location"] == again.headers["Location"] == f"{url}/FR/AB1/CDR1"
+    assert read_back.json()["data"] == cdr == hub_simulator.cdr("FR", "AB1", "CDR1")
+    assert hub_simulator.cdr_posts == {"cdrs/FR/AB1/CDR1": 2}
+    assert no_id.json()["status_code"] == 2001
+
+
+def test_a_forgotten_location_or_evse_is_unknown_to_patches(hub_simulator):
+    location = {"id": "L1", "evses": [{"uid": "E1"}, {"uid": "E2"}]}
+    call(hub_simulator, "PUT", "locations/FR/AB1/L1", location)
+
+    assert hub_simulator.forget("locations/FR/AB1/L1/E1")
+    evse_gone = call(hub_simulator, "PATCH", "locations/FR/AB1/L1/E1", {"status": "CHARGING"})
+    assert hub_simulator.forget("locations/FR/AB1/L1")
+    location_gone = call(hub_simulator, "GET", "locations/FR/AB1/L1")
+
+    assert (evse_gone.status_code, evse_gone.json()["status_code"]) == (404, 2003)
+    assert (location_gone.status_code, location_gone.json()["status_code"]) == (404, 2003)
+    assert not hub_simulator.forget("locations/FR/AB1/L1")
 
 
 def test_every_request_is_recorded_under_concurrency(hub_simulator):

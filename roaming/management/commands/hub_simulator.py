@@ -4,7 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from roaming.hub_simulator import HubSimulator
+from roaming.simulator import HubSimulator
 
 
 class Command(BaseCommand):

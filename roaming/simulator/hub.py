@@ -1,10 +1,9 @@
-"""A real HTTP server on loopback that plays Gireve's IOP (FR*107, role HUB) for tests and people.
+"""The simulated IOP itself (FR*107, role HUB): identity, lifecycle, faults, registration, routing.
 
 It serves versions and 2.2.1 details and credentials (both registration ways: we register with
-it using its token A, or it registers with us given our versions URL and our token A),
-receiver endpoints for locations, sessions, cdrs and tariffs that store what they get (PUT/PATCH
-merge semantics for locations, EVSEs and connectors), a tokens SENDER list (paginated with
-Link) and real-time authorize, a receiver for command results, and records every request.
+it using its token A, or it registers with us given our versions URL and our token A), routes
+receiver calls to their modules (store, sessions, cdrs, commands, tokens) and records every
+request.
 Fault modes: "down" (listening socket closed: connection refused), "http500", "slow" (answers
 after `delay` seconds) and "reject2001" (OCPI 2001 rejection).
 
@@ -30,7 +29,8 @@ from dataclasses import dataclass
 
 import requests
 
-from .hub_simulator_server import (
+from . import cdrs, commands, credentials, sessions, store, tokens
+from .server import (
     Server,
     b64,
     encodings,
@@ -38,9 +38,7 @@ from .hub_simulator_server import (
     has_routing_headers,
     make_handler,
 )
-from .hub_simulator_store import store_request
-
-__all__ = ["HubSimulator", "Recorded", "envelope"]
+from .tokens import Authorization
 
 RECEIVERS = ("locations", "sessions", "cdrs", "tariffs")
 FAULTS = (None, "down", "http500", "slow", "reject2001")
@@ -85,8 +83,12 @@ class HubSimulator:
         self.received: list[Recorded] = []
         self.objects: dict[str, dict] = {}  # "module/cc/pid/id" -> object, EVSEs inside locations
         self.tokens: list[dict] = []  # its tokens SENDER list
-        self.authorizations: dict[str, str] = {}  # uid -> allowed (ALLOWED, BLOCKED, ...)
-        self.command_results: dict[str, dict] = {}
+        self.authorizations: dict[str, Authorization | str] = {}  # uid -> answer (tokens.py)
+        self.authorize_requests: list[dict] = []
+        self.command_results: dict[str, dict] = {}  # command id -> last CommandResult
+        self.command_results_received: dict[str, list[dict]] = {}
+        self.session_history: dict[str, list[dict]] = {}  # "sessions/cc/pid/id" -> versions
+        self.cdr_posts: dict[str, int] = {}  # "cdrs/cc/pid/id" -> POSTs received
         self.fault: str | None = None
         self.delay = 0.0
         self.lock = threading.Lock()
@@ -219,14 +221,37 @@ class HubSimulator:
 
     def command_response_url(self, command_id: str) -> str:
         """The response_url to put in a command sent to a CPO: results land in command_results."""
-        return f"{self.url}/2.2.1/commands/results/{command_id}"
+        return commands.response_url(self, command_id)
+
+    def session(self, country_code: str, party_id: str, session_id: str) -> dict | None:
+        """The hub's final copy of a session we pushed (None: never PUT)."""
+        with self.lock:
+            key = f"sessions/{country_code}/{party_id}/{session_id}"
+            return copy.deepcopy(self.objects.get(key))
+
+    def cdr(self, country_code: str, party_id: str, cdr_id: str) -> dict | None:
+        """The CDR we POSTed, as the hub keeps it (None: never received)."""
+        with self.lock:
+            return copy.deepcopy(self.objects.get(f"cdrs/{country_code}/{party_id}/{cdr_id}"))
+
+    # --- what tests set ----------------------------------------------------------
+
+    def authorize_as(self, uid: str, allowed: str = "ALLOWED", **options) -> None:
+        """How real-time authorize answers for `uid` (tokens.Authorization: an AllowedType or
+        tokens.UNKNOWN, unknown_http=404|200, delay=seconds, info=DisplayText)."""
+        self.authorizations[uid] = Authorization(allowed=allowed, **options)
+
+    def forget(self, path: str) -> bool:
+        """Lose "locations/cc/pid/id[/evse_uid[/connector_id]]" (or any stored object), as a
+        hub whose copy was purged: PATCHes below it are then answered 404 / 2003."""
+        return store.forget(self, path)
 
     # --- the hub calling us --------------------------------------------------
 
     def register_with(self, versions_url: str, token_a: str) -> dict:
         """Register FromIOP: read their versions with token A, POST our credentials with a
         fresh token B (the one they must send us), keep their token C. Returns their answer."""
-        details = self._read_details(versions_url, token_a)
+        details = self.read_details(versions_url, token_a)
         credentials_url = _endpoint(details, "credentials")
         token_b = "hub-token-b-" + secrets.token_hex(8)
         body = {"token": token_b, "url": self.versions_url, "roles": [HUB_ROLE]}
@@ -279,7 +304,7 @@ class HubSimulator:
             "X-Correlation-ID": request_id,
         }
 
-    def _read_details(self, versions_url: str, token: str) -> dict:
+    def read_details(self, versions_url: str, token: str) -> dict:
         versions = requests.get(versions_url, headers=self.call_headers(token), timeout=10).json()
         chosen = next(v for v in versions["data"] if v["version"] == "2.2.1")
         return requests.get(chosen["url"], headers=self.call_headers(token), timeout=10).json()[
@@ -305,7 +330,7 @@ class HubSimulator:
         platform_level = parts[-1:] in (["versions"], ["2.2.1"], ["credentials"])
         if sent in encodings(self.registration_token) and platform_level:
             if parts == ["2.2.1", "credentials"] and method == "POST":
-                return self._register(body)
+                return credentials.register(self, body)
             if parts[-1] == "credentials":
                 return 405, envelope(None, 2000, "Token A: POST only"), {}
         elif self.unregistered or sent not in encodings(self.token):
@@ -316,83 +341,28 @@ class HubSimulator:
         if parts == ["2.2.1"]:
             return 200, envelope({"version": "2.2.1", "endpoints": self.endpoints()}), {}
         if parts == ["2.2.1", "credentials"]:
-            return self._credentials(method, body)
+            return credentials.handle(self, method, body)
         if parts[:3] == ["2.2.1", "commands", "results"] and len(parts) == 4 and method == "POST":
-            with self.lock:
-                self.command_results[parts[3]] = body
-            return 200, envelope(None), {}
+            return commands.receive(self, parts[3], body)
         if self.require_routing_headers and not has_routing_headers(headers):
             return 400, envelope(None, 2001, "Missing OCPI-from/OCPI-to headers (§2.1.3)"), {}
         if self.fault == "reject2001":
             return 200, envelope(None, 2001, "Simulated rejection: invalid data"), {}
         if parts[:2] == ["2.2.1", "tokens"]:
             if method == "GET" and len(parts) == 2:
-                return self._tokens_page(query)
+                return tokens.tokens_page(self, query)
             if method == "POST" and len(parts) == 4 and parts[3] == "authorize":
-                return self._authorize(parts[2], query, body)
+                return tokens.authorize(self, parts[2], query, body)
+        if len(parts) >= 2 and parts[1] == "sessions":
+            return sessions.handle(self, method, parts[2:], body)
+        if len(parts) >= 2 and parts[1] == "cdrs":
+            return cdrs.handle(self, method, parts[2:], body)
         if len(parts) >= 2 and parts[1] in RECEIVERS:
-            return store_request(self, method, parts[1], parts[2:], body)
+            return store.handle(self, method, parts[1], parts[2:], body)
         return 404, envelope(None, 2000, "Unknown path"), {}
-
-    def _register(self, body) -> tuple[int, dict, dict]:
-        """credentials POST with token A (Register ToIOP): read their API with their token."""
-        try:
-            details = self._read_details(body["url"], body["token"])
-            endpoints = details["endpoints"]
-        except (requests.RequestException, ValueError, KeyError, TypeError, StopIteration):
-            return 200, envelope(None, 3001, "Unable to use the client's API"), {}
-        with self.lock:
-            self.registered_credentials = body
-            self.client_token = body["token"]
-            self.client_versions_url = body["url"]
-            self.client_endpoints = endpoints
-            self.unregistered = False
-        return 200, envelope(self.credentials()), {}
-
-    def _credentials(self, method: str, body) -> tuple[int, dict, dict]:
-        if method == "GET":
-            return 200, envelope(self.credentials()), {}
-        if method == "DELETE":
-            self.unregistered = True
-            return 200, envelope(None), {}
-        if method == "PUT":  # update: fetch their endpoints again, issue a new token C
-            try:
-                details = self._read_details(body["url"], body["token"])
-            except (requests.RequestException, ValueError, KeyError, TypeError, StopIteration):
-                return 200, envelope(None, 3001, "Unable to use the client's API"), {}
-            with self.lock:
-                self.registered_credentials = body
-                self.client_token = body["token"]
-                self.client_endpoints = details["endpoints"]
-                self.token = "hub-token-c-" + secrets.token_hex(8)
-            return 200, envelope(self.credentials()), {}
-        return 405, envelope(None, 2000, "Already registered: use PUT"), {}
 
     def credentials(self) -> dict:
         return {"token": self.token, "url": self.versions_url, "roles": [HUB_ROLE]}
-
-    def _tokens_page(self, query: dict) -> tuple[int, dict, dict]:
-        offset = int(query.get("offset", ["0"])[0])
-        limit = min(int(query.get("limit", ["1000"])[0]), 1000)  # Gireve §2.1.9: tokens 1000
-        page = self.tokens[offset : offset + limit]
-        headers = {"X-Total-Count": str(len(self.tokens)), "X-Limit": str(limit)}
-        if offset + limit < len(self.tokens):
-            # An opaque cursor, as a hub may add: the client must follow Link verbatim.
-            cursor = f"offset={offset + limit}&limit={limit}&cursor={secrets.token_hex(4)}"
-            headers["Link"] = f'<{self.url}/2.2.1/tokens?{cursor}>; rel="next"'
-        return 200, envelope(page), headers
-
-    def _authorize(self, uid: str, query: dict, body) -> tuple[int, dict, dict]:
-        # Gireve §3.6.2: LocationReferences are mandatory in POST authorize.
-        if not isinstance(body, dict) or not body.get("location_id"):
-            return 200, envelope(None, 2002, "LocationReferences required (§3.6.2)"), {}
-        token = next((t for t in self.tokens if t.get("uid") == uid), None)
-        allowed = self.authorizations.get(uid) or ("ALLOWED" if token else None)
-        if allowed is None:
-            return 404, envelope(None, 2004, "Unknown token"), {}
-        token = token or {"uid": uid, "type": query.get("type", ["RFID"])[0]}
-        info = {"allowed": allowed, "token": token, "authorization_reference": secrets.token_hex(8)}
-        return 200, envelope(info), {}
 
 
 def _endpoint(details: dict, identifier: str) -> str:

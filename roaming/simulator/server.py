@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .ocpi_time import format_datetime
+from roaming.ocpi_time import format_datetime
 
 
 class Server(ThreadingHTTPServer):

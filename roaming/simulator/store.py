@@ -1,20 +1,18 @@
-"""Receiver-side storage of the hub simulator: what it keeps of the objects we push.
+"""Receivers for the objects a CPO owns and pushes whole: locations (with EVSEs and connectors)
+and tariffs, kept in `hub.objects` under "module/cc/pid/id".
 
-Locations follow OCPI PUT/PATCH semantics down to EVSEs and connectors; sessions and tariffs
-are kept per client-owned URL; CDRs are POSTed and answered with the URL to GET them back.
+Locations follow OCPI 2.2.1 mod_locations PUT/PATCH semantics down to EVSEs and connectors;
+tariffs are PUT and DELETEd whole (mod_tariffs). `forget` plays a hub that lost its copy
+(Gireve: the IOP purged it, or never integrated it), so a PATCH is answered 404 / 2003.
 """
 
-from .hub_simulator_server import envelope
+from .server import envelope
+
+Answer = tuple[int, dict, dict]
 
 
-def store_request(hub, method: str, module: str, ids: list[str], body) -> tuple[int, dict, dict]:
-    """A receiver call (client-owned URL /{cc}/{pid}/{id}[/{evse_uid}[/{connector_id}]])."""
-    if module == "cdrs" and method == "POST" and not ids and isinstance(body, dict):
-        # OCPI mod_cdrs: POST to the endpoint, answer Location = where to GET it back.
-        ids = [str(body.get("country_code")), str(body.get("party_id")), str(body.get("id"))]
-        with hub.lock:
-            hub.objects["/".join(["cdrs", *ids])] = body
-        return 200, envelope(None), {"Location": f"{hub.url}/2.2.1/cdrs/{'/'.join(ids)}"}
+def handle(hub, method: str, module: str, ids: list[str], body) -> Answer:
+    """A receiver call at a client-owned URL /{cc}/{pid}/{id}[/{evse_uid}[/{connector_id}]]."""
     if len(ids) < 3 or (module != "locations" and len(ids) != 3) or len(ids) > 5:
         return 404, envelope(None, 2000, "Unknown path"), {}
     key = "/".join([module, *ids[:3]])
@@ -31,11 +29,29 @@ def store_request(hub, method: str, module: str, ids: list[str], body) -> tuple[
             hub.objects[key] = body
             return 200, envelope(None), {}
         if method in ("PUT", "PATCH") and isinstance(body, dict):
-            return _merge(hub.objects.get(key), method, ids[3:], body)
+            return merge(hub.objects.get(key), method, ids[3:], body)
     return 405, envelope(None, 2000, f"{method} not allowed here"), {}
 
 
-def _merge(location, method: str, ids: list[str], body: dict) -> tuple[int, dict, dict]:
+def forget(hub, path: str) -> bool:
+    """Drop "locations/cc/pid/id[/evse_uid[/connector_id]]" (or any "module/cc/pid/id") from
+    the hub's copy, as a hub that lost it. Returns whether there was something to drop."""
+    parts = [p for p in path.strip("/").split("/") if p]
+    key, ids = "/".join(parts[:4]), parts[4:]
+    with hub.lock:
+        if not ids:
+            return hub.objects.pop(key, None) is not None
+        parent = child(hub.objects.get(key), ids[:-1])
+        if parent is None:
+            return False
+        children, id_field = ("evses", "uid") if len(ids) == 1 else ("connectors", "id")
+        kept = [c for c in parent.get(children) or [] if c.get(id_field) != ids[-1]]
+        dropped = len(kept) != len(parent.get(children) or [])
+        parent[children] = kept
+        return dropped
+
+
+def merge(location, method: str, ids: list[str], body: dict) -> Answer:
     """PUT replaces (or adds) the addressed object, PATCH updates its given fields."""
     target = child(location, ids)
     if target is None and method == "PUT" and ids:

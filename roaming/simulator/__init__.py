@@ -1,0 +1,21 @@
+"""Gireve's IOP (FR*107) played by a real HTTP server on loopback, for tests and people.
+
+    from roaming.simulator import HubSimulator
+    hub = HubSimulator().start()      # hub.versions_url, hub.token, hub.objects, hub.received
+
+One module per job:
+- `hub`: the server's identity, lifecycle, fault modes, registration both ways, routing,
+  requests in flight per object, and what tests read (`received`, `objects`, `session`, `cdr`);
+- `server`: HTTP plumbing and the OCPI envelope;
+- receivers of what a CPO sends: `store` (locations, tariffs; `forget` to lose one),
+  `sessions` (PUT/PATCH/GET), `cdrs` (POST answered with Location, GET), `commands`
+  (CommandResults at the response_url);
+- `tokens`: the tokens SENDER list and real-time authorize, answers set per token uid.
+A new receiver is one module and one line of routing in `HubSimulator.answer`.
+"""
+
+from .hub import HubSimulator, Recorded
+from .server import envelope
+from .tokens import UNKNOWN, Authorization
+
+__all__ = ["UNKNOWN", "Authorization", "HubSimulator", "Recorded", "envelope"]
