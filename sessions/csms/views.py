@@ -10,7 +10,6 @@ import uuid
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
-from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -38,7 +37,6 @@ class CsmsView(APIView):
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
     throttle_classes = []
-    schema = AutoSchema()
 
     def dispatch(self, request, *args, **kwargs):
         started = time.monotonic()

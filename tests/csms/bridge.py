@@ -15,27 +15,36 @@ def stamp(moment: dt.datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def _without_none(event: dict) -> dict:
+    return {name: value for name, value in event.items() if value is not None}
+
+
 def status_event(**fields) -> dict:
-    return {
-        "event_id": str(uuid.uuid4()),
-        "timestamp": stamp(now()),
-        "location_id": "PAR-1",
-        "evse_uid": "E1",
-        "protocol": "ocpp1.6",
-        "status": "Charging",
-        **fields,
-    }
+    """A status report; a field given as None is left out."""
+    return _without_none(
+        {
+            "event_id": str(uuid.uuid4()),
+            "timestamp": stamp(now()),
+            "location_id": "PAR-1",
+            "evse_uid": "E1",
+            "protocol": "ocpp1.6",
+            "status": "Charging",
+            **fields,
+        }
+    )
 
 
 def authorize_event(id_tag: str, **fields) -> dict:
-    return {
-        "event_id": str(uuid.uuid4()),
-        "timestamp": stamp(now()),
-        "location_id": "PAR-1",
-        "evse_uid": "E1",
-        "id_tag": id_tag,
-        **fields,
-    }
+    return _without_none(
+        {
+            "event_id": str(uuid.uuid4()),
+            "timestamp": stamp(now()),
+            "location_id": "PAR-1",
+            "evse_uid": "E1",
+            "id_tag": id_tag,
+            **fields,
+        }
+    )
 
 
 def call(csms, endpoint: str, body, *, key: str | None = None):
