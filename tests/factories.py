@@ -110,7 +110,6 @@ class TokenFactory(factory.django.DjangoModelFactory):
     last_updated = factory.Faker("date_time", tzinfo=dt.UTC)
 
 
-
 class AuthorizationFactory(factory.django.DjangoModelFactory):
     """A decision on a badge (normally made by sessions.authorization.decide)."""
 
