@@ -63,8 +63,8 @@ class Csms(models.Model):
         self.key_hash = hash_token(key)
         self.key_hint = key[: len(KEY_PREFIX) + 4] + "…"
 
-    def evses_in_scope(self):
-        """Q on EVSE: those this CSMS may report for."""
+    def evses_in_scope(self) -> Q:
+        """Q on EVSE: those this CSMS may report for (IN subqueries: no duplicate rows)."""
         return Q(location__operator__in=self.operators.all()) | Q(location__in=self.locations.all())
 
 

@@ -78,11 +78,12 @@ def rotate_key(*, csms: Csms) -> str:
 # --- which EVSE an event is about ---------------------------------------------
 
 
-def resolve_evse(*, csms: Csms, ref: dict) -> EVSE:
+def resolve_evse(*, csms: Csms, ref: dict, lock: bool = False) -> EVSE:
     """The EVSE named by OCPI ids (location_id, evse_uid[, connector_id]) or by OCPP ids via
-    the mapping (charge_point_id, connector_id); 404 unknown, 403 not run by this CSMS."""
+    the mapping (charge_point_id, connector_id); 404 unknown, 403 not run by this CSMS.
+    `lock`: row-locked until the end of the transaction."""
     if ref.get("location_id"):
-        return _by_ocpi_ids(csms, ref)
+        return _by_ocpi_ids(csms, ref, lock)
     mapping = (
         EvseMapping.objects.select_related("evse__location__operator")
         .filter(
@@ -98,17 +99,20 @@ def resolve_evse(*, csms: Csms, ref: dict) -> EVSE:
             f"No EVSE mapped to charge point {ref['charge_point_id']} connector "
             f"{ref['connector_id']} (admin: CSMS bridge → EVSE mappings).",
         )
-    if not _in_scope(csms, EVSE.objects.filter(pk=mapping.evse_id)).exists():
+    evse = _in_scope(csms, EVSE.objects.filter(pk=mapping.evse_id), lock).first()
+    if evse is None:
         raise BridgeError(403, "The mapped EVSE is not run by this CSMS.")
-    return mapping.evse
+    return evse
 
 
-def _in_scope(csms: Csms, evses: QuerySet) -> QuerySet:
-    return evses.filter(csms.evses_in_scope()).distinct()
+def _in_scope(csms: Csms, evses: QuerySet, lock: bool) -> QuerySet:
+    # Scope as IN (subquery): no join, no duplicate rows, so the rows can be locked.
+    evses = evses.select_related("location__operator").filter(csms.evses_in_scope())
+    return evses.select_for_update(of=("self",)) if lock else evses
 
 
-def _by_ocpi_ids(csms: Csms, ref: dict) -> EVSE:
-    evses = EVSE.objects.select_related("location__operator").filter(
+def _by_ocpi_ids(csms: Csms, ref: dict, lock: bool) -> EVSE:
+    evses = EVSE.objects.filter(
         location__ocpi_id__iexact=ref["location_id"], uid__iexact=ref["evse_uid"]
     )
     if ref.get("country_code") and ref.get("party_id"):
@@ -116,7 +120,7 @@ def _by_ocpi_ids(csms: Csms, ref: dict) -> EVSE:
             location__operator__country_code__iexact=ref["country_code"],
             location__operator__party_id__iexact=ref["party_id"],
         )
-    found = list(_in_scope(csms, evses)[:2])
+    found = list(_in_scope(csms, evses, lock)[:2])
     if len(found) > 1:
         raise BridgeError(
             400, "Two of your operators have this location id: add country_code and party_id."
@@ -191,9 +195,8 @@ def report_status(*, csms: Csms, event: dict) -> dict:
     ocpi_status = status_map.to_ocpi(event["protocol"], event["status"])
 
     def process() -> dict:
-        evse = resolve_evse(csms=csms, ref=event)
         # One report at a time per EVSE: the ordering check and the write go together.
-        evse = EVSE.objects.select_for_update().select_related("location").get(pk=evse.pk)
+        evse = resolve_evse(csms=csms, ref=event, lock=True)
         answer = {"event_id": event["event_id"], "evse_uid": evse.uid, "ocpi_status": ocpi_status}
         if evse.status in OPERATOR_STATUSES:
             raise BridgeError(409, f"EVSE {evse.uid} is {evse.status} (set by the operator).")
@@ -204,15 +207,16 @@ def report_status(*, csms: Csms, event: dict) -> dict:
                 "reason": f"older than the status applied ({format_datetime(last.reported_at)})",
             }
         locations.set_evse_status(evse=evse, status=ocpi_status, at=event["timestamp"])
-        EvseStatusReport.objects.update_or_create(
-            evse=evse,
-            defaults={
-                "reported_at": event["timestamp"],
-                "csms_status": event["status"],
-                "error_code": event.get("error_code") or "",
-                "ocpi_status": ocpi_status,
-            },
-        )
+        applied = {
+            "reported_at": event["timestamp"],
+            "csms_status": event["status"],
+            "error_code": event.get("error_code") or "",
+            "ocpi_status": ocpi_status,
+        }
+        if last is None:
+            EvseStatusReport.objects.create(evse=evse, **applied)
+        else:
+            EvseStatusReport.objects.filter(pk=last.pk).update(**applied)
         return answer | {"applied": True, "reason": ""}
 
     return _once(csms, event, "evse-status", process)
