@@ -184,6 +184,17 @@ class EvseMappingFactory(factory.django.DjangoModelFactory):
     connector_id = 1
 
 
+
+class EvseStatusReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "csms.EvseStatusReport"
+
+    evse = factory.SubFactory(EVSEFactory)
+    reported_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+    csms_status = "Charging"
+    ocpi_status = "CHARGING"
+
+
 # --- roaming ---------------------------------------------------------------
 
 
