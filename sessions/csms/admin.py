@@ -5,6 +5,7 @@ Staff actions leave an entry in the admin history (LogEntry).
 """
 
 from django.contrib import admin, messages
+from django.db import models
 
 from . import services
 from .models import Csms, EvseMapping, EvseStatusReport
@@ -23,6 +24,7 @@ class EvseMappingInline(admin.TabularInline):
 
 @admin.register(Csms)
 class CsmsAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "active", "key_hint", "key_rotated_at", "created_at"]
     list_filter = ["active"]
     search_fields = ["name"]
