@@ -70,8 +70,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded worker and the web server share the file: wait for locks.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded worker and the web server share the file: wait for locks. IMMEDIATE: a
+    # transaction takes the write lock when it starts, so one that read first and writes
+    # later waits its turn instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared cache (the OCPI per-token rate limit counts in it): Redis when CACHE_URL (or
