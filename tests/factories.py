@@ -184,7 +184,6 @@ class EvseMappingFactory(factory.django.DjangoModelFactory):
     connector_id = 1
 
 
-
 class EvseStatusReportFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "csms.EvseStatusReport"

@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 
+from roaming.simulator import envelope
 from sessions.models import Authorization
 from tests.factories import RemoteStartFactory, TokenFactory
 
@@ -195,3 +196,63 @@ def test_replayed_swipe_gets_the_same_answer_without_asking_the_hub_again(
     assert again == {**first, "duplicate": True}
     assert len(hub_simulator.authorize_requests) == 1
     assert Authorization.objects.count() == 1
+
+
+def answer_authorize_with(hub, http_status: int, body: dict) -> None:
+    """The hub answers every authorize with this (what its simulator has no setting for)."""
+    original = hub.answer
+
+    def answer(method, path, query, headers, request_body):
+        if path.endswith("/authorize"):
+            return http_status, body, {}
+        return original(method, path, query, headers, request_body)
+
+    hub.answer = answer
+
+
+@pytest.mark.parametrize("status_code", [4002, 4003, 3000])
+@pytest.mark.parametrize(("whitelist", "accepted"), [("ALLOWED_OFFLINE", True), (None, False)])
+def test_hub_error_statuses_count_as_unreachable(
+    csms, evse, connected_hub, hub_simulator, status_code, whitelist, accepted
+):
+    if whitelist:
+        TokenFactory(uid=UID, whitelist=whitelist)
+    answer_authorize_with(hub_simulator, 200, envelope(None, status_code, "eMSP not reachable"))
+
+    answer = swipe(csms)
+
+    assert (answer["accepted"], answer["reason"]) == (
+        accepted,
+        "OFFLINE_WHITELIST" if accepted else "HUB_UNREACHABLE",
+    )
+    assert Authorization.objects.get().hub_ocpi_status == status_code
+
+
+@pytest.mark.parametrize(
+    ("returned", "reason"),
+    [
+        ({"location_id": "PAR-1", "evse_uids": ["E2"]}, "EVSE_NOT_ALLOWED"),
+        ({"location_id": "LYO-1"}, "EVSE_NOT_ALLOWED"),
+        ({"location_id": "par-1", "evse_uids": ["e2", "e1"]}, "ALLOWED"),
+        ({"location_id": "PAR-1"}, "ALLOWED"),
+    ],
+)
+def test_allowed_only_at_the_evses_the_hub_returns(
+    csms, evse, connected_hub, hub_simulator, returned, reason
+):
+    info = {"allowed": "ALLOWED", "token": {"uid": UID, "type": "RFID"}, "location": returned}
+    answer_authorize_with(hub_simulator, 200, envelope(info))
+
+    assert swipe(csms)["reason"] == reason
+
+
+def test_an_answer_that_is_no_authorization_info_counts_as_unreachable(
+    csms, evse, connected_hub, hub_simulator
+):
+    TokenFactory(uid=UID, whitelist="ALLOWED")
+    answer_authorize_with(hub_simulator, 200, envelope({"token": {"uid": UID}}))
+
+    answer = swipe(csms)
+
+    assert (answer["accepted"], answer["reason"]) == (True, "OFFLINE_WHITELIST")
+    assert "allowed: required" in Authorization.objects.get().hub_message
