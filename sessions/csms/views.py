@@ -10,7 +10,7 @@ import uuid
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
@@ -77,25 +77,37 @@ class CsmsView(APIView):
         )
 
 
-class EvseStatusView(CsmsView):
-    @extend_schema(
+class EventView(CsmsView):
+    """POST one event: its body checked by `event_serializer`, then `process(csms, event)`."""
+
+    event_serializer: type[serializers.EventSerializer]
+    process: staticmethod
+
+    def post(self, request):
+        event = self.event_serializer(data=request.data)
+        event.is_valid(raise_exception=True)
+        return Response(self.process(csms=request.auth, event=event.validated_data))
+
+
+@extend_schema_view(
+    post=extend_schema(
         summary="Report an EVSE/connector status (OCPP 1.6, 2.0.1 or OCPI vocabulary)",
         request=serializers.StatusEventSerializer,
         responses={200: serializers.StatusAnswerSerializer, **ERRORS},
     )
-    def post(self, request):
-        event = serializers.StatusEventSerializer(data=request.data)
-        event.is_valid(raise_exception=True)
-        return Response(services.report_status(csms=request.auth, event=event.validated_data))
+)
+class EvseStatusView(EventView):
+    event_serializer = serializers.StatusEventSerializer
+    process = staticmethod(services.report_status)
 
 
-class AuthorizeView(CsmsView):
-    @extend_schema(
+@extend_schema_view(
+    post=extend_schema(
         summary="Decide on a badge presented at an EVSE (synchronous, asks the hub if needed)",
         request=serializers.AuthorizeEventSerializer,
         responses={200: serializers.AuthorizeAnswerSerializer, **ERRORS},
     )
-    def post(self, request):
-        event = serializers.AuthorizeEventSerializer(data=request.data)
-        event.is_valid(raise_exception=True)
-        return Response(services.authorize(csms=request.auth, event=event.validated_data))
+)
+class AuthorizeView(EventView):
+    event_serializer = serializers.AuthorizeEventSerializer
+    process = staticmethod(services.authorize)
