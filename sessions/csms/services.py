@@ -11,6 +11,7 @@ import datetime as dt
 import hashlib
 import json
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -206,7 +207,10 @@ def report_status(*, csms: Csms, event: dict) -> dict:
                 "applied": False,
                 "reason": f"older than the status applied ({format_datetime(last.reported_at)})",
             }
-        locations.set_evse_status(evse=evse, status=ocpi_status, at=event["timestamp"])
+        try:
+            locations.set_evse_status(evse=evse, status=ocpi_status, at=event["timestamp"])
+        except ValidationError as exc:  # the EVSE's own data is incomplete (fix it in admin)
+            raise BridgeError(409, f"EVSE {evse.uid} cannot be saved: {exc.messages}") from exc
         applied = {
             "reported_at": event["timestamp"],
             "csms_status": event["status"],

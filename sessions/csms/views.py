@@ -5,6 +5,7 @@ defaults for them). Errors: 400 invalid body ({"field": ["…"]}), 401 key, 403 
 operator's EVSE, 404 unknown EVSE, 409 event id reused for another event or EVSE REMOVED.
 """
 
+import json
 import time
 import uuid
 
@@ -59,8 +60,7 @@ class CsmsView(APIView):
         headers = dict(request.headers)
         if csms is not None:
             headers["CSMS"] = str(csms)  # who called: the key itself is hidden
-        data = getattr(self.request, "data", None)
-        event_id = data.get("event_id", "") if isinstance(data, dict) else ""
+        event_id = _event_id(raw)  # from the bytes: a refused body may not parse
         message_log.record(
             direction="IN",
             method=request.method,
@@ -75,6 +75,14 @@ class CsmsView(APIView):
             correlation_id=request.headers.get("X-Correlation-ID", ""),
             object_id=str(event_id),
         )
+
+
+def _event_id(raw: bytes) -> str:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return ""
+    return str(body.get("event_id") or "") if isinstance(body, dict) else ""
 
 
 class EventView(CsmsView):

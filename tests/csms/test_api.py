@@ -104,6 +104,7 @@ def test_invalid_status_event_is_400_naming_the_field_and_writes_nothing(csms, e
 @pytest.mark.parametrize("body", ["{not json", "[]", json.dumps({"id_tag": 12})])
 def test_malformed_json_is_400_and_writes_nothing(csms, evse, body):
     assert call(csms, "authorize", body).status_code == 400
+    assert call(csms, "authorize", body, key="csms_wrong").status_code == 401
     assert nothing_written(evse)
 
 

@@ -131,3 +131,12 @@ def test_removed_evse_is_not_revived(csms, evse):
 
     assert response.status_code == 409
     assert status(evse) == "REMOVED" and not ProcessedEvent.objects.exists()
+
+
+def test_evse_with_incomplete_data_is_a_clear_409_not_a_500(csms, evse):
+    EVSE.objects.filter(pk=evse.pk).update(evse_id="")  # Gireve §3.5.5: required unless REMOVED
+
+    response = call(csms, "evse-status", status_event(status="Faulted"))
+
+    assert response.status_code == 409 and "evse_id" in response.json()["detail"]
+    assert status(evse) == "AVAILABLE" and not ProcessedEvent.objects.exists()
