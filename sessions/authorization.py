@@ -222,7 +222,7 @@ def _names_our_evse(location: dict, evse: EVSE) -> bool:
 
 @transaction.atomic
 def record_authorization(*, authorization: Authorization) -> Authorization:
-    """Store a decision made by `decide`."""
-    authorization.full_clean()
+    """Store a decision made by `decide` (its EVSE was just read: not looked up again)."""
+    authorization.full_clean(exclude=["evse"])
     authorization.save()
     return authorization

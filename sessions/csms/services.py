@@ -166,10 +166,11 @@ def _remember(csms: Csms, event: dict, kind: str, answer: dict) -> None:
     )
 
 
-def _once(csms: Csms, event: dict, kind: str, process) -> dict:
-    """`process()` (writing in one transaction with the event record) unless already done; a
-    concurrent duplicate loses on the unique event id and gets the winner's answer."""
-    stored = _replayed(csms, event, kind)
+def _once(csms: Csms, event: dict, kind: str, process, *, checked: bool = False) -> dict:
+    """`process()` (writing in one transaction with the event record) unless already done
+    (`checked`: the caller looked); a concurrent duplicate loses on the unique event id and
+    gets the winner's answer."""
+    stored = None if checked else _replayed(csms, event, kind)
     if stored is not None:
         return stored
     try:
@@ -256,7 +257,7 @@ def authorize(*, csms: Csms, event: dict) -> dict:
     def process() -> dict:
         return authorization_answer(record_authorization(authorization=decision), event)
 
-    return _once(csms, event, "authorize", process)
+    return _once(csms, event, "authorize", process, checked=True)
 
 
 def authorization_answer(authorization: Authorization, event: dict) -> dict:
