@@ -135,6 +135,16 @@ def setup(hub_url: str) -> tuple[str, list[tuple[str, str]]]:
     return key, ids
 
 
+def cpu_seconds(master_pid: int) -> float:
+    """User + system CPU of gunicorn's worker processes so far (Linux /proc)."""
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    ticks = 0
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def percentiles(values: list[float]) -> tuple[float, float]:
     ordered = sorted(values)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -168,7 +178,7 @@ def event(location_id: str, evse_uid: str, **fields) -> dict:
     }
 
 
-def bench_authorize(api: str, hub_url: str, key: str, ids, swipes: int, concurrency: int):
+def bench_authorize(api, hub_url, key, ids, swipes: int, concurrency: int, web_pid: int):
     import base64
 
     hub_headers = {
@@ -203,7 +213,9 @@ def bench_authorize(api: str, hub_url: str, key: str, ids, swipes: int, concurre
     run_threads(concurrency, range(concurrency * 2), hub_call)  # warm-up
     hub, hub_seconds = run_threads(concurrency, range(swipes), hub_call)
     run_threads(concurrency, range(concurrency * 2), swipe)  # warm-up
+    cpu = cpu_seconds(web_pid)
     results, seconds = run_threads(concurrency, range(swipes), swipe)
+    cpu_ms = (cpu_seconds(web_pid) - cpu) / swipes * 1000
     from sessions.models import Authorization
 
     recorded = dict(
@@ -213,17 +225,18 @@ def bench_authorize(api: str, hub_url: str, key: str, ids, swipes: int, concurre
     )
     platform = [ms for ms, _ in results]
     overhead = [ms - recorded[pk] for ms, pk in results]
-    return {
+    return cpu_ms, {
         "hub alone (same client)": (*percentiles(hub), swipes / hub_seconds),
         "through the platform": (*percentiles(platform), swipes / seconds),
         "overhead per swipe (total − hub call)": (*percentiles(overhead), None),
     }
 
 
-def bench_status(api: str, key: str, ids, events: int, concurrency: int):
+def bench_status(api: str, key: str, ids, events: int, concurrency: int, web_pid: int):
     from roaming.outbox.models import Message
 
     before = Message.objects.count()
+    cpu = cpu_seconds(web_pid)
     statuses = ["Charging", "Available"]
     # Each EVSE alternates, so every event is a change; one EVSE's events go in order.
     jobs = [(ids[n % len(ids)], statuses[(n // len(ids)) % 2]) for n in range(events)]
@@ -238,8 +251,9 @@ def bench_status(api: str, key: str, ids, events: int, concurrency: int):
         return answer.status_code == 200 and answer.json()["applied"]
 
     results, seconds = run_threads(concurrency, jobs, report)
+    cpu_ms = (cpu_seconds(web_pid) - cpu) / events * 1000
     queued = Message.objects.count() - before
-    return events / seconds, sum(results), queued, seconds
+    return events / seconds, sum(results), queued, seconds, cpu_ms
 
 
 def main() -> None:
@@ -274,20 +288,26 @@ def main() -> None:
             f"gunicorn {options.workers} processes × {options.threads} threads, "
             f"{os.cpu_count()} CPUs; {len(ids)} EVSEs"
         )
-        figures = bench_authorize(api, hub_url, key, ids, options.swipes, options.concurrency)
+        web_pid = processes[-1].pid
+        cpu_ms, figures = bench_authorize(
+            api, hub_url, key, ids, options.swipes, options.concurrency, web_pid
+        )
         print(f"\nAuthorize, {options.swipes} swipes, {options.concurrency} concurrent (ms):")
         print(f"  {'':40} {'p50':>7} {'p99':>7} {'per s':>7}")
         for name, (p50, p99, rate) in figures.items():
             per_s = f"{rate:7.0f}" if rate else ""
             print(f"  {name:40} {p50:7.1f} {p99:7.1f} {per_s}")
-        rate, applied, queued, seconds = bench_status(
-            api, key, ids, options.events, options.status_concurrency
+        print(f"  platform CPU per swipe (gunicorn workers): {cpu_ms:.1f} ms")
+        rate, applied, queued, seconds, cpu_ms = bench_status(
+            api, key, ids, options.events, options.status_concurrency, web_pid
         )
         print(
             f"\nEVSE status: {options.events} events, {options.status_concurrency} concurrent: "
             f"{rate:.0f} events/s ({seconds:.1f} s), {applied} applied, "
-            f"{queued} PATCH messages written to the outbox"
+            f"{queued} PATCH messages written to the outbox; "
+            f"platform CPU per event (gunicorn workers): {cpu_ms:.1f} ms"
         )
+        print(f"load average during the run: {os.getloadavg()}")
     finally:
         for process in processes:
             os.killpg(process.pid, 15)
