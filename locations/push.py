@@ -12,6 +12,8 @@ and connectors included) per platform, at client-owned URLs
 - unpublishable or unpublished locations are never pushed; a location the hub has that is
   set publish=False gets one PUT with publish=false (the hub withdraws it), then nothing.
 The stream's memo {"synced": bool} remembers whether the hub holds our whole location.
+`whole_object` rebuilds what the hub lost when it answers a PATCH "unknown object"
+(roaming.outbox.healing; registered in apps.py).
 """
 
 from __future__ import annotations
@@ -168,6 +170,22 @@ def evse_saved(evse: EVSE, before: dict | None) -> int:
     if tariffs != [c.get("tariff_ids") for c in after["connectors"]]:
         queued += evse_tariffs_changed(evse)
     return queued
+
+
+def whole_object(stream_key: str, missing_path: str) -> list[tuple[str, str, dict]]:
+    """The PUT giving the hub back `missing_path` of a location stream, from current data:
+    the whole location, or the whole EVSE when only it (or one of its connectors) is missing.
+    [] when the location is gone or no longer shared (nothing to rebuild)."""
+    location = locations_for_ocpi(Location.objects.filter(pk=stream_key.split(":")[1])).first()
+    if location is None or not _shared(location):
+        return []
+    ids = [p for p in missing_path.split("/") if p][3:]  # below /{cc}/{pid}/{location_id}
+    if not ids:
+        return [("PUT", _path(location), location_to_ocpi(location))]
+    evse = next((e for e in location.evses.all() if e.uid == ids[0]), None)
+    if evse is None:
+        return []
+    return [("PUT", _path(location, evse.uid), evse_to_ocpi(_fresh_evse(evse.pk)))]
 
 
 def push_all(*, platform: Platform) -> int:

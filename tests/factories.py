@@ -6,7 +6,8 @@ import factory
 
 from locations import enums as loc_enums
 from locations.models import EVSE, Connector, Location
-from roaming.models import Operator
+from roaming.models import Operator, hash_token
+from tests.ocpi_api import EMSP, TOKEN
 
 # --- locations -------------------------------------------------------------
 
@@ -198,13 +199,46 @@ class EvseStatusReportFactory(factory.django.DjangoModelFactory):
 
 
 class PlatformFactory(factory.django.DjangoModelFactory):
+    """The one way to build a Platform in tests (CONNECTED, sending us no token by default).
+
+    - `connected=True`: an eMSP-side platform calling our OCPI API with token C `token`
+      (tests.ocpi_api.TOKEN, the one `ocpi_headers()` sends);
+    - `token_a=True`: INVITED, holding only the registration token A `token`;
+    - `hub=<HubSimulator>`: Gireve's IOP simulator on loopback, CONNECTED with its endpoints
+      and tokens agreed both ways (registration itself is tested in tests/roaming).
+    """
+
     class Meta:
         model = "roaming.Platform"
         django_get_or_create = ("name",)
+        skip_postgeneration_save = True
+
+    class Params:
+        token = None  # what the platform sends us; stored hashed, as set_incoming_token does
+        connected = factory.Trait(status="CONNECTED", roles=[EMSP], token=TOKEN)
+        token_a = factory.Trait(
+            status="INVITED", incoming_token_is_registration=True, token="token-a-for-tests"
+        )
 
     name = factory.Sequence(lambda n: f"Hub {n}")
     status = "CONNECTED"
     incoming_token_is_registration = False
+    incoming_token_hash = factory.LazyAttribute(lambda o: hash_token(o.token) if o.token else "")
+
+    @factory.post_generation
+    def hub(platform, create, simulator, **kwargs):
+        """Short timeouts (1 s) so "slow" faults stay quick."""
+        if simulator is None:
+            return
+        platform.versions_url, platform.version = simulator.versions_url, "2.2.1"
+        platform.outgoing_token = simulator.token
+        platform.hub_country_code, platform.hub_party_id = "FR", "107"
+        platform.connect_timeout = platform.read_timeout = 1.0
+        platform.set_incoming_token("our-token-c-for-the-hub", registration=False)
+        platform.save()
+        simulator.client_token = "our-token-c-for-the-hub"  # simulator.call(...) reaches us
+        for endpoint in simulator.endpoints():
+            PlatformEndpointFactory(platform=platform, **endpoint)
 
 
 class PlatformEndpointFactory(factory.django.DjangoModelFactory):

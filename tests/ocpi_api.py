@@ -1,8 +1,9 @@
-"""Helpers for inbound OCPI API tests: a calling platform and its request headers."""
+"""Inbound OCPI API tests: the calling platform's token and request headers.
+
+The platform itself: tests.factories.PlatformFactory(connected=True).
+"""
 
 import base64
-
-from roaming.models import Platform
 
 TOKEN = "token-c-for-tests"
 EMSP = {
@@ -11,14 +12,6 @@ EMSP = {
     "party_id": "TNM",
     "business_details": {"name": "eMSP"},
 }
-
-
-def make_platform(*, token: str = TOKEN, registration: bool = False, **fields) -> Platform:
-    fields = {"name": "Gireve", "status": Platform.Status.CONNECTED, "roles": [EMSP], **fields}
-    platform = Platform(**fields)
-    platform.set_incoming_token(token, registration=registration)
-    platform.save()
-    return platform
 
 
 def ocpi_headers(token: str = TOKEN, **extra) -> dict:

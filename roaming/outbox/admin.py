@@ -45,6 +45,16 @@ def _log_link(log_id):
     return format_html('<a href="{}">exchange #{}</a>', url, log_id)
 
 
+def _error_or_note(message: Message):
+    """A healed or coalesced message says what replaced it, with a link to that message."""
+    text = message.note[:300] if message.state == Message.State.HEALED else ""
+    text = text or message.last_error[:100] or message.note[:100]
+    if message.superseded_by_id is None:
+        return text
+    url = reverse("admin:outbox_message_change", args=[message.superseded_by_id])
+    return format_html('{} <a href="{}">→ #{}</a>', text, url, message.superseded_by_id)
+
+
 @admin.register(Stream)
 class StreamAdmin(admin.ModelAdmin):
     """One row per pushed object and platform; held streams need a person."""
@@ -169,7 +179,7 @@ class StreamAdmin(admin.ModelAdmin):
                 m.get_state_display(),
                 m.attempts,
                 format_datetime(m.created_at),
-                m.last_error[:100] or m.note[:100],
+                _error_or_note(m),
             )
             for m in waiting + done
         ]

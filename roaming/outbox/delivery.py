@@ -11,7 +11,8 @@ embedded worker is the only deliverer.)
 Outcomes (Gireve §3.5.5 and the client's classification): success -> DELIVERED, next
 head; technical (network, timeout, non-2xx, OCPI 3xxx) -> retry the same head after an
 exponential, jittered, capped backoff; rejected (OCPI 2xxx) -> the head is REJECTED and
-the stream held until an operator resends or skips it.
+the stream held until an operator resends or skips it. A PATCH answered "unknown object"
+(404 / 2003) is healed first when the hub really lost the object (healing.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from roaming.client import OcpiClient, Outcome
 from roaming.enums import InterfaceRole
 from roaming.models import Platform
 
-from . import coalescing
+from . import coalescing, healing
 from .dispatch import kick
 from .models import Message, Stream
 
@@ -143,14 +144,26 @@ def _deliver(stream_id: int) -> int:
         if not followers:
             followers = _followers(stream, head, settings.OUTBOX_BATCH - delivered - 1)
         outcome = _send(client, base_url, stream, head)
-        fast = followers and _fast_path(head, outcome, delivered)
+        healed = None
+        if base_url is not None and healing.unknown_object(head, outcome):
+            healed = healing.heal(
+                client, base_url, stream, head, outcome, lambda: _keep_lease(stream, owner)
+            )
+            outcome = outcome if healed is None else healed.outcome
+        fast = followers and healed is None and _fast_path(head, outcome, delivered)
         if fast and _record_delivered(stream, head, outcome, owner):
             head, delivered = followers.pop(0), delivered + 1
             continue
-        head, done = _record(stream.pk, head, outcome, owner, delivered)
+        head, done = _record(stream.pk, head, outcome, owner, delivered, healed)
         delivered += done
         followers = []
     return delivered
+
+
+def _keep_lease(stream: Stream, owner: str) -> None:
+    """Extend our lease before another exchange for the same head (healing: GET, PUT)."""
+    until = timezone.now() + dt.timedelta(seconds=lease_seconds(stream.platform))
+    Stream.objects.filter(pk=stream.pk, lease_owner=owner).update(locked_until=until)
 
 
 def _followers(stream: Stream, head: Message, limit: int) -> list[Message]:
@@ -265,7 +278,12 @@ def _locked(stream_id: int) -> Stream:
 
 
 def _record(
-    stream_id: int, head: Message, outcome: Outcome, owner: str, delivered: int
+    stream_id: int,
+    head: Message,
+    outcome: Outcome,
+    owner: str,
+    delivered: int,
+    healed: healing.Healing | None = None,
 ) -> tuple[Message | None, int]:
     """Write the outcome of `head`; return the next head to send under the same lease."""
     now = timezone.now()
@@ -283,7 +301,18 @@ def _record(
             "last_log_id": outcome.log_id,
             "last_error": "" if outcome.ok else outcome.message[:2000],
         }
-        if outcome.kind == "success":
+        if healed is not None and healed.healed:
+            # The PATCH itself got 404/2003: that answer stays on it, the PUTs carry theirs.
+            patch = healed.patch_outcome
+            fields |= {
+                "state": Message.State.HEALED,
+                "done_at": now,
+                "last_http_status": patch.http_status,
+                "last_ocpi_status": patch.ocpi_status,
+                "last_log_id": patch.log_id,
+                "last_error": patch.message[:2000],
+            }
+        elif outcome.kind == "success":
             fields |= {"state": Message.State.DELIVERED, "done_at": now}
         elif outcome.kind == "rejected":
             fields |= {"state": Message.State.REJECTED}
@@ -296,7 +325,11 @@ def _record(
                 stream.next_attempt_at = stream.kicked_at = now
                 kick(stream.pk)
         elif outcome.kind == "success":
-            stream.delivered_count += 1
+            if healed is not None and healed.healed:
+                healing.record(stream, head, healed, now)
+                stream.delivered_count += len(healed.sent)
+            else:
+                stream.delivered_count += 1
             if head.attempts > 0:
                 _recovered(stream, now)
             if stream.held:

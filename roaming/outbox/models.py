@@ -66,6 +66,7 @@ class Message(models.Model):
         REJECTED = "REJECTED", "rejected by the platform (stream held)"
         SKIPPED = "SKIPPED", "skipped by an operator"
         SUPERSEDED = "SUPERSEDED", "superseded by a later message (coalesced)"
+        HEALED = "HEALED", "replaced by a whole PUT (the hub had lost the object)"
 
     stream = models.ForeignKey(Stream, on_delete=models.CASCADE, related_name="messages")
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
@@ -91,7 +92,9 @@ class Message(models.Model):
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.TextField(blank=True, help_text="Why an operator skipped or resent it.")
+    note = models.TextField(
+        blank=True, help_text="Why an operator skipped or resent it, or how it was healed."
+    )
 
     class Meta:
         ordering = ["stream", "pk"]

@@ -187,6 +187,11 @@ def purge(*, now=None) -> int:
 
     now = now or timezone.now()
     cutoff = now - dt.timedelta(days=settings.OUTBOX_RETENTION_DAYS)
-    finished = [Message.State.DELIVERED, Message.State.SKIPPED, Message.State.SUPERSEDED]
+    finished = [
+        Message.State.DELIVERED,
+        Message.State.SKIPPED,
+        Message.State.SUPERSEDED,
+        Message.State.HEALED,
+    ]
     deleted, _ = Message.objects.filter(state__in=finished, done_at__lt=cutoff).delete()
     return deleted

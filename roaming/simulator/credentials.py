@@ -11,19 +11,25 @@ from .server import envelope
 Answer = tuple[int, dict, dict]
 
 
-def register(hub, body) -> Answer:
-    """credentials POST with token A (Register ToIOP): read their API with their token."""
+def _adopt(hub, body) -> bool:
+    """Read the client's API with the credentials it sent and keep them (False: unusable)."""
     try:
-        details = hub.read_details(body["url"], body["token"])
-        endpoints = details["endpoints"]
+        endpoints = hub.read_details(body["url"], body["token"])["endpoints"]
     except (requests.RequestException, ValueError, KeyError, TypeError, StopIteration):
-        return 200, envelope(None, 3001, "Unable to use the client's API"), {}
+        return False
     with hub.lock:
         hub.registered_credentials = body
         hub.client_token = body["token"]
         hub.client_versions_url = body["url"]
         hub.client_endpoints = endpoints
-        hub.unregistered = False
+    return True
+
+
+def register(hub, body) -> Answer:
+    """credentials POST with token A (Register ToIOP): read their API with their token."""
+    if not _adopt(hub, body):
+        return 200, envelope(None, 3001, "Unable to use the client's API"), {}
+    hub.unregistered = False
     return 200, envelope(hub.credentials()), {}
 
 
@@ -35,14 +41,8 @@ def handle(hub, method: str, body) -> Answer:
         hub.unregistered = True
         return 200, envelope(None), {}
     if method == "PUT":  # update: fetch their endpoints again, issue a new token C
-        try:
-            details = hub.read_details(body["url"], body["token"])
-        except (requests.RequestException, ValueError, KeyError, TypeError, StopIteration):
+        if not _adopt(hub, body):
             return 200, envelope(None, 3001, "Unable to use the client's API"), {}
-        with hub.lock:
-            hub.registered_credentials = body
-            hub.client_token = body["token"]
-            hub.client_endpoints = details["endpoints"]
-            hub.token = "hub-token-c-" + secrets.token_hex(8)
+        hub.token = "hub-token-c-" + secrets.token_hex(8)
         return 200, envelope(hub.credentials()), {}
     return 405, envelope(None, 2000, "Already registered: use PUT"), {}

@@ -1,4 +1,4 @@
-"""The outbox reads in one direction: tasks -> delivery/services -> dispatch -> models."""
+"""The outbox reads in one direction: tasks -> delivery/services -> dispatch, healing -> models."""
 
 import ast
 from pathlib import Path
@@ -12,7 +12,8 @@ FORBIDDEN = {
     "services": {"tasks", "delivery"},
     "delivery": {"tasks", "services"},
     "coalescing": {"tasks", "delivery", "services", "dispatch"},
-    "registry": {"tasks", "delivery", "services", "dispatch"},
+    "registry": {"tasks", "delivery", "services", "dispatch", "healing"},
+    "healing": {"tasks", "delivery", "services", "dispatch"},
 }
 
 

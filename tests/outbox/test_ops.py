@@ -78,7 +78,9 @@ def test_skip_asks_for_a_reason_keeps_the_message_and_sends_the_rest(
     skipped = Message.objects.order_by("pk").first()
     assert skipped.state == "SKIPPED" and skipped.note.startswith("PUT refused, data fixed")
     delivery.deliver_stream(stream.pk)
-    assert [r.method for r in hub_simulator.requests_to("locations")] == ["PUT", "PATCH"]
+    # The hub never got the location: the PATCH is healed (GET EVSE, GET location, whole PUT).
+    methods = [r.method for r in hub_simulator.requests_to("locations")]
+    assert methods == ["PUT", "PATCH", "GET", "GET", "PUT"]
 
 
 def test_hold_stops_delivery_and_retry_now_ends_a_backoff(

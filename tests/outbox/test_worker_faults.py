@@ -18,6 +18,9 @@ import pytest
 from django.db import connection
 
 from locations import services as locations
+from locations.models import Location
+from locations.ocpi import location_to_ocpi
+from locations.selectors import locations_for_ocpi
 from roaming.outbox import services, tasks
 from roaming.outbox.models import Message, Stream
 from tests.factories import ConnectorFactory, EVSEFactory, LocationFactory
@@ -92,11 +95,16 @@ def _canonical(body) -> str:
     return json.dumps(body, sort_keys=True)
 
 
-def assert_delivered_in_order(hub, *, skipped: int = 0) -> None:
+def assert_delivered_in_order(hub, *, skipped: int = 0, healed: int = 0) -> None:
     messages = list(Message.objects.select_related("stream").order_by("pk"))
     states = [m.state for m in messages]
-    assert states.count(Message.State.DELIVERED) == len(messages) - skipped, states
+    assert states.count(Message.State.DELIVERED) == len(messages) - skipped - healed, states
     assert states.count(Message.State.SKIPPED) == skipped
+    assert states.count(Message.State.HEALED) == healed
+    # A healing PUT takes the place of the PATCH it healed (it is recorded after the stream's
+    # later messages, but sent before them).
+    position = {m.pk: m.pk for m in messages}
+    position |= {m.superseded_by_id: m.pk for m in messages if m.state == Message.State.HEALED}
     by_object: dict[str, dict] = {}
     for message in messages:
         key = hub.object_key(f"/ocpi/2.2.1/{message.stream.module}{message.path}")
@@ -106,20 +114,25 @@ def assert_delivered_in_order(hub, *, skipped: int = 0) -> None:
     received: dict[str, list[Message]] = {}
     for request in hub.received:
         key = hub.object_key(request.path)
-        if key is None:
-            continue
+        if key is None or request.method == "GET":
+            continue  # healing reads the hub's copy: nothing queued
         path = "/" + request.path[len(prefix) :].split("/", 1)[1]
         message = by_object[key].get((request.method, path, _canonical(request.json)))
         assert message is not None, f"the hub got something never queued: {request}"
         received.setdefault(key, []).append(message)
     for key, index in by_object.items():
-        order = [m.pk for m in received.get(key, [])]
+        order = [position[m.pk] for m in received.get(key, [])]
         # A retry may repeat a message, never come back to it after a later one.
         assert order == sorted(order), f"{key} received out of order: {order}"
-        delivered = {m.pk for m in index.values() if m.state == Message.State.DELIVERED}
+        delivered = {position[m.pk] for m in index.values() if m.state == Message.State.DELIVERED}
         assert delivered <= set(order), f"{key}: delivered but never received"
     assert hub.overlaps == [], "two requests of one stream were in flight at once"
     assert not Stream.objects.exclude(next_attempt_at=None).exists()
+
+
+def hub_key(location) -> str:
+    operator = location.operator
+    return f"locations/{operator.country_code}/{operator.party_id}/{location.ocpi_id}"
 
 
 def all_done() -> bool:
@@ -178,6 +191,37 @@ def test_status_changes_during_http_500_reach_the_hub_in_order(
         hub_location = hub_simulator.objects[f"locations/{cc}/{pid}/{evse.location.ocpi_id}"]
         [hub_evse] = [e for e in hub_location["evses"] if e["uid"] == evse.uid]
         assert hub_evse["status"] == STATUSES[-1] == evse.status
+
+
+def test_statuses_of_locations_the_hub_lost_heal_and_arrive_in_order(
+    connected_hub, hub_simulator, workers
+):
+    shared, evses = [], []
+    for _ in range(6):
+        shared.append(LocationFactory())
+        for uid in ("E1", "E2"):
+            evses.append(EVSEFactory(location=shared[-1], uid=uid))
+            ConnectorFactory(evse=evses[-1])
+        locations.save_location(location=shared[-1])
+    workers.start("w1")
+    workers.start("w2")
+    wait_until(all_done, timeout=30, tick=sweep, what="the locations to be shared")
+
+    paths = [hub_key(location) for location in shared]
+    for path in paths[:3]:
+        hub_simulator.forget(path)  # the IOP purged them
+    hub_simulator.forget(f"{paths[3]}/E1")  # or lost one EVSE
+    for status in STATUSES:
+        for evse in evses:
+            locations.set_evse_status(evse=evse, status=status)
+    wait_until(all_done, timeout=60, tick=sweep, what="the status changes to drain")
+
+    assert_delivered_in_order(hub_simulator, healed=4)
+    for location, path in zip(shared, paths, strict=True):
+        ours = location_to_ocpi(locations_for_ocpi(Location.objects.filter(pk=location.pk)).get())
+        theirs = hub_simulator.objects[path]
+        assert sorted(theirs["evses"], key=lambda e: e["uid"]) == ours["evses"]
+        assert theirs == {**ours, "evses": theirs["evses"]}
 
 
 def test_answers_slower_than_the_read_timeout_are_retried_in_order(

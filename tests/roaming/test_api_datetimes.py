@@ -11,7 +11,8 @@ from django.test import Client
 
 from roaming.models import Operator
 from sessions.models import Token
-from tests.ocpi_api import make_platform, ocpi_headers
+from tests.factories import PlatformFactory
+from tests.ocpi_api import ocpi_headers
 
 pytestmark = pytest.mark.django_db
 UTC = dt.UTC
@@ -20,7 +21,7 @@ UTC = dt.UTC
 @pytest.fixture(autouse=True)
 def connection():
     Operator.objects.create(country_code="FR", party_id="CPO", name="Our network")
-    return make_platform()
+    return PlatformFactory(connected=True)
 
 
 # types §DateTime: the spec's own list of allowed formats ("other formats are not allowed").

@@ -8,7 +8,8 @@ from django.test import Client
 from py_ocpi.modules.hubclientinfo.v_2_2_1.schemas import ClientInfo
 
 from roaming.models import HubClientInfo, Operator
-from tests.ocpi_api import TOKEN, make_platform, ocpi_headers
+from tests.factories import PlatformFactory
+from tests.ocpi_api import TOKEN, ocpi_headers
 
 pytestmark = pytest.mark.django_db
 URL = "/ocpi/2.2.1/hubclientinfo/NL/ALL"
@@ -24,7 +25,7 @@ INFO = {
 @pytest.fixture(autouse=True)
 def connection():
     Operator.objects.create(country_code="FR", party_id="CPO", name="Our network")
-    return make_platform()
+    return PlatformFactory(connected=True)
 
 
 def put(body, url=URL, **headers):

@@ -8,15 +8,21 @@ from py_ocpi.modules.locations.v_2_2_1.schemas import Location as PydanticLocati
 from locations.services import refresh_publishability
 from roaming.models import MessageLog
 from roaming.ocpi_time import parse_datetime
-from tests.factories import ConnectorFactory, EVSEFactory, LocationFactory, OperatorFactory
-from tests.ocpi_api import TOKEN, make_platform, ocpi_headers
+from tests.factories import (
+    ConnectorFactory,
+    EVSEFactory,
+    LocationFactory,
+    OperatorFactory,
+    PlatformFactory,
+)
+from tests.ocpi_api import TOKEN, ocpi_headers
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def platform():
-    return make_platform()
+    return PlatformFactory(connected=True)
 
 
 @pytest.fixture

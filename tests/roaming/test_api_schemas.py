@@ -22,7 +22,8 @@ from roaming.hub_client_info import client_info_errors
 from roaming.models import Operator
 from roaming.views import credentials_errors
 from sessions.ocpi import command_errors, token_errors
-from tests.ocpi_api import make_platform, ocpi_headers
+from tests.factories import PlatformFactory
+from tests.ocpi_api import ocpi_headers
 
 pytestmark = pytest.mark.django_db
 LOCAL_EXAMPLES = Path(__file__).parent.parent / "data" / "ocpi_examples"
@@ -70,7 +71,7 @@ def timestamps(value):
 def platform():
     Operator.objects.create(country_code="FR", party_id="CPO", name="Our network")
     Operator.objects.create(country_code="BE", party_id="CP2", name="Our Belgian network")
-    return make_platform()
+    return PlatformFactory(connected=True)
 
 
 def ok(response) -> dict:

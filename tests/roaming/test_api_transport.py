@@ -9,7 +9,8 @@ import pytest
 from django.test import Client
 
 from roaming.models import MessageLog, Operator, Platform
-from tests.ocpi_api import TOKEN, make_platform, ocpi_headers
+from tests.factories import PlatformFactory
+from tests.ocpi_api import TOKEN, ocpi_headers
 
 pytestmark = pytest.mark.django_db
 LOCATIONS = "/ocpi/2.2.1/locations"
@@ -30,7 +31,7 @@ def assert_envelope(response, http_status: int, ocpi_status: int) -> dict:
 
 
 def test_request_and_correlation_ids_are_echoed_even_on_errors():
-    make_platform()
+    PlatformFactory(connected=True)
     response = Client().get(
         LOCATIONS,
         **ocpi_headers(token="wrong", HTTP_X_REQUEST_ID="req-1", HTTP_X_CORRELATION_ID="cor-1"),
@@ -42,12 +43,12 @@ def test_request_and_correlation_ids_are_echoed_even_on_errors():
 
 @pytest.mark.parametrize("status", [Platform.Status.SUSPENDED, Platform.Status.UNREGISTERED])
 def test_suspended_or_unregistered_platform_is_refused(status):
-    make_platform(status=status)
+    PlatformFactory(connected=True, status=status)
     assert_envelope(Client().get(LOCATIONS, **ocpi_headers()), 401, 2000)
 
 
 def test_ip_allowlist_is_enforced_when_set():
-    platform = make_platform(ip_allowlist=["10.0.0.0/8"])
+    platform = PlatformFactory(connected=True, ip_allowlist=["10.0.0.0/8"])
     assert_envelope(Client().get(LOCATIONS, **ocpi_headers()), 403, 2000)
     platform.ip_allowlist = ["10.0.0.0/8", "127.0.0.1"]
     platform.save()
@@ -56,7 +57,7 @@ def test_ip_allowlist_is_enforced_when_set():
 
 def test_allowlist_behind_a_proxy_checks_the_address_the_proxy_saw(settings):
     settings.OCPI_TRUSTED_PROXIES = 1
-    make_platform(ip_allowlist=["192.0.2.10"])
+    PlatformFactory(connected=True, ip_allowlist=["192.0.2.10"])
     # The caller wrote the left entry itself; our proxy appended what it saw.
     spoofed = {"HTTP_X_FORWARDED_FOR": "192.0.2.10, 203.0.113.7", **ocpi_headers()}
     assert_envelope(Client().get(LOCATIONS, **spoofed), 403, 2000)
@@ -67,7 +68,7 @@ def test_allowlist_behind_a_proxy_checks_the_address_the_proxy_saw(settings):
 
 def test_oversized_body_is_413_and_changes_nothing(settings):
     settings.OCPI_MAX_BODY_BYTES = 100
-    make_platform()
+    PlatformFactory(connected=True)
     body = json.dumps({"padding": "x" * 200})
     response = Client().put(
         "/ocpi/2.2.1/hubclientinfo/NL/ALL", body, content_type="application/json", **ocpi_headers()
@@ -79,7 +80,7 @@ def test_oversized_body_is_413_and_changes_nothing(settings):
 def test_body_beyond_djangos_own_upload_limit_is_413_not_500(settings):
     settings.OCPI_MAX_BODY_BYTES = 10 * 1024 * 1024
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
-    make_platform()
+    PlatformFactory(connected=True)
     body = json.dumps({"padding": "x" * 2000})
     response = Client().put(
         "/ocpi/2.2.1/hubclientinfo/NL/ALL", body, content_type="application/json", **ocpi_headers()
@@ -88,14 +89,14 @@ def test_body_beyond_djangos_own_upload_limit_is_413_not_500(settings):
 
 
 def test_allowlist_refuses_a_caller_without_an_ip_address():
-    make_platform(ip_allowlist=["127.0.0.1"])
+    PlatformFactory(connected=True, ip_allowlist=["127.0.0.1"])
     assert_envelope(Client(REMOTE_ADDR="").get(LOCATIONS, **ocpi_headers()), 403, 2000)
 
 
 def test_rate_limit_per_token_is_429(settings):
     settings.OCPI_RATE_LIMIT = 3
     settings.OCPI_RATE_WINDOW_SECONDS = 3600
-    make_platform(token="rate-limited-token")
+    PlatformFactory(connected=True, token="rate-limited-token")
     client = Client()
     statuses = [
         client.get(LOCATIONS, **ocpi_headers(token="rate-limited-token")).status_code
@@ -109,7 +110,7 @@ def test_rate_limit_is_shared_with_other_processes_through_redis(settings):
     another Django process spends the token's allowance, this one refuses the next request."""
     settings.OCPI_RATE_LIMIT = 3
     settings.OCPI_RATE_WINDOW_SECONDS = 10**9  # one window for the whole test
-    make_platform(token="shared-token")
+    PlatformFactory(connected=True, token="shared-token")
     assert settings.CACHES["default"]["BACKEND"].endswith("RedisCache")
     spend = (
         "import django; django.setup()\n"
@@ -136,12 +137,12 @@ def test_rate_limit_does_not_take_the_api_down_when_the_cache_is(settings):
             "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
         }
     }
-    make_platform()
+    PlatformFactory(connected=True)
     assert_envelope(Client().get(LOCATIONS, **ocpi_headers()), 200, 1000)
 
 
 def test_an_exchange_with_a_nul_in_a_header_is_answered_and_logged():
-    make_platform()
+    PlatformFactory(connected=True)
     response = Client().get(LOCATIONS, **ocpi_headers(HTTP_X_CORRELATION_ID="cor\x00-1"))
     assert_envelope(response, 200, 1000)
     assert MessageLog.objects.get().correlation_id == "cor\ufffd-1"
@@ -149,7 +150,7 @@ def test_an_exchange_with_a_nul_in_a_header_is_answered_and_logged():
 
 def test_urls_with_a_trailing_slash_reach_the_same_endpoint():
     """The spec's examples write `.../cdrs/?offset=150&limit=50`: a hub may too."""
-    make_platform()
+    PlatformFactory(connected=True)
     assert_envelope(Client().get(f"{LOCATIONS}/?limit=5", **ocpi_headers()), 200, 1000)
     body = {"party_id": "ALL", "country_code": "NL", "role": "EMSP", "status": "PLANNED"}
     response = Client().put(
@@ -162,7 +163,7 @@ def test_urls_with_a_trailing_slash_reach_the_same_endpoint():
 
 
 def test_message_log_hides_the_token():
-    make_platform()
+    PlatformFactory(connected=True)
     Client().get(LOCATIONS, **ocpi_headers(HTTP_X_REQUEST_ID="req-9"))
     log = MessageLog.objects.get()
     assert log.request_id == "req-9" and log.http_status == 200 and log.ocpi_status == 1000
@@ -172,7 +173,7 @@ def test_message_log_hides_the_token():
 
 
 def test_versions_answer_with_token_a():
-    make_platform(registration=True)
+    PlatformFactory(token_a=True, token=TOKEN)
     body = assert_envelope(Client().get("/ocpi/versions", **ocpi_headers()), 200, 1000)
     assert body["data"] == [{"version": "2.2.1", "url": "http://testserver/ocpi/2.2.1"}]
 

@@ -15,8 +15,8 @@ from django.test import Client
 from locations.models import Location
 from roaming.models import HubClientInfo, MessageLog, Operator, Platform, PlatformEndpoint
 from sessions.models import Token
-from tests.factories import HubClientInfoFactory, TokenFactory
-from tests.ocpi_api import TOKEN, make_platform, ocpi_headers
+from tests.factories import HubClientInfoFactory, PlatformFactory, TokenFactory
+from tests.ocpi_api import TOKEN, ocpi_headers
 
 pytestmark = pytest.mark.django_db
 
@@ -456,9 +456,9 @@ def world(settings):
     and a client info, a platform still holding a token A, one whose token A was used."""
     settings.OCPI_MAX_BODY_BYTES = 4096
     Operator.objects.create(country_code="FR", party_id="CPO", name="Our network")
-    platform = make_platform()
-    make_platform(name="Newcomer", token=TOKEN_A, registration=True, status="INVITED")
-    used = make_platform(name="Registered", token=TOKEN_A_USED, registration=True)
+    platform = PlatformFactory(connected=True)
+    PlatformFactory(name="Newcomer", token_a=True, token=TOKEN_A)
+    used = PlatformFactory(name="Registered", token_a=True, token=TOKEN_A_USED, status="CONNECTED")
     used.set_incoming_token("its-token-c", registration=False)  # what registration does
     used.save()
     TokenFactory(platform=platform, country_code="DE", party_id="TNM", uid="KNOWN01")

@@ -7,7 +7,7 @@ import trustme
 
 from roaming.client import OcpiClient
 from roaming.simulator import HubSimulator
-from tests.factories import OperatorFactory, PlatformEndpointFactory, PlatformFactory
+from tests.factories import OperatorFactory, PlatformFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -31,11 +31,7 @@ def tls_hub(ca):
 
 @pytest.fixture
 def platform(tls_hub):
-    platform = PlatformFactory(
-        outgoing_token=tls_hub.token, hub_country_code="FR", hub_party_id="107"
-    )
-    PlatformEndpointFactory(platform=platform, url=f"{tls_hub.url}/2.2.1/locations")
-    return platform
+    return PlatformFactory(hub=tls_hub)
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from roaming.models import Operator
-from tests.factories import TokenFactory
-from tests.ocpi_api import make_platform, ocpi_headers
+from tests.factories import PlatformFactory, TokenFactory
+from tests.ocpi_api import ocpi_headers
 
 from .test_bad_requests import CLIENT_INFO, CREDENTIALS, TOKEN_A, TOKEN_BODY, snapshot
 
@@ -72,8 +72,8 @@ ENDPOINTS = {
 @pytest.fixture
 def world():
     Operator.objects.create(country_code="FR", party_id="CPO", name="Our network")
-    platform = make_platform()
-    make_platform(name="Newcomer", token=TOKEN_A, registration=True, status="INVITED")
+    platform = PlatformFactory(connected=True)
+    PlatformFactory(name="Newcomer", token_a=True, token=TOKEN_A)
     TokenFactory(platform=platform, country_code="DE", party_id="TNM", uid="KNOWN01")
 
 

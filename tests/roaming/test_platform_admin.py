@@ -47,9 +47,7 @@ def shown(page) -> list[str]:
 
 
 def test_issue_token_a_is_refused_for_a_connected_platform(admin_client):
-    platform = PlatformFactory(status=Platform.Status.CONNECTED)
-    platform.set_incoming_token("token-c", registration=False)
-    platform.save()
+    platform = PlatformFactory(connected=True, token="token-c")
 
     page = run_action(admin_client, "issue_token_a", platform)
 

@@ -224,9 +224,7 @@ def test_ocpi_invite_prints_token_a_that_opens_versions_only(ocpi_url, capsys):
 
 
 def test_a_connected_platform_cannot_be_invited_again():
-    platform = PlatformFactory(name="Gireve", status=Platform.Status.CONNECTED)
-    platform.set_incoming_token("token-c", registration=False)
-    platform.save()
+    platform = PlatformFactory(name="Gireve", connected=True, token="token-c")
 
     with pytest.raises(RegistrationError, match="unregister it"):
         invite(name="Gireve")

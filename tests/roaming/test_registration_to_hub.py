@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 
 from roaming.models import MessageLog, Platform
 from roaming.registration import RegistrationError, check_connection, update_to
-from tests.factories import OperatorFactory
+from tests.factories import OperatorFactory, PlatformFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -74,9 +74,7 @@ def test_hub_without_2_2_1_fails_with_3002(ocpi_url, hub_simulator):
 def test_hub_unable_to_read_our_versions_keeps_our_previous_token(
     ocpi_url, hub_simulator, settings
 ):
-    platform = Platform.objects.create(name="IOP")
-    platform.set_incoming_token("earlier-token-a", registration=True)
-    platform.save()
+    platform = PlatformFactory(name="IOP", token_a=True, token="earlier-token-a")
     settings.OCPI_BASE_URL = "http://127.0.0.1:9/ocpi"  # what we tell the hub: nobody there
 
     with pytest.raises(CommandError, match="3001"):
@@ -104,7 +102,7 @@ def test_update_exchanges_new_tokens_both_ways(ocpi_url, hub_simulator):
 
 
 def test_update_of_an_unregistered_platform_is_refused(db):
-    platform = Platform.objects.create(name="IOP", status=Platform.Status.UNREGISTERED)
+    platform = PlatformFactory(name="IOP", status=Platform.Status.UNREGISTERED)
 
     with pytest.raises(RegistrationError, match="not connected"):
         update_to(platform=platform)

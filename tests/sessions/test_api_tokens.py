@@ -10,7 +10,8 @@ from py_ocpi.modules.tokens.v_2_2_1.schemas import Token as PydanticToken
 from roaming.models import MessageLog, Operator
 from sessions.models import Token
 from sessions.ocpi import token_to_ocpi
-from tests.ocpi_api import make_platform, ocpi_headers
+from tests.factories import PlatformFactory
+from tests.ocpi_api import ocpi_headers
 
 pytestmark = pytest.mark.django_db
 EXAMPLES = Path(__file__).parent.parent / "data" / "ocpi_examples"
@@ -20,7 +21,7 @@ URL = "/ocpi/2.2.1/tokens/DE/TNM/12345678905880"
 @pytest.fixture(autouse=True)
 def connection():
     Operator.objects.create(country_code="FR", party_id="CPO", name="Our network")
-    return make_platform()
+    return PlatformFactory(connected=True)
 
 
 def example(name: str) -> dict:

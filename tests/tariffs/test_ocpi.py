@@ -21,9 +21,10 @@ from tests.factories import (
     EVSEFactory,
     LocationFactory,
     OperatorFactory,
+    PlatformFactory,
     TariffFactory,
 )
-from tests.ocpi_api import make_platform, ocpi_headers
+from tests.ocpi_api import ocpi_headers
 from tests.tariffs.schema import check_tariff
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def _three_descriptions():
 
 
 def test_sender_lists_every_description_with_pagination(client):
-    make_platform()
+    PlatformFactory(connected=True)
     _three_descriptions()
     _save(ocpi_id="DRAFT", start_date_time=None)  # Gireve §3.10.3: never shared
     OperatorFactory(country_code="FR", party_id="OTH")
@@ -87,7 +88,7 @@ def test_sender_lists_every_description_with_pagination(client):
 
 
 def test_sender_filters_on_last_updated(client):
-    make_platform()
+    PlatformFactory(connected=True)
     old, *_ = _three_descriptions()
     Tariff.objects.filter(pk=old.pk).update(last_updated=dt.datetime(2025, 1, 1, tzinfo=dt.UTC))
     response = client.get("/ocpi/2.2.1/tariffs?date_to=2025-06-01T00:00:00Z", **ocpi_headers())
