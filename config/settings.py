@@ -30,11 +30,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "nested_admin",  # location + EVSEs + connectors on one admin page
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "roaming",
     "roaming.outbox",
     "locations",
     "tariffs",
     "sessions.apps.ChargingConfig",
+    "sessions.csms.apps.CsmsConfig",
 ]
 
 MIDDLEWARE = [
@@ -69,8 +72,10 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The embedded worker and the web server share the file: wait for locks.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # The embedded worker and the web server share the file: wait for locks. IMMEDIATE: a
+    # transaction takes the write lock when it starts, so one that read first and writes
+    # later waits its turn instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Shared cache (the OCPI per-token rate limit counts in it): Redis when CACHE_URL (or
@@ -101,6 +106,17 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
+    # drf-spectacular's @extend_schema builds on this class (schema generation only).
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+}
+
+# OpenAPI schemas (drf-spectacular): each API's view passes its own title and version; the
+# interactive pages load Swagger UI / Redoc from the sidecar app (our static files, no CDN).
+SPECTACULAR_SETTINGS = {
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 # Celery. The default broker needs no server (kombu's filesystem transport), for a
@@ -215,3 +231,8 @@ CELERY_BEAT_SCHEDULE["purge-ocpi-message-log"] = {
     "task": "roaming.tasks.purge_message_log",
     "schedule": 24 * 3600,
 }
+
+# --- Real-time authorization (sessions.authorization, CSMS bridge) ---
+# Seconds we wait for the hub's answer to POST tokens/{uid}/authorize: a driver is waiting
+# and the charge point's own Authorize timeout is a few seconds (roaming-workflow §7 E2).
+AUTHORIZE_TIMEOUT_SECONDS = env.float("AUTHORIZE_TIMEOUT_SECONDS", default=5.0)

@@ -29,6 +29,7 @@ urlpatterns = [
         name="ocpi-schema",
     ),
     *ocpi_urlpatterns,
+    path("api/csms/v1/", include("sessions.csms.urls")),
     re_path(r"^ocpi(?P<rest>/.*)?$", unknown_endpoint),  # after every OCPI route
 ]
 

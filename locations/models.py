@@ -351,3 +351,20 @@ def _frozen_errors(instance, names: list[str]) -> dict[str, list[str]]:
         for name, attname in attnames.items()
         if stored[attname] != getattr(instance, attname)
     }
+
+
+class OutOfOrderInterval(models.Model):
+    """A period an EVSE could not deliver the service (status OUTOFORDER), from the time the
+    charge point reported it. Gireve §3.9.2: a CDR's total_time leaves it out (free for the
+    eMSP). Written by `services.set_evse_status`; `ended_at` is empty while it lasts."""
+
+    evse = models.ForeignKey(EVSE, on_delete=models.CASCADE, related_name="out_of_order")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["evse", "started_at"]
+        indexes = [models.Index(fields=["evse", "started_at"], name="outoforder_evse_start")]
+
+    def __str__(self) -> str:
+        return f"{self.evse} out of order from {self.started_at}"

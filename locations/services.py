@@ -6,16 +6,18 @@ Each function runs in one transaction, validates with the models' own rules and 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from roaming.models import Operator
 from roaming.ocpi_io import run_import
 
 from . import enums, push
-from .models import EVSE, Connector, Location
+from .models import EVSE, Connector, Location, OutOfOrderInterval
 from .ocpi_io import LOCATIONS, LocationImportResult
 from .selectors import locations_for_ocpi
 
@@ -100,19 +102,29 @@ def delete_connector(*, connector: Connector) -> None:
 
 
 @transaction.atomic
-def set_evse_status(*, evse: EVSE, status: str) -> EVSE:
+def set_evse_status(*, evse: EVSE, status: str, at: dt.datetime | None = None) -> EVSE:
+    """`at`: when the charge point saw the change (default now); dates out-of-order time."""
     if status not in enums.Status.values:
         raise ValidationError({"status": f"{status!r} is not an OCPI EVSE status."})
     evse = EVSE.objects.select_for_update().select_related("location").get(pk=evse.pk)
     if evse.status == status:
         return evse
     _refuse_leaving_removed(evse, status, evse.status)
+    _track_out_of_order(evse, status, at or timezone.now())
     evse.status = status
     evse.full_clean()
     evse.save()
     refresh_publishability(evse.location)
     push.evse_status_changed(evse)
     return evse
+
+
+def _track_out_of_order(evse: EVSE, status: str, at: dt.datetime) -> None:
+    """Gireve §3.9.2: open an interval on entering OUTOFORDER, close it on leaving."""
+    if status == enums.Status.OUTOFORDER:
+        OutOfOrderInterval.objects.create(evse=evse, started_at=at)
+    elif evse.status == enums.Status.OUTOFORDER:
+        OutOfOrderInterval.objects.filter(evse=evse, ended_at__isnull=True).update(ended_at=at)
 
 
 def remove_evse(*, evse: EVSE) -> EVSE:

@@ -92,6 +92,13 @@ def _verify(platform: Platform) -> bool | str:
     return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
 
 
+def _timeouts(platform: Platform, cap: float | None) -> tuple[float, float]:
+    connect, read = platform.connect_timeout, platform.read_timeout
+    if cap is None:
+        return connect, read
+    return min(connect, cap), min(read, cap)
+
+
 def _party_label(party: tuple[str, str] | None) -> str:
     return f"{party[0]}*{party[1]}".upper() if party else ""
 
@@ -162,8 +169,12 @@ class OcpiClient:
         from_operator=None,
         module: str = "",
         object_id: str = "",
+        timeout: float | None = None,
     ) -> Outcome:
-        """One exchange, logged; never raises for network, HTTP or OCPI failures."""
+        """One exchange, logged; never raises for network, HTTP or OCPI failures.
+
+        `timeout` (seconds) caps the platform's connect and read timeouts: a synchronous
+        call a driver waits on (real-time authorize) cannot wait as long as a push."""
         request_id = str(uuid.uuid4())
         from_party = _party(from_operator)
         if from_party is None and module not in PLATFORM_MODULES:
@@ -187,7 +198,7 @@ class OcpiClient:
                 data=payload,
                 params=params,
                 headers=headers,
-                timeout=(platform.connect_timeout, platform.read_timeout),
+                timeout=_timeouts(platform, timeout),
                 verify=_verify(platform),
                 cert=cert,
             )

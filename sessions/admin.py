@@ -6,7 +6,7 @@ from roaming.ocpi_json import dumps
 from roaming.outbox.models import Message
 
 from . import session_push
-from .models import Cdr, Session, Token
+from .models import Authorization, Cdr, RemoteStart, Session, Token
 from .session_ocpi import session_to_ocpi
 
 
@@ -36,6 +36,28 @@ class TokenAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
 class _ReadOnly(admin.ModelAdmin):
     """Sessions and CDRs change only through sessions.session_services (CSMS events,
     credit_cdr): never by hand in admin."""
+
+
+@admin.register(Authorization)
+class AuthorizationAdmin(admin.ModelAdmin):
+    """Every decision on a badge (CSMS bridge): read-only, it is what sessions and CDRs use."""
+
+    list_display = [
+        "created_at",
+        "uid",
+        "type",
+        "evse",
+        "accepted",
+        "reason",
+        "source",
+        "authorization_reference",
+        "hub_latency_ms",
+        "latency_ms",
+    ]
+    list_filter = ["accepted", "reason", "source", "type"]
+    list_select_related = ["evse"]
+    search_fields = ["uid", "id_tag", "authorization_reference", "evse__uid", "evse__evse_id"]
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request):
         return False
@@ -172,3 +194,18 @@ class CdrAdmin(_ReadOnly):
     @admin.display(description="Its POST")
     def pushed(self, obj):
         return _messages_table(session_push.stream_key(obj.session), obj.ocpi_id)
+
+
+@admin.register(RemoteStart)
+class RemoteStartAdmin(admin.ModelAdmin):
+    """Remote starts of the last minutes: their tokens skip real-time authorization (15 min)."""
+
+    list_display = ["created_at", "uid", "type", "evse", "charge_point_id"]
+    list_select_related = ["evse"]
+    search_fields = ["uid", "charge_point_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

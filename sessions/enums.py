@@ -49,3 +49,41 @@ class SessionStatus(models.TextChoices):
     INVALID = "INVALID"
     PENDING = "PENDING"
     RESERVATION = "RESERVATION"
+
+
+class AllowedType(models.TextChoices):
+    """OCPI 2.2.1 mod_tokens AllowedType: the eMSP's verdict in an AuthorizationInfo."""
+
+    ALLOWED = "ALLOWED"
+    BLOCKED = "BLOCKED"
+    EXPIRED = "EXPIRED"
+    NO_CREDIT = "NO_CREDIT"
+    NOT_ALLOWED = "NOT_ALLOWED"
+
+
+class AuthorizationSource(models.TextChoices):
+    """Who decided: the hub in real time, or we, from what we hold."""
+
+    HUB = "HUB", "hub (real-time authorize)"
+    WHITELIST = "WHITELIST", "local: token whitelist ALWAYS"
+    REMOTE_START = "REMOTE_START", "local: remote start in the last 15 minutes"
+    OFFLINE = "OFFLINE", "local: hub unreachable, cached token"
+    LOCAL = "LOCAL", "local: refused before asking the hub"
+
+
+class AuthorizationReason(models.TextChoices):
+    """Why a badge was accepted or refused (AllowedType values plus our own)."""
+
+    ALLOWED = "ALLOWED"
+    BLOCKED = "BLOCKED"
+    EXPIRED = "EXPIRED"
+    NO_CREDIT = "NO_CREDIT"
+    NOT_ALLOWED = "NOT_ALLOWED"
+    WHITELIST_ALWAYS = "WHITELIST_ALWAYS"
+    REMOTE_START = "REMOTE_START"
+    OFFLINE_WHITELIST = "OFFLINE_WHITELIST", "hub unreachable, cached token allowed offline"
+    UNKNOWN_TOKEN = "UNKNOWN_TOKEN", "unknown token (HTTP 404 / OCPI 2004)"
+    INVALID_UID = "INVALID_UID", "malformed id tag, never sent to the hub"
+    EVSE_NOT_ALLOWED = "EVSE_NOT_ALLOWED", "allowed, but not at this EVSE"
+    HUB_UNREACHABLE = "HUB_UNREACHABLE", "hub unreachable and no cached token allows it"
+    HUB_REJECTED = "HUB_REJECTED", "hub refused the request (OCPI 2xxx)"

@@ -164,6 +164,90 @@ class CdrFactory(factory.django.DjangoModelFactory):
     end_date_time = factory.SelfAttribute("session.start_date_time")
 
 
+class AuthorizationFactory(factory.django.DjangoModelFactory):
+    """A decision on a badge (normally made by sessions.authorization.decide)."""
+
+    class Meta:
+        model = "charging.Authorization"
+
+    evse = factory.SubFactory(EVSEFactory)
+    id_tag = "04A23B1C"
+    uid = "04A23B1C"
+    accepted = True
+    reason = "ALLOWED"
+    source = "HUB"
+    latency_ms = 1
+
+
+class RemoteStartFactory(factory.django.DjangoModelFactory):
+    """A START_SESSION passed to a charge point just now (the commands flow fills these)."""
+
+    class Meta:
+        model = "charging.RemoteStart"
+
+    created_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+    evse = factory.SubFactory(EVSEFactory)
+    uid = "04A23B1C5D6E7F"
+    type = "RFID"
+    token = factory.LazyAttribute(
+        lambda o: {"country_code": "DE", "party_id": "TNM", "uid": o.uid, "type": o.type}
+    )
+    authorization_reference = "REMOTE-REF-1"
+
+
+# --- sessions.csms (label csms) ----------------------------------------------
+
+
+class CsmsFactory(factory.django.DjangoModelFactory):
+    """A CSMS; `.api_key` holds its key for the test (only the hash is stored)."""
+
+    class Meta:
+        model = "csms.Csms"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"CSMS {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        from sessions.csms.models import new_api_key
+
+        csms = model_class(*args, **kwargs)
+        csms.api_key = new_api_key()
+        csms.set_api_key(csms.api_key)
+        csms.save()
+        return csms
+
+    @factory.post_generation
+    def operators(self, create, extracted, **kwargs):
+        if extracted:
+            self.operators.set(extracted)
+
+    @factory.post_generation
+    def locations(self, create, extracted, **kwargs):
+        if extracted:
+            self.locations.set(extracted)
+
+
+class EvseMappingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "csms.EvseMapping"
+
+    csms = factory.SubFactory(CsmsFactory)
+    evse = factory.SubFactory(EVSEFactory)
+    charge_point_id = factory.Sequence(lambda n: f"CP{n:04d}")
+    connector_id = 1
+
+
+class EvseStatusReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "csms.EvseStatusReport"
+
+    evse = factory.SubFactory(EVSEFactory)
+    reported_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+    csms_status = "Charging"
+    ocpi_status = "CHARGING"
+
+
 # --- roaming ---------------------------------------------------------------
 
 

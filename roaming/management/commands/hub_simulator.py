@@ -1,10 +1,12 @@
 """Run the hub simulator for people: a local IOP to register with and push to."""
 
+import json
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from roaming.simulator import HubSimulator
+from roaming.simulator.demo_tokens import DEMO_AUTHORIZATIONS, load_demo_tokens
 
 
 class Command(BaseCommand):
@@ -19,9 +21,20 @@ class Command(BaseCommand):
             help="Register FromIOP: POST its credentials to this versions URL's platform",
         )
         parser.add_argument("--token-a", help="the token A we issued (manage.py ocpi_invite)")
+        parser.add_argument(
+            "--demo-tokens",
+            action="store_true",
+            help="answer authorize for the csms_simulator's badges: "
+            + ", ".join(f"{uid} {allowed}" for uid, allowed in DEMO_AUTHORIZATIONS.items()),
+        )
+        parser.add_argument(
+            "--quiet", action="store_true", help="do not print each request it receives"
+        )
 
-    def handle(self, *args, port, token, register_with, token_a, **options):
+    def handle(self, *args, port, token, register_with, token_a, demo_tokens, quiet, **options):
         hub = HubSimulator(port=port, token=token).start()
+        if demo_tokens:
+            load_demo_tokens(hub)
         self.stdout.write(f"Hub simulator (FR*107) listening: versions {hub.versions_url}")
         if register_with:
             if not token_a:
@@ -37,8 +50,20 @@ class Command(BaseCommand):
                 f"Register ToIOP with: manage.py ocpi_register NAME --versions-url "
                 f"{hub.versions_url} --token {hub.registration_token}"
             )
+        printed = 0
         try:
             while True:
-                time.sleep(1)
+                time.sleep(0.5)
+                if not quiet:
+                    printed = self._print_received(hub, printed)
         except KeyboardInterrupt:
             hub.stop()
+
+    def _print_received(self, hub, printed: int) -> int:
+        """One line per request received since the last call: what the platform sent."""
+        with hub.lock:
+            new = hub.received[printed:]
+        for request in new:
+            body = json.dumps(request.json)[:160] if request.json is not None else ""
+            self.stdout.write(f"<- {request.method} {request.path} {body}")
+        return printed + len(new)

@@ -1,0 +1,85 @@
+"""Ops screens of the CSMS bridge: CSMS records (key shown once, rotation), EVSE mappings, and
+the authorizations it produced (read-only, sessions.Authorization lives in sessions/admin.py).
+
+Staff actions leave an entry in the admin history (LogEntry).
+"""
+
+from django.contrib import admin, messages
+from django.db import models
+
+from . import services
+from .models import Csms, EvseMapping, EvseStatusReport
+
+KEY_MESSAGE = (
+    "API key of {name}: {key} — copy it now, it is shown only once "
+    "(the CSMS sends it as 'Authorization: Bearer <key>')."
+)
+
+
+class EvseMappingInline(admin.TabularInline):
+    model = EvseMapping
+    extra = 0
+    autocomplete_fields = ["evse"]
+
+
+@admin.register(Csms)
+class CsmsAdmin(admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    list_display = ["name", "active", "key_hint", "key_rotated_at", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name"]
+    filter_horizontal = ["operators", "locations"]
+    readonly_fields = ["key_hint", "key_rotated_at", "created_at"]
+    fields = [
+        "name",
+        "active",
+        "operators",
+        "locations",
+        "command_url",
+        "key_hint",
+        "key_rotated_at",
+        "created_at",
+    ]
+    inlines = [EvseMappingInline]
+    actions = ["rotate_key"]
+
+    def save_model(self, request, obj, form, change):
+        key = services.save_csms(csms=obj)  # operators/locations follow in save_related
+        if key is not None:
+            self.message_user(request, KEY_MESSAGE.format(name=obj, key=key), messages.WARNING)
+
+    @admin.action(
+        description="Issue a new API key (the old one stops working)", permissions=["rotate"]
+    )
+    def rotate_key(self, request, queryset):
+        for csms in queryset:
+            key = services.rotate_key(csms=csms)
+            self.log_change(request, csms, "Issued a new API key.")
+            self.message_user(request, KEY_MESSAGE.format(name=csms, key=key), messages.WARNING)
+
+    def has_rotate_permission(self, request):
+        return request.user.has_perm("csms.rotate_csms_key")
+
+
+@admin.register(EvseMapping)
+class EvseMappingAdmin(admin.ModelAdmin):
+    list_display = ["charge_point_id", "connector_id", "evse", "csms"]
+    list_filter = ["csms"]
+    list_select_related = ["evse__location", "csms"]
+    search_fields = ["charge_point_id", "evse__uid", "evse__evse_id", "evse__location__ocpi_id"]
+    autocomplete_fields = ["evse"]
+
+
+@admin.register(EvseStatusReport)
+class EvseStatusReportAdmin(admin.ModelAdmin):
+    """The last status each EVSE's CSMS reported and we applied."""
+
+    list_display = ["evse", "csms_status", "error_code", "ocpi_status", "reported_at"]
+    list_select_related = ["evse"]
+    search_fields = ["evse__uid", "evse__evse_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,122 @@
+"""Bodies of the CSMS bridge API (docs/csms-bridge.md): what a CSMS sends, what it gets back.
+
+An EVSE is named by OCPI ids (location_id + evse_uid [+ connector_id], with country_code +
+party_id if two of the CSMS's operators share a location id) or by OCPP ids through the
+EVSE mapping (charge_point_id + connector_id).
+"""
+
+import datetime as dt
+
+from rest_framework import serializers
+
+from roaming.ocpi_checks import non_printable
+from sessions.enums import AuthorizationReason, AuthorizationSource, TokenType
+from sessions.rfid import READER_FORMATS
+
+from . import status as status_map
+
+
+class Ids(serializers.CharField):
+    """OCPI CiString / OCPP identifier: printable ASCII, no blanks around."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        if non_printable(value, ascii_only=True):
+            raise serializers.ValidationError("Only printable ASCII characters are allowed.")
+        return value
+
+
+class UtcDateTime(serializers.DateTimeField):
+    """The charge point's time, RFC 3339 (2026-01-01T12:00:00Z; no offset = UTC); kept in UTC."""
+
+    def to_internal_value(self, value):
+        return super().to_internal_value(value).astimezone(dt.UTC)
+
+
+class EventSerializer(serializers.Serializer):
+    event_id = Ids(max_length=64, help_text="Unique per CSMS; a replay changes nothing.")
+    timestamp = UtcDateTime(help_text="When the charge point saw it (UTC).")
+    location_id = Ids(max_length=36, required=False, help_text="OCPI Location.id")
+    evse_uid = Ids(max_length=36, required=False, help_text="OCPI EVSE.uid")
+    connector_id = serializers.CharField(
+        max_length=36,
+        required=False,
+        help_text="OCPI Connector.id with location_id; OCPP connectorId (1.6) / evseId "
+        "(2.0.1) with charge_point_id.",
+    )
+    country_code = Ids(max_length=2, required=False)
+    party_id = Ids(max_length=3, required=False)
+    charge_point_id = Ids(
+        max_length=64, required=False, help_text="OCPP charge point identity (mapped in admin)."
+    )
+
+    def validate(self, attrs):
+        if attrs.get("location_id") or attrs.get("evse_uid"):
+            if not (attrs.get("location_id") and attrs.get("evse_uid")):
+                raise serializers.ValidationError("Give both location_id and evse_uid.")
+        elif attrs.get("charge_point_id"):
+            connector = attrs.get("connector_id", "")
+            if not connector.isdigit() or int(connector) < 1:
+                raise serializers.ValidationError(
+                    {"connector_id": "With charge_point_id: the OCPP connector id, 1 or more."}
+                )
+            attrs["connector_id"] = int(connector)
+        else:
+            raise serializers.ValidationError(
+                "Name the EVSE: location_id + evse_uid, or charge_point_id + connector_id."
+            )
+        return attrs
+
+
+class StatusEventSerializer(EventSerializer):
+    protocol = serializers.ChoiceField(
+        choices=status_map.PROTOCOLS,
+        help_text="Vocabulary of `status`: OCPP 1.6 ChargePointStatus, OCPP 2.0.1 "
+        "ConnectorStatusEnumType, or OCPI EVSE status.",
+    )
+    status = serializers.CharField(max_length=32)
+    error_code = Ids(max_length=50, required=False, allow_blank=True, help_text="OCPP errorCode")
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if status_map.to_ocpi(attrs["protocol"], attrs["status"]) is None:
+            known = ", ".join(status_map.MAPPINGS[attrs["protocol"]])
+            raise serializers.ValidationError({"status": f"For {attrs['protocol']}: {known}."})
+        return attrs
+
+
+class StatusAnswerSerializer(serializers.Serializer):
+    event_id = serializers.CharField()
+    evse_uid = serializers.CharField()
+    ocpi_status = serializers.CharField()
+    applied = serializers.BooleanField(help_text="False: an older report, ignored.")
+    reason = serializers.CharField()
+    duplicate = serializers.BooleanField(help_text="True: this event id was processed before.")
+
+
+class AuthorizeEventSerializer(EventSerializer):
+    id_tag = serializers.CharField(max_length=64, help_text="As the reader gave it.")
+    token_type = serializers.ChoiceField(choices=TokenType.choices, default=TokenType.RFID)
+    reader_format = serializers.ChoiceField(
+        choices=READER_FORMATS,
+        default="HEX",
+        help_text="How this reader writes RFID UIDs: hex as read, hex in reversed byte "
+        "order, or decimal.",
+    )
+
+
+class AuthorizeAnswerSerializer(serializers.Serializer):
+    event_id = serializers.CharField()
+    authorization_id = serializers.IntegerField()
+    accepted = serializers.BooleanField()
+    ocpp_status = serializers.ChoiceField(
+        choices=["Accepted", "Blocked", "Expired", "Invalid"],
+        help_text="OCPP IdTagInfo / AuthorizationStatus to return to the charge point.",
+    )
+    reason = serializers.ChoiceField(choices=AuthorizationReason.choices)
+    source = serializers.ChoiceField(choices=AuthorizationSource.choices)
+    uid = serializers.CharField(help_text="The normalised uid (empty if malformed).")
+    authorization_reference = serializers.CharField(allow_null=True)
+    group_id = serializers.CharField(allow_null=True)
+    info = serializers.JSONField(allow_null=True, help_text="OCPI DisplayText from the eMSP.")
+    duplicate = serializers.BooleanField()

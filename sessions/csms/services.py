@@ -1,0 +1,281 @@
+"""What the bridge does with a CSMS's events (docs/csms-bridge.md): keys, EVSE resolution,
+idempotent status reports and authorizations.
+
+Every event carries an event id: the first time it is processed in one transaction together
+with its record (ProcessedEvent); a replay gets the stored answer and changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from locations import services as locations
+from locations.enums import Status
+from locations.models import EVSE
+from roaming.ocpi_time import format_datetime
+from sessions.authorization import decide, record_authorization
+from sessions.enums import AuthorizationReason as Reason
+from sessions.models import Authorization
+
+from . import status as status_map
+from .models import Csms, EvseMapping, EvseStatusReport, ProcessedEvent, new_api_key
+
+# A charge point clock this far ahead of ours is wrong: its status would hide every later one.
+MAX_CLOCK_AHEAD = dt.timedelta(minutes=5)
+# EVSE statuses the operator sets in admin; a CSMS report does not override them.
+OPERATOR_STATUSES = {Status.REMOVED, Status.PLANNED}
+
+
+class BridgeError(Exception):
+    """A refusal the CSMS can act on: HTTP status + message; nothing was written."""
+
+    def __init__(self, http_status: int, message: str):
+        super().__init__(message)
+        self.http_status, self.message = http_status, message
+
+
+# --- CSMS records and keys -------------------------------------------------
+
+
+@transaction.atomic
+def save_csms(*, csms: Csms) -> str | None:
+    """Save a CSMS; a new one gets its API key, returned once (only its hash is kept)."""
+    key = None
+    if csms.pk is None:
+        key = new_api_key()
+        csms.set_api_key(key)
+    csms.full_clean()
+    csms.save()
+    return key
+
+
+@transaction.atomic
+def create_csms(*, name: str, operators=(), locations=()) -> tuple[Csms, str]:
+    """A new CSMS running these operators' and locations' EVSEs, and its API key."""
+    csms = Csms(name=name)
+    key = save_csms(csms=csms)
+    csms.operators.set(operators)
+    csms.locations.set(locations)
+    return csms, key
+
+
+@transaction.atomic
+def rotate_key(*, csms: Csms) -> str:
+    """A new API key; the old one stops working at once."""
+    key = new_api_key()
+    csms.set_api_key(key)
+    csms.key_rotated_at = timezone.now()
+    csms.save(update_fields=["key_hash", "key_hint", "key_rotated_at"])
+    return key
+
+
+# --- which EVSE an event is about ---------------------------------------------
+
+
+def resolve_evse(*, csms: Csms, ref: dict, lock: bool = False) -> EVSE:
+    """The EVSE named by OCPI ids (location_id, evse_uid[, connector_id]) or by OCPP ids via
+    the mapping (charge_point_id, connector_id); 404 unknown, 403 not run by this CSMS.
+    `lock`: row-locked until the end of the transaction."""
+    if ref.get("location_id"):
+        return _by_ocpi_ids(csms, ref, lock)
+    mapping = (
+        EvseMapping.objects.select_related("evse__location__operator")
+        .filter(
+            csms=csms,
+            charge_point_id__iexact=ref["charge_point_id"],
+            connector_id=ref["connector_id"],
+        )
+        .first()
+    )
+    if mapping is None:
+        raise BridgeError(
+            404,
+            f"No EVSE mapped to charge point {ref['charge_point_id']} connector "
+            f"{ref['connector_id']} (admin: CSMS bridge → EVSE mappings).",
+        )
+    evse = _in_scope(csms, EVSE.objects.filter(pk=mapping.evse_id), lock).first()
+    if evse is None:
+        raise BridgeError(403, "The mapped EVSE is not run by this CSMS.")
+    return evse
+
+
+def _in_scope(csms: Csms, evses: QuerySet, lock: bool) -> QuerySet:
+    # Scope as IN (subquery): no join, no duplicate rows, so the rows can be locked.
+    evses = evses.select_related("location__operator").filter(csms.evses_in_scope())
+    return evses.select_for_update(of=("self",)) if lock else evses
+
+
+def _by_ocpi_ids(csms: Csms, ref: dict, lock: bool) -> EVSE:
+    evses = EVSE.objects.filter(
+        location__ocpi_id__iexact=ref["location_id"], uid__iexact=ref["evse_uid"]
+    )
+    if ref.get("country_code") and ref.get("party_id"):
+        evses = evses.filter(
+            location__operator__country_code__iexact=ref["country_code"],
+            location__operator__party_id__iexact=ref["party_id"],
+        )
+    found = list(_in_scope(csms, evses, lock)[:2])
+    if len(found) > 1:
+        raise BridgeError(
+            400, "Two of your operators have this location id: add country_code and party_id."
+        )
+    if not found:
+        if evses.exists():
+            raise BridgeError(403, "This EVSE is not run by this CSMS.")
+        raise BridgeError(404, f"Unknown EVSE {ref['location_id']}/{ref['evse_uid']}.")
+    evse = found[0]
+    connector_id = ref.get("connector_id")
+    if connector_id and not evse.connectors.filter(ocpi_id__iexact=connector_id).exists():
+        raise BridgeError(404, f"EVSE {evse.uid} has no connector {connector_id}.")
+    return evse
+
+
+# --- idempotency -----------------------------------------------------------------
+
+
+def body_hash(event: dict) -> str:
+    """The same event sent again hashes the same (keys sorted, datetimes as text)."""
+    canonical = json.dumps(event, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _replayed(csms: Csms, event: dict, kind: str) -> dict | None:
+    """The stored answer of an event id seen before (409 if it named another event)."""
+    seen = ProcessedEvent.objects.filter(csms=csms, event_id=event["event_id"]).first()
+    if seen is None:
+        return None
+    if seen.kind != kind or seen.body_hash != body_hash(event):
+        raise BridgeError(409, f"event_id {event['event_id']} was already used for another event.")
+    return {**seen.answer, "duplicate": True}
+
+
+def _remember(csms: Csms, event: dict, kind: str, answer: dict) -> None:
+    ProcessedEvent.objects.create(
+        csms=csms,
+        event_id=event["event_id"],
+        kind=kind,
+        body_hash=body_hash(event),
+        answer=answer,
+    )
+
+
+def _once(csms: Csms, event: dict, kind: str, process, *, checked: bool = False) -> dict:
+    """`process()` (writing in one transaction with the event record) unless already done
+    (`checked`: the caller looked); a concurrent duplicate loses on the unique event id and
+    gets the winner's answer."""
+    stored = None if checked else _replayed(csms, event, kind)
+    if stored is not None:
+        return stored
+    try:
+        with transaction.atomic():
+            answer = process()
+            _remember(csms, event, kind, answer)
+    except IntegrityError:
+        stored = _replayed(csms, event, kind)
+        if stored is None:
+            raise
+        return stored
+    return {**answer, "duplicate": False}
+
+
+# --- E1: EVSE status -------------------------------------------------------------
+
+
+def report_status(*, csms: Csms, event: dict) -> dict:
+    """Apply a status report unless an EVSE status of a later charge point time was applied
+    (then it is acknowledged and ignored); the change reaches the hub through
+    locations.services (a PATCH in the outbox)."""
+    if event["timestamp"] > timezone.now() + MAX_CLOCK_AHEAD:
+        raise BridgeError(400, "timestamp is in the future: check the charge point clock (UTC).")
+    ocpi_status = status_map.to_ocpi(event["protocol"], event["status"])
+
+    def process() -> dict:
+        # One report at a time per EVSE: the ordering check and the write go together.
+        evse = resolve_evse(csms=csms, ref=event, lock=True)
+        answer = {"event_id": event["event_id"], "evse_uid": evse.uid, "ocpi_status": ocpi_status}
+        if evse.status in OPERATOR_STATUSES:
+            raise BridgeError(409, f"EVSE {evse.uid} is {evse.status} (set by the operator).")
+        last = EvseStatusReport.objects.filter(evse=evse).first()
+        if last is not None and event["timestamp"] < last.reported_at:
+            return answer | {
+                "applied": False,
+                "reason": f"older than the status applied ({format_datetime(last.reported_at)})",
+            }
+        try:
+            locations.set_evse_status(evse=evse, status=ocpi_status, at=event["timestamp"])
+        except ValidationError as exc:  # the EVSE's own data is incomplete (fix it in admin)
+            raise BridgeError(409, f"EVSE {evse.uid} cannot be saved: {exc.messages}") from exc
+        applied = {
+            "reported_at": event["timestamp"],
+            "csms_status": event["status"],
+            "error_code": event.get("error_code") or "",
+            "ocpi_status": ocpi_status,
+        }
+        if last is None:
+            EvseStatusReport.objects.create(evse=evse, **applied)
+        else:
+            EvseStatusReport.objects.filter(pk=last.pk).update(**applied)
+        return answer | {"applied": True, "reason": ""}
+
+    return _once(csms, event, "evse-status", process)
+
+
+# --- E2/P1: authorize ----------------------------------------------------------------
+
+OCPP_STATUS = {
+    Reason.BLOCKED: "Blocked",
+    Reason.EXPIRED: "Expired",
+}
+
+
+def authorize(*, csms: Csms, event: dict) -> dict:
+    """Decide on a badge (sessions.authorization) and store the decision; the hub is asked
+    outside any transaction (a driver waits, the database must not)."""
+    stored = _replayed(csms, event, "authorize")
+    if stored is not None:
+        return stored
+    evse = resolve_evse(csms=csms, ref=event)
+    charge_point_id = event.get("charge_point_id") or ""
+    if not charge_point_id:
+        mapping = EvseMapping.objects.filter(evse=evse).only("charge_point_id").first()
+        charge_point_id = mapping.charge_point_id if mapping else ""
+    decision = decide(
+        evse=evse,
+        id_tag=event["id_tag"],
+        type=event["token_type"],
+        reader_format=event["reader_format"],
+        charge_point_id=charge_point_id,
+    )
+
+    def process() -> dict:
+        return authorization_answer(record_authorization(authorization=decision), event)
+
+    return _once(csms, event, "authorize", process, checked=True)
+
+
+def authorization_answer(authorization: Authorization, event: dict) -> dict:
+    """What the CSMS tells the charge point (OCPP IdTagInfo status) and keeps."""
+    token = authorization.token or {}
+    if authorization.accepted:
+        ocpp_status = "Accepted"
+    else:
+        ocpp_status = OCPP_STATUS.get(authorization.reason, "Invalid")
+    return {
+        "event_id": event["event_id"],
+        "authorization_id": authorization.pk,
+        "accepted": authorization.accepted,
+        "ocpp_status": ocpp_status,
+        "reason": authorization.reason,
+        "source": authorization.source,
+        "uid": authorization.uid,
+        "authorization_reference": authorization.authorization_reference or None,
+        "group_id": token.get("group_id") or None,
+        "info": authorization.info,
+    }

@@ -1,0 +1,31 @@
+"""Routes of the CSMS bridge API, its OpenAPI schema and its interactive page (no CDN: the
+sidecar serves Swagger UI). config/urls.py includes this under /api/csms/v1/."""
+
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from .views import AuthorizeView, EvseStatusView
+
+api = [
+    path("evse-status", EvseStatusView.as_view(), name="csms-evse-status"),
+    path("authorize", AuthorizeView.as_view(), name="csms-authorize"),
+]
+
+SCHEMA = {
+    "TITLE": "CSMS bridge API",
+    "DESCRIPTION": "How a charging-station management system reports EVSE status and asks "
+    "for badge authorizations (docs/csms-bridge.md).",
+    "VERSION": "1",
+}
+
+urlpatterns = [
+    *api,
+    path(
+        "schema/",
+        SpectacularAPIView.as_view(
+            urlconf=[path("api/csms/v1/", include(api))], custom_settings=SCHEMA
+        ),
+        name="csms-schema",
+    ),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="csms-schema"), name="csms-docs"),
+]

@@ -1,0 +1,121 @@
+"""CSMS bridge API views (/api/csms/v1/): DRF, JSON only, API key, every exchange logged.
+
+Not OCPI: no envelope. Classes are set here explicitly (the project sets no global DRF
+defaults for them). Errors: 400 invalid body ({"field": ["…"]}), 401 key, 403 another
+operator's EVSE, 404 unknown EVSE, 409 event id reused for another event or EVSE REMOVED.
+"""
+
+import json
+import time
+import uuid
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import JsonResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from roaming import message_log
+
+from . import serializers, services
+from .auth import ApiKeyAuthentication, IsCsms
+
+MODULE = "csms"
+ERRORS = {
+    400: OpenApiResponse(description="Invalid body: {field: [messages]} or {detail}"),
+    401: OpenApiResponse(description="Missing, unknown or revoked API key"),
+    403: OpenApiResponse(description="EVSE not run by this CSMS"),
+    404: OpenApiResponse(description="Unknown EVSE, connector or mapping"),
+    409: OpenApiResponse(description="event_id already used for another event"),
+}
+
+
+class CsmsView(APIView):
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [IsCsms]
+    renderer_classes = [JSONRenderer]
+    parser_classes = [JSONParser]
+    throttle_classes = []
+
+    def dispatch(self, request, *args, **kwargs):
+        started = time.monotonic()
+        try:
+            raw = request.body  # read before DRF parses it: logged as received
+        except RequestDataTooBig:
+            return JsonResponse({"detail": "Body too large."}, status=413)
+        response = super().dispatch(request, *args, **kwargs)
+        response.render()
+        self._log(request, raw, response, started)
+        return response
+
+    def handle_exception(self, exc):
+        if isinstance(exc, services.BridgeError):
+            return Response({"detail": exc.message}, status=exc.http_status)
+        return super().handle_exception(exc)
+
+    def _log(self, request, raw: bytes, response, started: float) -> None:
+        csms = getattr(self.request, "auth", None)
+        headers = dict(request.headers)
+        if csms is not None:
+            headers["CSMS"] = str(csms)  # who called: the key itself is hidden
+        event_id = _event_id(raw)  # from the bytes: a refused body may not parse
+        message_log.record(
+            direction="IN",
+            method=request.method,
+            url=request.build_absolute_uri(),
+            module=MODULE,
+            request_headers=headers,
+            request_body=raw,
+            http_status=response.status_code,
+            response_body=response.content,
+            duration_ms=int((time.monotonic() - started) * 1000),
+            request_id=request.headers.get("X-Request-ID") or str(uuid.uuid4()),
+            correlation_id=request.headers.get("X-Correlation-ID", ""),
+            object_id=str(event_id),
+        )
+
+
+def _event_id(raw: bytes) -> str:
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        return ""
+    return str(body.get("event_id") or "") if isinstance(body, dict) else ""
+
+
+class EventView(CsmsView):
+    """POST one event: its body checked by `event_serializer`, then `process(csms, event)`."""
+
+    event_serializer: type[serializers.EventSerializer]
+    process: staticmethod
+
+    def post(self, request):
+        event = self.event_serializer(data=request.data)
+        event.is_valid(raise_exception=True)
+        return Response(self.process(csms=request.auth, event=event.validated_data))
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Report an EVSE/connector status (OCPP 1.6, 2.0.1 or OCPI vocabulary)",
+        request=serializers.StatusEventSerializer,
+        responses={200: serializers.StatusAnswerSerializer, **ERRORS},
+    )
+)
+class EvseStatusView(EventView):
+    event_serializer = serializers.StatusEventSerializer
+    process = staticmethod(services.report_status)
+
+
+@extend_schema_view(
+    post=extend_schema(
+        summary="Decide on a badge presented at an EVSE (synchronous, asks the hub if needed)",
+        request=serializers.AuthorizeEventSerializer,
+        responses={200: serializers.AuthorizeAnswerSerializer, **ERRORS},
+    )
+)
+class AuthorizeView(EventView):
+    event_serializer = serializers.AuthorizeEventSerializer
+    process = staticmethod(services.authorize)
