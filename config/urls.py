@@ -24,7 +24,11 @@ urlpatterns = [
         "api/ocpi/schema/",
         SpectacularAPIView.as_view(
             urlconf=ocpi_urlpatterns,
-            custom_settings={"TITLE": "CPO OCPI 2.2.1 API", "VERSION": "2.2.1"},
+            custom_settings={
+                "TITLE": "CPO OCPI 2.2.1 API",
+                "VERSION": "2.2.1",
+                "COMPONENT_SPLIT_REQUEST": False,  # OCPI objects read and written alike
+            },
         ),
         name="ocpi-schema",
     ),

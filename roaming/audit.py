@@ -40,6 +40,8 @@ ACTIONS = {
     "import_tariffs": "Tariffs imported",
     "demo_data": "Demo data loaded",
     "admin_user": "Admin user created or reset",
+    "rotate_csms_key": "CSMS API key rotated",
+    "create_csms": "CSMS connection created",
     "credit_cdr": "CDR credited",
     "rebill_cdr": "CDR re-billed",
 }

@@ -11,13 +11,14 @@ apps added later are covered on the next migrate / `ensure_admin` run.
 from django.contrib.auth.models import Group, Permission
 
 # Apps whose data operations staff maintain: infrastructure, tariffs, the hub connection.
-OPERATIONS_APPS = ("locations", "tariffs", "roaming", "outbox", "charging")
+OPERATIONS_APPS = ("locations", "tariffs", "roaming", "outbox", "charging", "csms")
 # Staff actions beyond add/change: each admin action or custom view declares one of these.
 OPERATIONS_PERMISSIONS = (
     "roaming.manage_connection",
     "outbox.operate_streams",
     "tariffs.change_prices",
     "tariffs.withdraw_tariff",
+    "csms.rotate_csms_key",
 )
 # Django's own bookkeeping is not business data.
 INTERNAL_APPS = ("admin", "auth", "contenttypes", "sessions")

@@ -34,12 +34,21 @@ class TokenAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
 
 
 class _ReadOnly(admin.ModelAdmin):
-    """Sessions and CDRs change only through sessions.session_services (CSMS events,
+    """Sessions, CDRs and authorizations change only through services (CSMS events,
     credit_cdr): never by hand in admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Authorization)
-class AuthorizationAdmin(admin.ModelAdmin):
+class AuthorizationAdmin(_ReadOnly):
     """Every decision on a badge (CSMS bridge): read-only, it is what sessions and CDRs use."""
 
     list_display = [
@@ -58,15 +67,6 @@ class AuthorizationAdmin(admin.ModelAdmin):
     list_select_related = ["evse"]
     search_fields = ["uid", "id_tag", "authorization_reference", "evse__uid", "evse__evse_id"]
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _messages_table(stream_key: str, object_id: str | None = None) -> str:

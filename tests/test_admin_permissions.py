@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
 GROUPS = ["superuser", "operations", "finance", "no group"]
-OPS_APPS = {"locations", "tariffs", "roaming", "outbox", "charging"}
+OPS_APPS = {"locations", "tariffs", "roaming", "outbox", "charging", "csms"}
 
 # What operations (and superusers) may run; finance and staff without a group: nothing.
 ACTIONS = {
@@ -36,6 +36,7 @@ ACTIONS = {
         "forget_platforms",
     },
     "outbox.stream": {"retry_now", "hold_streams", "resend_head", "skip_head"},
+    "csms.csms": {"rotate_key"},
 }
 # What operations may add by hand; everything else comes from the hub or from services.
 OPERATIONS_ADD = {
@@ -45,6 +46,8 @@ OPERATIONS_ADD = {
     "tariffs.tariff",
     "roaming.platform",
     "charging.token",
+    "csms.csms",
+    "csms.evsemapping",
 }
 # Django's own custom views check their own permission (UserAdmin: change_user).
 DJANGO_VIEWS = {"auth_user_password_change"}

@@ -1,11 +1,13 @@
 """Ops screens of the CSMS bridge: CSMS records (key shown once, rotation), EVSE mappings, and
 the authorizations it produced (read-only, sessions.Authorization lives in sessions/admin.py).
 
-Staff actions leave an entry in the admin history (LogEntry).
+Staff actions leave an entry in the audit trail (roaming.audit: the admin history too).
 """
 
 from django.contrib import admin, messages
-from django.db import models
+from django.db import models, transaction
+
+from roaming import audit
 
 from . import services
 from .models import Csms, EvseMapping, EvseStatusReport
@@ -19,7 +21,7 @@ KEY_MESSAGE = (
 class EvseMappingInline(admin.TabularInline):
     model = EvseMapping
     extra = 0
-    autocomplete_fields = ["evse"]
+    raw_id_fields = ["evse"]  # autocomplete re-renders an invalid id with a 500 (Django)
 
 
 @admin.register(Csms)
@@ -53,8 +55,9 @@ class CsmsAdmin(admin.ModelAdmin):
     )
     def rotate_key(self, request, queryset):
         for csms in queryset:
-            key = services.rotate_key(csms=csms)
-            self.log_change(request, csms, "Issued a new API key.")
+            with transaction.atomic():
+                key = services.rotate_key(csms=csms)
+                audit.record(actor=request.user, action="rotate_csms_key", objects=[csms])
             self.message_user(request, KEY_MESSAGE.format(name=csms, key=key), messages.WARNING)
 
     def has_rotate_permission(self, request):
@@ -67,7 +70,7 @@ class EvseMappingAdmin(admin.ModelAdmin):
     list_filter = ["csms"]
     list_select_related = ["evse__location", "csms"]
     search_fields = ["charge_point_id", "evse__uid", "evse__evse_id", "evse__location__ocpi_id"]
-    autocomplete_fields = ["evse"]
+    raw_id_fields = ["evse"]  # autocomplete re-renders an invalid id with a 500 (Django)
 
 
 @admin.register(EvseStatusReport)

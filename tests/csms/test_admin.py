@@ -57,7 +57,7 @@ def test_rotation_needs_its_permission_and_is_recorded(client, csms):
     staff.user_permissions.add(Permission.objects.get(codename="rotate_csms_key"))
     [key] = KEY.findall(client.post(url, action, follow=True).content.decode())
     assert Csms.objects.get().key_hash == hash_token(key) != csms.key_hash
-    assert LogEntry.objects.get(object_id=str(csms.pk)).change_message == "Issued a new API key."
+    assert LogEntry.objects.get(object_id=str(csms.pk)).change_message == "CSMS API key rotated"
 
 
 def test_csms_create_prints_the_key_and_needs_a_permitted_user(operator, capsys):
@@ -70,4 +70,6 @@ def test_csms_create_prints_the_key_and_needs_a_permitted_user(operator, capsys)
 
     [key] = KEY.findall(capsys.readouterr().out)
     assert Csms.objects.for_api_key(key).operators.get() == operator
-    assert LogEntry.objects.get().change_message == "Created (csms_create)."
+    assert LogEntry.objects.get().change_message.startswith(
+        "CSMS connection created: command:csms_create"
+    )

@@ -1,9 +1,10 @@
 """Create a CSMS (or issue a new key for one) and print its API key, shown only this once."""
 
-from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from roaming import audit
 from roaming.models import Operator
 from sessions.csms import services
 from sessions.csms.models import Csms
@@ -35,8 +36,9 @@ class Command(BaseCommand):
             csms = Csms.objects.filter(name=name).first()
             if csms is None:
                 raise CommandError(f"No CSMS named {name!r}.")
-            key = services.rotate_key(csms=csms)
-            self._audit(user, csms, CHANGE, "Issued a new API key (csms_create --rotate).")
+            with transaction.atomic():
+                key = services.rotate_key(csms=csms)
+                self._audit(user, csms, "rotate_csms_key")
         else:
             try:
                 operators = [Operator.objects.by_emi3(emi3) for emi3 in operator]
@@ -44,16 +46,13 @@ class Command(BaseCommand):
                 raise CommandError(f"Unknown operator in {operator}: create it first.") from exc
             if Csms.objects.filter(name=name).exists():
                 raise CommandError(f"A CSMS named {name!r} exists: --rotate for a new key.")
-            csms, key = services.create_csms(name=name, operators=operators)
-            self._audit(user, csms, ADDITION, "Created (csms_create).")
+            with transaction.atomic():
+                csms, key = services.create_csms(name=name, operators=operators)
+                self._audit(user, csms, "create_csms")
         self.stdout.write(f"API key of {csms} (shown once): {key}")
 
     @staticmethod
-    def _audit(user, csms, action: int, message: str) -> None:
-        LogEntry.objects.log_actions(
-            user_id=user.pk,
-            queryset=[csms],
-            action_flag=action,
-            change_message=message,
-            single_object=True,
+    def _audit(user, csms, action: str) -> None:
+        audit.record(
+            actor=user, action=action, objects=[csms], detail=audit.command_actor("csms_create")
         )
