@@ -93,6 +93,12 @@ class Boolean(OcpiField):
         return value
 
 
+# Issue 9.5: what OCPI and our columns can hold (the pricing engine's bound too,
+# tariffs/pricing/numbers.py): a larger magnitude is refused with its field, never an
+# overflow further down.
+MAX_MAGNITUDE = 10**12
+
+
 class Number(OcpiField):
     """types §number / §int: a JSON number (a Decimal from our parser), never a string."""
 
@@ -104,6 +110,8 @@ class Number(OcpiField):
         kinds = (int,) if self.integer else (int, Decimal, float)
         if isinstance(value, bool) or not isinstance(value, kinds):
             raise ValidationError("must be a whole number" if self.integer else "must be a number")
+        if not abs(value) < MAX_MAGNITUDE:
+            raise ValidationError(f"{value} is out of range: its magnitude must be below 10^12")
         if self.minimum is not None and value < self.minimum:
             raise ValidationError(f"must be at least {self.minimum}")
         return value

@@ -428,6 +428,15 @@ BAD_REQUESTS = {
         "energy_need",
         body=json.dumps({"profile_type": "FAST", "energy_need": "20"}),
     ),
+    # Issue 9.5: a number beyond what OCPI and our columns hold is refused naming its field.
+    "charging preferences energy_need out of range": Bad(
+        "PUT",
+        "/ocpi/2.2.1/sessions/S1/charging_preferences",
+        200,
+        2001,
+        "energy_need",
+        body='{"profile_type": "FAST", "energy_need": 1e400}',
+    ),
     # ChargingPreferencesResponse: an EVSE without CHARGING_PREFERENCES_CAPABLE (none of ours)
     # -> HTTP 404 with OCPI 2001, even for a well-formed body.
     "charging preferences (not offered)": Bad(
