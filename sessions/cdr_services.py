@@ -144,7 +144,7 @@ def credit_cdr(
     errors = [] if len(credit_id) <= cdr_checks.MAX_CREDIT_ID else ["credit id too long"]
     credit = _save_cdr(session, data, errors=errors, reason=reason, user=user, credit_of=cdr)
     session_push.cdr_queued(credit)
-    record_staff_action(user=user, action="credit_cdr", obj=credit, reason=reason)
+    audit.record(actor=user, action="credit_cdr", objects=[credit], detail=reason)
     corrected = None
     if rebill or rebill_tariff_id:
         if rebill_tariff_id:
@@ -158,7 +158,7 @@ def credit_cdr(
             reason=reason,
             user=user,
         )
-        record_staff_action(user=user, action="rebill_cdr", obj=corrected, reason=reason)
+        audit.record(actor=user, action="rebill_cdr", objects=[corrected], detail=reason)
     return Correction(credit, corrected)
 
 
@@ -182,8 +182,3 @@ def _retariff(session: Session, tariff_id: str) -> None:
         )
     session.tariff = tariff_to_ocpi(tariff)
     session.currency = tariff.currency
-
-
-def record_staff_action(*, user, action: str, obj, reason: str) -> None:
-    """The audit entry of a credit or re-bill (who, when, what, why), in its transaction."""
-    audit.record(actor=user, action=action, objects=[obj], detail=reason)

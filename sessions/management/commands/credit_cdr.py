@@ -2,7 +2,7 @@
 
 Staff action: the actor is named with --user and must hold charging.credit_cdr; the credit
 (and re-bill) is recorded with the reason and the user, and leaves an audit entry
-(sessions.cdr_services.record_staff_action).
+(roaming.audit, in the same transaction).
 """
 
 from django.contrib.auth import get_user_model
