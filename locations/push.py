@@ -91,14 +91,18 @@ def _push(location: Location, changes=None, *, platforms: list[Platform] | None 
         return whole
 
     for platform in platforms:
-        synced = outbox.stream_memo(platform=platform, stream_key=key, module=MODULE).get("synced")
+        # Locked once: the memo read and the enqueue are one step for concurrent producers.
+        streams = outbox.locked_streams(platform=platform, stream_keys=[key], module=MODULE)
+        synced = streams[key].memo.get("synced")
         if _shared(location) and synced and changes is not None:
             built = changes() if built is None else built
             items = [outbox.Outgoing(key, m, p, b, location.ocpi_id) for m, p, b in built]
         else:
             put = _whole_put(location, synced, body)
             items = [put] if put else []
-        queued += outbox.enqueue_many(platform=platform, module=MODULE, items=items)
+        queued += outbox.enqueue_many(
+            platform=platform, module=MODULE, items=items, streams=streams
+        )
     return queued
 
 

@@ -169,17 +169,24 @@ def locked_streams(*, platform: Platform, stream_keys: list[str], module: str) -
 
 @transaction.atomic
 def enqueue_many(
-    *, platform: Platform, module: str, items: list[Outgoing], kick_now: bool = True
+    *,
+    platform: Platform,
+    module: str,
+    items: list[Outgoing],
+    kick_now: bool = True,
+    streams: dict[str, Stream] | None = None,
 ) -> int:
     """What `enqueue` does for each item, in item order, with a few queries in all.
 
     `kick_now=False` leaves the streams to the sweeper (within OUTBOX_SWEEP_SECONDS): a bulk
-    import does not hold its commit for one broker publish per stream."""
+    import does not hold its commit for one broker publish per stream. `streams`: the
+    items' streams already locked in this transaction by `locked_streams` (a producer that
+    read their memo first), so they are not locked twice."""
     if not items:
         return 0
-    streams = locked_streams(
-        platform=platform, stream_keys=[item.stream_key for item in items], module=module
-    )
+    keys = [item.stream_key for item in items]
+    if streams is None or not set(keys) <= streams.keys():
+        streams = locked_streams(platform=platform, stream_keys=keys, module=module)
     messages = Message.objects.bulk_create(
         [
             Message(
