@@ -1,6 +1,5 @@
-"""Ops screens of the CSMS bridge: CSMS records (key shown once, rotation), EVSE mappings, the
-last status per EVSE and the CSMS transactions (read-only; sessions.Authorization, Session and
-Cdr live in sessions/admin.py).
+"""Ops screens of the CSMS bridge: CSMS records (key shown once, rotation), EVSE mappings, and
+the authorizations it produced (read-only, sessions.Authorization lives in sessions/admin.py).
 
 Staff actions leave an entry in the audit trail (roaming.audit: the admin history too).
 """
@@ -11,7 +10,7 @@ from django.db import models, transaction
 from roaming import audit
 
 from . import services
-from .models import Csms, EvseMapping, EvseStatusReport, Transaction
+from .models import Csms, EvseMapping, EvseStatusReport
 
 KEY_MESSAGE = (
     "API key of {name}: {key} — copy it now, it is shown only once "
@@ -86,33 +85,4 @@ class EvseStatusReportAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(Transaction)
-class TransactionAdmin(admin.ModelAdmin):
-    """Every transaction a CSMS started and what the hub learns of it (read-only)."""
-
-    list_display = [
-        "transaction_id",
-        "csms",
-        "evse",
-        "reporting",
-        "session",
-        "started_at",
-        "stopped_at",
-        "ev_left_at",
-    ]
-    list_filter = ["reporting", "csms"]
-    list_select_related = ["csms", "evse", "session"]
-    search_fields = ["transaction_id", "id_tag", "session__ocpi_id", "evse__uid"]
-    date_hierarchy = "started_at"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
         return False
