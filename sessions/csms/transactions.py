@@ -21,6 +21,8 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from locations.models import EVSE, Connector
@@ -98,7 +100,7 @@ def transaction_started(*, csms: Csms, event: dict) -> dict:
             link.reporting = Reporting.ADVENIR
         elif session is None:
             link.reporting = Reporting.NOT_REPORTED
-        transaction = Transaction.objects.create(
+        transaction = _create(
             csms=csms,
             transaction_id=event["transaction_id"],
             evse=evse,
@@ -116,6 +118,18 @@ def transaction_started(*, csms: Csms, event: dict) -> dict:
         return _answer(event, transaction, applied=True, reason=link.note)
 
     return once(csms, event, "transaction-started", process)
+
+
+def _create(**fields) -> Transaction:
+    """The transaction record; the same id started at the same time on another EVSE (the
+    EVSE lock does not serialise those) is a 409, not a failure."""
+    try:
+        with db_transaction.atomic():
+            return Transaction.objects.create(**fields)
+    except IntegrityError as exc:
+        raise BridgeError(
+            409, f"Transaction {fields['transaction_id']} was already started (another event)."
+        ) from exc
 
 
 def _connector(evse: EVSE, event: dict) -> Connector:
