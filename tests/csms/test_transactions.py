@@ -115,6 +115,9 @@ def test_the_id_tag_alone_finds_the_latest_decision_at_that_evse(csms, evse, hub
     transaction = Transaction.objects.get()
     assert transaction.authorization_id == decision["authorization_id"]
     assert started["reporting"] == "ROAMING"
+    # One swipe, one transaction: a second start with that badge follows nothing of the hub's.
+    second = transaction_started("TX2", now(), evse_uid="E1", id_tag=UID)
+    assert ok(call(csms, "transaction-started", second))["reporting"] == "NOT_REPORTED"
 
 
 def test_a_remote_start_gives_command_and_its_token(csms, evse):
