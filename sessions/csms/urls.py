@@ -4,11 +4,14 @@ sidecar serves Swagger UI). config/urls.py includes this under /api/csms/v1/."""
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from sessions.commands.views import CommandResultView
+
 from .views import AuthorizeView, EvseStatusView
 
 api = [
     path("evse-status", EvseStatusView.as_view(), name="csms-evse-status"),
     path("authorize", AuthorizeView.as_view(), name="csms-authorize"),
+    path("command-result", CommandResultView.as_view(), name="csms-command-result"),
 ]
 
 SCHEMA = {
