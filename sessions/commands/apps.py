@@ -8,3 +8,9 @@ class CommandsConfig(AppConfig):
     label = "commands"
     verbose_name = "Remote commands"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from roaming import audit
+
+        # The audit trail's words for our one staff action (manage.py csms_command_endpoint).
+        audit.ACTIONS.setdefault("csms_command_endpoint", "CSMS command endpoint set")

@@ -353,20 +353,24 @@ def decide_result(command: Command, *, result: str, source: str, message: str = 
     """Set the command's result unless it has one (then the answer is only logged); the
     caller holds the row lock. True when this one is the result to post."""
     now = timezone.now()
-    if command.result or command.state != CommandState.WAITING or now >= command.expires_at:
-        command.late_answers = [
-            *command.late_answers,
-            {"at": now.isoformat(), "result": result, "source": source, "message": message},
-        ]
-        command.save(update_fields=["late_answers"])
-        logger.info("Command %s: late %s %s logged only", command.command_id, source, result)
-        return False
-    command.result, command.result_source = result, source
-    command.result_message, command.result_at = message[:1000], now
-    command.state = CommandState.RESULT
-    command.save()
-    doorbell.ring("post_result", command.pk)
-    return True
+    first = not command.result and command.state == CommandState.WAITING
+    if first and now < command.expires_at:
+        command.result, command.result_source = result, source
+        command.result_message, command.result_at = message[:1000], now
+        command.state = CommandState.RESULT
+        command.save()
+        doorbell.ring("post_result", command.pk)
+        return True
+    if first:  # the announced timeout passed (workers were down): nothing may be posted now
+        command.state = CommandState.UNDELIVERED
+        command.callback_error = "no result before the announced timeout"
+    command.late_answers = [
+        *command.late_answers,
+        {"at": now.isoformat(), "result": result, "source": source, "message": message},
+    ]
+    command.save(update_fields=["late_answers", "state", "callback_error"])
+    logger.info("Command %s: late %s %s logged only", command.command_id, source, result)
+    return False
 
 
 def expire(command_pk: int) -> float | None:
