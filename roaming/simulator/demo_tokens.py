@@ -1,5 +1,9 @@
 """Badges the hub simulator knows in the demo (`manage.py hub_simulator --demo-tokens`), swiped
-by `manage.py csms_simulator`: one per authorize outcome. Any other uid is unknown (404/2004)."""
+by `manage.py csms_simulator`: one per authorize outcome. Any other uid is unknown (404/2004).
+
+Each is also a whole OCPI Token of a demo eMSP (FR*DEM) in the hub's tokens list, so the
+AuthorizationInfo carries the full token, as IOP's does (mod_tokens: `token` is a Token), and
+a session started with it has its CdrToken."""
 
 DEMO_AUTHORIZATIONS = {
     "04A23B1C5D6E7F": "ALLOWED",
@@ -9,6 +13,21 @@ DEMO_AUTHORIZATIONS = {
 }
 
 
+def demo_token(uid: str, number: int) -> dict:
+    return {
+        "country_code": "FR",
+        "party_id": "DEM",
+        "uid": uid,
+        "type": "RFID",
+        "contract_id": f"FR-DEM-C{number:08d}",
+        "issuer": "Demo eMSP",
+        "valid": True,
+        "whitelist": "ALLOWED",
+        "last_updated": "2026-01-01T00:00:00Z",
+    }
+
+
 def load_demo_tokens(hub) -> None:
-    for uid, allowed in DEMO_AUTHORIZATIONS.items():
+    for number, (uid, allowed) in enumerate(DEMO_AUTHORIZATIONS.items(), start=1):
         hub.authorize_as(uid, allowed)
+        hub.tokens.append(demo_token(uid, number))

@@ -1,5 +1,6 @@
 """Sessions receiver (OCPI 2.2.1 mod_sessions, eMSP interface, reached through the hub):
-PUT a whole Session, PATCH some of its fields, GET it back at /{cc}/{pid}/{session_id}.
+PUT a whole Session, PATCH some of its fields (charging_periods are added, as OCPI says),
+GET it back at /{cc}/{pid}/{session_id}.
 
 Gireve §3.8: the CPO pushes a session when it starts and its updates until COMPLETED. Every
 version the hub held is kept in `hub.session_history[key]`, so a test reads both the final
@@ -33,7 +34,12 @@ def handle(hub, method: str, ids: list[str], body) -> Answer:
                 # mod_sessions PATCH: "Any request to the PATCH method SHALL contain the
                 # last_updated field."
                 return 200, envelope(None, 2001, "last_updated missing in PATCH"), {}
+            # mod_sessions PATCH: charging_periods "SHALL be processed as a request to add"
+            # them; omitted or empty: no change.
+            held, added = stored.get("charging_periods"), body.get("charging_periods") or []
             stored = {**stored, **body}
+            if held is not None or added:
+                stored["charging_periods"] = [*(held or []), *added]
         else:
             stored = body
         hub.objects[key] = stored

@@ -17,7 +17,7 @@ def give_each_its_own(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("csms", "0001_initial"),
+        ("csms", "0002_transaction"),
     ]
 
     operations = [
