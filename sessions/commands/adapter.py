@@ -75,6 +75,8 @@ def command_body(command: Command, *, charge_point_id: str, ocpp_connector_id) -
             "id_tag": command.id_tag,
             "token": command.token,
             "authorization_reference": command.authorization_reference or None,
+            # The CSMS names it in transaction-started: the session is then the command's.
+            "remote_start_id": command.remote_start_id,
         }
     else:
         body |= {

@@ -21,6 +21,7 @@ import itertools
 import json
 import threading
 import time
+import uuid
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -190,7 +191,7 @@ class CsmsDouble:
         return transaction
 
     def started_event(self, transaction: Transaction, command: dict) -> dict:
-        return CsmsSimulator.event(
+        event = CsmsSimulator.event(
             transaction.charge_point,
             connector_id=transaction.connector_id,
             transaction_id=transaction.transaction_id,
@@ -198,6 +199,9 @@ class CsmsDouble:
             token_type=command.get("token", {}).get("type", "RFID"),
             meter_start_wh=transaction.meter_start_wh,
         )
+        if command.get("remote_start_id"):
+            event["remote_start_id"] = command["remote_start_id"]
+        return event
 
     def stop_transaction(self, command: dict) -> None:
         """The charge point stops the transaction (one it started or a badge's) and the
@@ -210,16 +214,23 @@ class CsmsDouble:
                 transaction_id, self._charge_point_of(command), command.get("connector_id"), ""
             )
         self.report("transaction-stopped", self.stopped_event(transaction))
-        left = CsmsSimulator.event(transaction.charge_point, transaction_id=transaction_id)
+        left = {
+            "event_id": str(uuid.uuid4()),
+            "timestamp": CsmsSimulator.event(transaction.charge_point)["timestamp"],
+            "transaction_id": transaction_id,
+        }
         self.report("ev-left", left)
 
     def stopped_event(self, transaction: Transaction) -> dict:
-        return CsmsSimulator.event(
-            transaction.charge_point,
-            transaction_id=transaction.transaction_id,
-            meter_stop_wh=transaction.meter_start_wh + ENERGY_WH,
-            reason="Remote",
-        )
+        # Stopped remotely: the EV stays plugged until the driver unplugs it (ev-left).
+        return {
+            "event_id": str(uuid.uuid4()),
+            "timestamp": CsmsSimulator.event(transaction.charge_point)["timestamp"],
+            "transaction_id": transaction.transaction_id,
+            "meter_stop_wh": transaction.meter_start_wh + ENERGY_WH,
+            "reason": "Remote",
+            "ev_still_plugged": True,
+        }
 
 
 def _handler(double: CsmsDouble):

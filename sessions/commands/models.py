@@ -62,6 +62,14 @@ class Command(models.Model):
     token = models.JSONField(null=True, blank=True, help_text="StartSession.token as given.")
     authorization_reference = models.CharField(max_length=36, blank=True)
     id_tag = models.CharField(max_length=36, blank=True, help_text="What the CSMS got.")
+    remote_start = models.OneToOneField(
+        "charging.RemoteStart",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="command",
+        help_text="Named by the CSMS's transaction-started (remote_start_id).",
+    )
     # --- the CSMS call ---
     csms = models.ForeignKey(
         "csms.Csms", null=True, blank=True, on_delete=models.PROTECT, related_name="commands"

@@ -29,7 +29,7 @@ from locations.enums import Status
 from locations.models import EVSE, Connector, Location
 from roaming.models import Operator, Platform
 from sessions.csms.models import Csms, EvseMapping
-from sessions.csms.services import BridgeError, _once
+from sessions.csms.services import BridgeError, once
 from sessions.enums import CommandType, SessionStatus
 from sessions.models import RemoteStart, Session
 
@@ -162,7 +162,7 @@ def _save_and_follow_up(command: Command) -> None:
     command.full_clean()
     command.save()
     if command.type == CommandType.START_SESSION:
-        RemoteStart.objects.create(
+        command.remote_start = RemoteStart.objects.create(
             created_at=command.received_at,
             evse=command.evse,
             charge_point_id=_mapping(command.evse)[0],
@@ -171,6 +171,7 @@ def _save_and_follow_up(command: Command) -> None:
             token=command.token,
             authorization_reference=command.authorization_reference,
         )
+        command.save(update_fields=["remote_start"])
     doorbell.ring("call_csms", command.pk)
     doorbell.ring("expire", command.pk, eta=command.result_due_at)
 
@@ -421,4 +422,4 @@ def report_result(*, csms: Csms, event: dict) -> dict:
             "reason": reason,
         }
 
-    return _once(csms, event, "command-result", process)
+    return once(csms, event, "command-result", process)
