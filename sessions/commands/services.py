@@ -132,7 +132,7 @@ def receive_command(*, type: str, data: dict, inbound: Inbound) -> Command:
 
 def _replayed(type: str, response_url: str, raw_body: str) -> Command | None:
     seen = Command.objects.filter(type=type, response_url=response_url).first()
-    if seen is not None and seen.request_body != raw_body:
+    if seen is not None and json.loads(seen.request_body) != json.loads(raw_body):
         # The eMSP reused a response_url for another request: its result could not be told
         # apart from the first one's (mod_commands: "unique for every request").
         return Command(

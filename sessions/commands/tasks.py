@@ -7,6 +7,7 @@ Published by `doorbell` by name after commit; `sweep` (beat) catches what a lost
 import datetime as dt
 
 from celery import shared_task
+from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
@@ -47,7 +48,9 @@ def sweep() -> int:
     waiting = Command.objects.filter(state=CommandState.WAITING)
     for pk in waiting.filter(result_due_at__lte=late).values_list("pk", flat=True):
         services.expire(pk)
-    for pk in waiting.filter(csms_attempts=0, received_at__lte=late).values_list("pk", flat=True):
+    # Never sent: its task was lost (one still calling would have counted its attempt by now).
+    unsent = now - SWEEP_GRACE - dt.timedelta(seconds=settings.COMMAND_CSMS_TIMEOUT_SECONDS)
+    for pk in waiting.filter(csms_attempts=0, received_at__lte=unsent).values_list("pk", flat=True):
         _again("call_csms", pk, services.call_csms(pk))
     unclaimed = Q(callback_claimed_until__isnull=True) | Q(callback_claimed_until__lt=now)
     due = Q(callback_next_at__lte=late) | Q(callback_next_at__isnull=True, result_at__lte=late)

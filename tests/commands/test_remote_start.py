@@ -8,7 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from roaming.simulator.commands import APP_TOKEN
-from sessions.commands import callbacks, services
+from sessions.commands import callbacks, services, tasks
 from sessions.commands.models import Command
 from sessions.csms.simulator import ChargePoint
 from sessions.models import Authorization, RemoteStart, Session
@@ -142,3 +142,23 @@ def test_no_result_is_posted_once_the_announced_timeout_has_passed(hub, double, 
 def _active(location):
     e1 = location.evses.get(uid="E1")
     return SessionFactory(connector=e1.connectors.get(), operator=location.operator)
+
+
+def test_the_sweeper_finishes_what_lost_tasks_left(hub, double, location):
+    """No worker consumes the tasks this test publishes: as if the broker lost them."""
+    double.mode = "silent"
+    sent = send(hub, "START_SESSION", start_body())
+    command = Command.objects.get()
+    earlier = timezone.now() - dt.timedelta(seconds=20)
+
+    Command.objects.filter(pk=command.pk).update(received_at=earlier)
+    tasks.sweep()  # never sent to the CSMS: sent now
+    Command.objects.filter(pk=command.pk).update(result_due_at=earlier)
+    tasks.sweep()  # the TIMEOUT task was lost: TIMEOUT decided now
+    Command.objects.filter(pk=command.pk).update(result_at=earlier)
+    tasks.sweep()  # the callback task was lost: posted now
+    tasks.sweep()
+
+    assert [call.verified for call in double.received] == [True]
+    assert [r["result"] for r in hub.results_of(sent.command_id)] == ["TIMEOUT"]
+    assert Command.objects.get().state == "DELIVERED"
