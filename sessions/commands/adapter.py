@@ -10,7 +10,7 @@ The CSMS checks the signature over the exact bytes and refuses a timestamp older
 than COMMAND_SIGNATURE_MAX_AGE_SECONDS (a replayed request), then answers at once, before the
 charge point does: HTTP 200 `{"accepted": true|false, "message": "…"}`. The charge point's
 own answer comes later on the bridge API (`POST /api/csms/v1/command-result`). Anything else
-(network error, timeout, non-2xx, another body) is a failed attempt: `services.call_csms`
+(network error, timeout, non-2xx, another body) is a failed attempt: `results.call_csms`
 retries it while the command's result is not due yet, with the same command_id (the CSMS
 must treat a repeated command_id as the same command).
 """

@@ -4,7 +4,7 @@
   platform that sent the command and routing headers From = our operator, To = the hub
   (roaming.client.OcpiClient), and the inbound X-Correlation-ID (Gireve §2.1.4).
 - At most one result per command: the row is claimed under lock before each attempt, and
-  `services.decide_result` sets a result only once.
+  `results.decide_result` sets a result only once.
 - Never after the announced timeout: each attempt starts before `expires_at` and its connect
   and read timeouts are capped by the time left; a failed attempt is retried only while
   time is left, then the result is dropped (UNDELIVERED) — a stale result is worse than none.

@@ -1,16 +1,10 @@
-"""Every decision about a remote command (OCPI 2.2.1 mod_commands; Gireve §3.7; rules and
+"""The answer to a remote command (OCPI 2.2.1 mod_commands; Gireve §3.7; rules and
 traps in roaming-workflow §2; design in docs/commands.md).
 
 - `receive_command`: the answer the hub gets at once (CommandResponse), never waiting for the
   charge point. A START_SESSION accepted here leaves a RemoteStart (the token may start at that
   charge point for 15 minutes without a real-time authorization, sessions.authorization).
-- `call_csms`: one attempt at the CSMS command endpoint (sessions.commands.adapter), retried
-  only until the command's result is due.
-- `decide_result`: the one place a result is set — at most one per command; a later one is
-  kept in `late_answers` and never posted (sessions.commands.callbacks posts the first).
-- `expire`: TIMEOUT when the charge point stayed silent until `result_due_at`, before the
-  announced timeout.
-- `report_result`: the CSMS reporting the charge point's answer on the bridge API.
+What follows an ACCEPTED command (the CSMS call, the result) is in sessions.commands.results.
 """
 
 from __future__ import annotations
@@ -29,11 +23,10 @@ from locations.enums import Status
 from locations.models import EVSE, Connector, Location
 from roaming.models import Operator, Platform
 from sessions.csms.models import Csms, EvseMapping
-from sessions.csms.services import BridgeError, once
 from sessions.enums import CommandType, SessionStatus
 from sessions.models import RemoteStart, Session
 
-from . import adapter, doorbell
+from . import doorbell
 from .enums import CommandResponseType, CommandResultType, CommandState, ResultSource
 from .models import Command
 
@@ -165,7 +158,7 @@ def _save_and_follow_up(command: Command) -> None:
         command.remote_start = RemoteStart.objects.create(
             created_at=command.received_at,
             evse=command.evse,
-            charge_point_id=_mapping(command.evse)[0],
+            charge_point_id=evse_mapping(command.evse)[0],
             uid=command.id_tag,
             type=command.token["type"],
             token=command.token,
@@ -300,126 +293,6 @@ def _csms_for(evse: EVSE) -> Csms:
     return csms
 
 
-def _mapping(evse: EVSE) -> tuple[str, int | None]:
+def evse_mapping(evse: EVSE) -> tuple[str, int | None]:
     mapping = EvseMapping.objects.filter(evse=evse).first()
     return (mapping.charge_point_id, mapping.connector_id) if mapping else ("", None)
-
-
-# --- the CSMS call ----------------------------------------------------------------------
-
-
-def call_csms(command_pk: int) -> float | None:
-    """One attempt at the CSMS; the seconds until the next one, or None (answered, gave up,
-    or nothing to do). Retries stop when the result is due: TIMEOUT takes over then."""
-    command = Command.objects.select_related("csms", "evse__location", "session").get(pk=command_pk)
-    now = timezone.now()
-    if command.state != CommandState.WAITING or command.csms_answered_at is not None:
-        return None
-    left = (command.result_due_at - now).total_seconds()
-    if left <= 0:
-        return None
-    charge_point_id, ocpp_connector_id = _mapping(command.evse)
-    answer = adapter.send(
-        command,
-        charge_point_id=charge_point_id,
-        ocpp_connector_id=ocpp_connector_id,
-        timeout=min(settings.COMMAND_CSMS_TIMEOUT_SECONDS, left),
-    )
-    with transaction.atomic():
-        command = Command.objects.select_for_update().get(pk=command_pk)
-        command.csms_attempts += 1
-        command.csms_called_at = command.csms_called_at or now
-        command.csms_http_status, command.csms_error = answer.http_status, answer.error
-        if answer.error:
-            command.save()
-            delay = min(2.0 ** (command.csms_attempts - 1), 8.0)
-            due = command.result_due_at - timezone.now()
-            return delay if delay < due.total_seconds() else None
-        command.csms_answered_at, command.csms_answer = timezone.now(), answer.body
-        command.save()
-        if not answer.accepted:
-            decide_result(
-                command,
-                result=Result.REJECTED,
-                source=ResultSource.CSMS_REFUSED,
-                message=answer.message or "The charge point refused the command",
-            )
-    return None
-
-
-# --- the result -----------------------------------------------------------------------
-
-
-def decide_result(command: Command, *, result: str, source: str, message: str = "") -> bool:
-    """Set the command's result unless it has one (then the answer is only logged); the
-    caller holds the row lock. True when this one is the result to post."""
-    now = timezone.now()
-    first = not command.result and command.state == CommandState.WAITING
-    if first and now < command.expires_at:
-        command.result, command.result_source = result, source
-        command.result_message, command.result_at = message[:1000], now
-        command.state = CommandState.RESULT
-        command.save()
-        doorbell.ring("post_result", command.pk)
-        return True
-    if first:  # the announced timeout passed (workers were down): nothing may be posted now
-        command.state = CommandState.UNDELIVERED
-        command.callback_error = "no result before the announced timeout"
-    command.late_answers = [
-        *command.late_answers,
-        {"at": now.isoformat(), "result": result, "source": source, "message": message},
-    ]
-    command.save(update_fields=["late_answers", "state", "callback_error"])
-    logger.info("Command %s: late %s %s logged only", command.command_id, source, result)
-    return False
-
-
-def expire(command_pk: int) -> float | None:
-    """TIMEOUT if the charge point is still silent at `result_due_at` (seconds to wait if
-    called early, else None)."""
-    with transaction.atomic():
-        command = Command.objects.select_for_update().get(pk=command_pk)
-        if command.state != CommandState.WAITING:
-            return None
-        early = (command.result_due_at - timezone.now()).total_seconds()
-        if early > 0:
-            return early
-        decide_result(
-            command,
-            result=Result.TIMEOUT,
-            source=ResultSource.TIMEOUT,
-            message="No answer from the charge point in time",
-        )
-    return None
-
-
-def report_result(*, csms: Csms, event: dict) -> dict:
-    """The CSMS's report of what the charge point did (roaming-workflow §7 E6): idempotent
-    per event id; after our result (TIMEOUT, or an earlier report) it is logged only."""
-
-    def process() -> dict:
-        command = Command.objects.select_for_update().filter(command_id=event["command_id"]).first()
-        if command is None:
-            raise BridgeError(404, f"Unknown command_id {event['command_id']}.")
-        if command.csms_id != csms.pk:
-            raise BridgeError(403, "This command was not sent to this CSMS.")
-        applied = decide_result(
-            command,
-            result=event["result"],
-            source=ResultSource.CSMS,
-            message=event.get("message") or "",
-        )
-        if applied:
-            reason = ""
-        elif command.result:
-            reason = f"the command already has its result ({command.result}): logged only"
-        else:
-            reason = "the announced timeout has passed: logged only"
-        return {
-            "event_id": event["event_id"],
-            "command_id": str(command.command_id),
-            "applied": applied,
-            "reason": reason,
-        }
-
-    return once(csms, event, "command-result", process)

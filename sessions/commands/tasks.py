@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from . import callbacks, services
+from . import callbacks, results
 from .doorbell import publish
 from .enums import CommandState
 from .models import Command
@@ -27,12 +27,12 @@ def _again(task: str, command_pk: int, delay: float | None) -> None:
 
 @shared_task
 def call_csms(command_pk: int) -> None:
-    _again("call_csms", command_pk, services.call_csms(command_pk))
+    _again("call_csms", command_pk, results.call_csms(command_pk))
 
 
 @shared_task
 def expire(command_pk: int) -> None:
-    _again("expire", command_pk, services.expire(command_pk))
+    _again("expire", command_pk, results.expire(command_pk))
 
 
 @shared_task
@@ -47,15 +47,15 @@ def sweep() -> int:
     late = now - SWEEP_GRACE
     waiting = Command.objects.filter(state=CommandState.WAITING)
     for pk in waiting.filter(result_due_at__lte=late).values_list("pk", flat=True):
-        services.expire(pk)
+        results.expire(pk)
     # Never sent: its task was lost (one still calling would have counted its attempt by now).
     unsent = now - SWEEP_GRACE - dt.timedelta(seconds=settings.COMMAND_CSMS_TIMEOUT_SECONDS)
     for pk in waiting.filter(csms_attempts=0, received_at__lte=unsent).values_list("pk", flat=True):
-        _again("call_csms", pk, services.call_csms(pk))
+        _again("call_csms", pk, results.call_csms(pk))
     unclaimed = Q(callback_claimed_until__isnull=True) | Q(callback_claimed_until__lt=now)
     due = Q(callback_next_at__lte=late) | Q(callback_next_at__isnull=True, result_at__lte=late)
-    results = Command.objects.filter(unclaimed, due, state=CommandState.RESULT)
-    pks = list(results.values_list("pk", flat=True))
+    to_post = Command.objects.filter(unclaimed, due, state=CommandState.RESULT)
+    pks = list(to_post.values_list("pk", flat=True))
     for pk in pks:
         _again("post_result", pk, callbacks.post_result(pk))
     return len(pks)

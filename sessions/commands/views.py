@@ -16,7 +16,7 @@ from sessions.csms.views import ERRORS, EventView
 from sessions.enums import CommandType
 from sessions.ocpi import COMMANDS
 
-from . import serializers, services
+from . import results, serializers, services
 
 
 class CommandsView(OcpiAPIView):
@@ -60,4 +60,4 @@ class CommandsView(OcpiAPIView):
 )
 class CommandResultView(EventView):
     event_serializer = serializers.CommandResultEventSerializer
-    process = staticmethod(services.report_result)
+    process = staticmethod(results.report_result)

@@ -8,7 +8,7 @@ import datetime as dt
 from django.utils import timezone
 
 from roaming.simulator.commands import APP_TOKEN
-from sessions.commands import callbacks, services, tasks
+from sessions.commands import callbacks, results, tasks
 from sessions.commands.models import Command
 from sessions.csms.simulator import ChargePoint
 from sessions.models import Authorization, RemoteStart, Session
@@ -19,7 +19,7 @@ from .conftest import send, start_body
 
 def run(command: Command, double) -> Command:
     """What the workers do: call the CSMS, let the charge point answer, post the result."""
-    services.call_csms(command.pk)
+    results.call_csms(command.pk)
     double.wait_idle()
     callbacks.post_result(command.pk)
     return Command.objects.get(pk=command.pk)
@@ -75,7 +75,7 @@ def test_a_refusing_csms_gives_rejected_and_an_unsigned_call_is_retried(hub, dou
     sent = send(hub, "START_SESSION", start_body())
     command = Command.objects.get()
 
-    retry_in = services.call_csms(command.pk)  # refused by the double: HTTP 401
+    retry_in = results.call_csms(command.pk)  # refused by the double: HTTP 401
     failed = Command.objects.get(pk=command.pk)
     double.secret = secret
     command = run(command, double)
@@ -105,9 +105,9 @@ def test_after_our_timeout_a_late_answer_is_logged_and_never_posted(hub, double,
     double.mode, double.late_seconds = "late", 1.0
     sent = send(hub, "START_SESSION", start_body())
     command = Command.objects.get()
-    services.call_csms(command.pk)  # accepted; the charge point answers a second later
+    results.call_csms(command.pk)  # accepted; the charge point answers a second later
     Command.objects.filter(pk=command.pk).update(result_due_at=timezone.now())
-    services.expire(command.pk)  # silent so far: TIMEOUT
+    results.expire(command.pk)  # silent so far: TIMEOUT
     callbacks.post_result(command.pk)
     double.wait_idle()  # the late ACCEPTED arrives
     callbacks.post_result(command.pk)
@@ -125,11 +125,11 @@ def test_no_result_is_posted_once_the_announced_timeout_has_passed(hub, double, 
     double.mode = "silent"
     sent = send(hub, "STOP_SESSION", {"session_id": _active(location).ocpi_id})
     command = Command.objects.get()
-    services.call_csms(command.pk)
+    results.call_csms(command.pk)
     past = timezone.now() - dt.timedelta(seconds=1)
     Command.objects.filter(pk=command.pk).update(result_due_at=past, expires_at=past)
 
-    services.expire(command.pk)
+    results.expire(command.pk)
     callbacks.post_result(command.pk)
 
     command.refresh_from_db()
