@@ -21,6 +21,8 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db import IntegrityError
+from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from locations.models import EVSE, Connector
@@ -98,7 +100,7 @@ def transaction_started(*, csms: Csms, event: dict) -> dict:
             link.reporting = Reporting.ADVENIR
         elif session is None:
             link.reporting = Reporting.NOT_REPORTED
-        transaction = Transaction.objects.create(
+        transaction = _create(
             csms=csms,
             transaction_id=event["transaction_id"],
             evse=evse,
@@ -116,6 +118,18 @@ def transaction_started(*, csms: Csms, event: dict) -> dict:
         return _answer(event, transaction, applied=True, reason=link.note)
 
     return once(csms, event, "transaction-started", process)
+
+
+def _create(**fields) -> Transaction:
+    """The transaction record; the same id started at the same time on another EVSE (the
+    EVSE lock does not serialise those) is a 409, not a failure."""
+    try:
+        with db_transaction.atomic():
+            return Transaction.objects.create(**fields)
+    except IntegrityError as exc:
+        raise BridgeError(
+            409, f"Transaction {fields['transaction_id']} was already started (another event)."
+        ) from exc
 
 
 def _connector(evse: EVSE, event: dict) -> Connector:
@@ -151,7 +165,7 @@ def _link(csms: Csms, evse: EVSE, event: dict, started_at: dt.datetime) -> Link:
     uid = _uid(event)
     if uid is None:
         return Link(Reporting.NOT_REPORTED, note="id tag is not a token uid: not roaming")
-    return _latest_for_token(csms, evse, uid, event["token_type"], started_at)
+    return _latest_for_token(evse, uid, event["token_type"], started_at)
 
 
 def _uid(event: dict) -> str | None:
@@ -163,23 +177,24 @@ def _uid(event: dict) -> str | None:
         return None
 
 
-def _latest_for_token(csms: Csms, evse: EVSE, uid: str, type: str, started_at: dt.datetime) -> Link:
+def _latest_for_token(evse: EVSE, uid: str, type: str, started_at: dt.datetime) -> Link:
     """The newest decision on this token at this EVSE, or remote start, shortly before the
     start (an authorization already used by another transaction does not count)."""
     window = {
         "created_at__gte": started_at - AUTHORIZATION_WINDOW,
         "created_at__lte": started_at + MAX_CLOCK_AHEAD,
     }
-    authorization = (
-        Authorization.objects.filter(uid__iexact=uid, type=type, evse=evse, **window)
-        .exclude(
-            pk__in=Transaction.objects.filter(authorization__isnull=False).values(
-                "authorization_id"
-            )
-        )
-        .order_by("-created_at", "-pk")
-        .first()
+    recent = list(
+        Authorization.objects.filter(uid__iexact=uid, type=type, evse=evse, **window).order_by(
+            "-created_at", "-pk"
+        )[:10]
     )
+    used = set(
+        Transaction.objects.filter(authorization__in=recent).values_list(
+            "authorization_id", flat=True
+        )
+    )
+    authorization = next((a for a in recent if a.pk not in used), None)
     remote_start = (
         RemoteStart.objects.filter(uid__iexact=uid, type=type, evse=evse, **window)
         .order_by("-created_at", "-pk")

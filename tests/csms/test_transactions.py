@@ -9,7 +9,7 @@ import pytest
 from roaming.models import MessageLog
 from sessions.csms.models import Transaction
 from sessions.models import Cdr, Session
-from tests.factories import RemoteStartFactory
+from tests.factories import EvseMappingFactory, RemoteStartFactory
 
 from .bridge import (
     authorize_event,
@@ -115,6 +115,9 @@ def test_the_id_tag_alone_finds_the_latest_decision_at_that_evse(csms, evse, hub
     transaction = Transaction.objects.get()
     assert transaction.authorization_id == decision["authorization_id"]
     assert started["reporting"] == "ROAMING"
+    # One swipe, one transaction: a second start with that badge follows nothing of the hub's.
+    second = transaction_started("TX2", now(), evse_uid="E1", id_tag=UID)
+    assert ok(call(csms, "transaction-started", second))["reporting"] == "NOT_REPORTED"
 
 
 def test_a_remote_start_gives_command_and_its_token(csms, evse):
@@ -237,3 +240,74 @@ def test_out_of_order_time_comes_from_the_status_feed(csms, evse, hub_knows_toke
     assert session.out_of_order == [down]
     # Gireve §3.9.2: an hour minus the 15 minutes out of order.
     assert Cdr.objects.get().data["total_time"] == Decimal("0.75")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "fields", "field"),
+    [
+        ("meter-values", {"samples": []}, "samples"),
+        ("meter-values", {"samples": [{"timestamp": "2026-01-01T00:00:00Z"}]}, "samples"),
+        (
+            "meter-values",
+            {
+                "samples": [
+                    {
+                        "timestamp": "2026-01-01T00:00:00Z",
+                        "energy_wh": 5,
+                        "charging_state": "Napping",
+                    }
+                ]
+            },
+            "samples",
+        ),
+        ("transaction-stopped", {"meter_stop_wh": -1}, "meter_stop_wh"),
+        ("transaction-stopped", {}, "meter_stop_wh"),
+        ("ev-left", {"transaction_id": ""}, "transaction_id"),
+    ],
+)
+def test_bad_bodies_name_the_field_and_write_nothing(csms, evse, endpoint, fields, field):
+    body = {**transaction_event("TX1", now()), **fields}
+
+    response = call(csms, endpoint, body)
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not Transaction.objects.exists() and not Session.objects.exists()
+
+
+def test_a_start_ahead_of_our_clock_or_naming_another_evses_authorization_is_refused(
+    csms, evse, hub_knows_token
+):
+    decision = swipe(csms)
+    ahead = transaction_started("TX1", now() + dt.timedelta(minutes=10))
+    elsewhere = transaction_started(
+        "TX1", now(), evse_uid="E2", authorization_id=decision["authorization_id"]
+    )
+    started = transaction_started("TX1", now(), authorization_id=decision["authorization_id"])
+    again = transaction_started("TX1", now(), authorization_id=decision["authorization_id"])
+
+    assert call(csms, "transaction-started", ahead).status_code == 400
+    assert call(csms, "transaction-started", elsewhere).status_code == 404
+    assert call(csms, "transaction-started", started).status_code == 200
+    refused = call(csms, "transaction-started", again)
+    assert refused.status_code == 409
+    assert Session.objects.count() == 1
+
+
+def test_ocpp_ids_name_the_evse_through_the_mapping(csms, evse, hub_knows_token):
+    EvseMappingFactory(csms=csms, evse=evse, charge_point_id="CP-PARIS-1", connector_id=2)
+    swipe(csms)
+    body = transaction_started(
+        "TX7",
+        now(),
+        location_id=None,
+        evse_uid=None,
+        charge_point_id="CP-PARIS-1",
+        connector_id="2",
+        id_tag=UID,
+    )
+
+    started = ok(call(csms, "transaction-started", body))
+
+    session = Session.objects.get(ocpi_id=started["session_id"])
+    assert (session.evse, session.connector) == (evse, evse.connectors.get())
