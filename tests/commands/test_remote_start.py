@@ -6,15 +6,34 @@ import base64
 import datetime as dt
 
 from django.utils import timezone
+from py_ocpi.modules.commands.v_2_2_1.schemas import CommandResult
 
+from roaming import ocpi_checks as checks
 from roaming.simulator.commands import APP_TOKEN
 from sessions.commands import callbacks, results, tasks
+from sessions.commands.enums import CommandResultType
 from sessions.commands.models import Command
 from sessions.csms.simulator import ChargePoint
 from sessions.models import Authorization, RemoteStart, Session
 from tests.factories import SessionFactory
 
 from .conftest import send, start_body
+
+# Our own check of an emitted CommandResult (mod_commands), strict: unknown fields refused.
+command_result_errors = checks.obj(
+    {
+        "result": (checks.enum(CommandResultType), True),
+        "message": (checks.display_texts, False),
+    }
+)
+
+
+def emitted(results: list[dict]) -> list[dict]:
+    """The CommandResults the hub received, each checked by py_ocpi and by our schema."""
+    for result in results:
+        CommandResult(**result)
+        assert command_result_errors(result, "CommandResult") == []
+    return results
 
 
 def run(command: Command, double) -> Command:
@@ -46,7 +65,7 @@ def test_start_without_connector_id_reaches_the_csms_once_and_gets_one_accepted_
     assert call.body["id_tag"] == APP_TOKEN["uid"] and call.body["token"] == APP_TOKEN
     assert call.body["authorization_reference"] == "GIREVE-AUTH-1"
     # One result, at the response_url verbatim, with our token, routing and correlation id.
-    assert hub.results_of(first.command_id) == [{"result": "ACCEPTED"}]
+    assert emitted(hub.results_of(first.command_id)) == [{"result": "ACCEPTED"}]
     [posted] = [r for r in hub.received if r.path.endswith(f"/results/{first.command_id}")]
     assert posted.headers["Authorization"] == "Token " + base64.b64encode(b"hub-token-c").decode()
     assert posted.headers["X-Correlation-ID"] == first.correlation_id
@@ -83,7 +102,7 @@ def test_a_refusing_csms_gives_rejected_and_an_unsigned_call_is_retried(hub, dou
     assert retry_in is not None and failed.csms_error == "HTTP 401"
     assert [call.verified for call in double.received] == [False, True]
     assert command.csms_attempts == 2 and command.result_source == "CSMS_REFUSED"
-    [result] = hub.results_of(sent.command_id)
+    [result] = emitted(hub.results_of(sent.command_id))
     assert result["result"] == "REJECTED"
     assert result["message"] == [{"language": "en", "text": "Charge point offline"}]
 
@@ -113,7 +132,7 @@ def test_after_our_timeout_a_late_answer_is_logged_and_never_posted(hub, double,
     callbacks.post_result(command.pk)
 
     command.refresh_from_db()
-    assert hub.results_of(sent.command_id) == [
+    assert emitted(hub.results_of(sent.command_id)) == [
         {"result": "TIMEOUT", "message": [{"language": "en", "text": command.result_message}]}
     ]
     [late] = command.late_answers
