@@ -15,6 +15,7 @@ A command id seen before gets the same answer and nothing is done twice.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import hmac
 import itertools
@@ -47,6 +48,7 @@ class Transaction:
     connector_id: str | None
     id_tag: str
     meter_start_wh: int = METER_START_WH
+    started_at: float = field(default_factory=time.time)
 
 
 @dataclass
@@ -199,6 +201,7 @@ class CsmsDouble:
             token_type=command.get("token", {}).get("type", "RFID"),
             meter_start_wh=transaction.meter_start_wh,
         )
+        event["timestamp"] = _stamp(transaction.started_at)
         if command.get("remote_start_id"):
             event["remote_start_id"] = command["remote_start_id"]
         return event
@@ -209,14 +212,18 @@ class CsmsDouble:
         transaction_id = command.get("transaction_id") or ""
         with self.lock:
             transaction = self.transactions.pop(transaction_id, None)
-        if transaction is None:
+        if transaction is None:  # a badge's, started before the double knew it
             transaction = Transaction(
-                transaction_id, self._charge_point_of(command), command.get("connector_id"), ""
+                transaction_id,
+                self._charge_point_of(command),
+                command.get("connector_id"),
+                "",
+                started_at=time.time() - 60,
             )
         self.report("transaction-stopped", self.stopped_event(transaction))
         left = {
             "event_id": str(uuid.uuid4()),
-            "timestamp": CsmsSimulator.event(transaction.charge_point)["timestamp"],
+            "timestamp": _stamp(max(time.time(), transaction.started_at + 2)),
             "transaction_id": transaction_id,
         }
         self.report("ev-left", left)
@@ -225,12 +232,20 @@ class CsmsDouble:
         # Stopped remotely: the EV stays plugged until the driver unplugs it (ev-left).
         return {
             "event_id": str(uuid.uuid4()),
-            "timestamp": CsmsSimulator.event(transaction.charge_point)["timestamp"],
+            "timestamp": _stamp(max(time.time(), transaction.started_at + 1)),
             "transaction_id": transaction.transaction_id,
             "meter_stop_wh": transaction.meter_start_wh + ENERGY_WH,
             "reason": "Remote",
             "ev_still_plugged": True,
         }
+
+
+def _stamp(moment: float) -> str:
+    """A charge point time, UTC with milliseconds. A remote stop within the second of its
+    start would be a session of no duration: the double's stops come a second later at least
+    (seconds ahead of our clock are tolerated, sessions.csms MAX_CLOCK_AHEAD)."""
+    at = dt.datetime.fromtimestamp(moment, dt.UTC)
+    return at.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _handler(double: CsmsDouble):
