@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "tariffs",
     "sessions.apps.ChargingConfig",
     "sessions.csms.apps.CsmsConfig",
+    "sessions.commands.apps.CommandsConfig",
 ]
 
 MIDDLEWARE = [
@@ -236,3 +237,21 @@ CELERY_BEAT_SCHEDULE["purge-ocpi-message-log"] = {
 # Seconds we wait for the hub's answer to POST tokens/{uid}/authorize: a driver is waiting
 # and the charge point's own Authorize timeout is a few seconds (roaming-workflow §7 E2).
 AUTHORIZE_TIMEOUT_SECONDS = env.float("AUTHORIZE_TIMEOUT_SECONDS", default=5.0)
+
+# --- Remote commands (sessions.commands; OCPI 2.2.1 mod_commands, roaming-workflow §2) ---
+# CommandResponse.timeout we announce (seconds): after it the eMSP may assume no result will
+# come, so none is ever posted later. It bounds the CSMS → charge point round trip, not the
+# wait for the driver to plug in.
+COMMAND_TIMEOUT_SECONDS = env.int("COMMAND_TIMEOUT_SECONDS", default=60)
+# A silent charge point gets its TIMEOUT result this many seconds before the announced
+# timeout, leaving time to retry the callback; the CSMS call is retried until then too.
+COMMAND_TIMEOUT_MARGIN_SECONDS = env.int("COMMAND_TIMEOUT_MARGIN_SECONDS", default=10)
+# Seconds one HTTP attempt toward the CSMS command endpoint may take (capped by the time left).
+COMMAND_CSMS_TIMEOUT_SECONDS = env.float("COMMAND_CSMS_TIMEOUT_SECONDS", default=5.0)
+# A signed CSMS request older or newer than this is refused by the CSMS (replay window).
+COMMAND_SIGNATURE_MAX_AGE_SECONDS = env.int("COMMAND_SIGNATURE_MAX_AGE_SECONDS", default=300)
+CELERY_BEAT_SCHEDULE["commands-sweep"] = {
+    # Safety net if a timeout or callback task was lost: the database says what is due.
+    "task": "sessions.commands.tasks.sweep",
+    "schedule": env.float("COMMAND_SWEEP_SECONDS", default=5.0),
+}

@@ -11,7 +11,7 @@ apps added later are covered on the next migrate / `ensure_admin` run.
 from django.contrib.auth.models import Group, Permission
 
 # Apps whose data operations staff maintain: infrastructure, tariffs, the hub connection.
-OPERATIONS_APPS = ("locations", "tariffs", "roaming", "outbox", "charging", "csms")
+OPERATIONS_APPS = ("locations", "tariffs", "roaming", "outbox", "charging", "csms", "commands")
 # Staff actions beyond add/change: each admin action or custom view declares one of these.
 OPERATIONS_PERMISSIONS = (
     "roaming.manage_connection",

@@ -4,7 +4,8 @@ from django.urls import path
 
 from roaming.views import register_module
 
-from .views import CdrsView, ChargingPreferencesView, CommandsView, SessionsView, TokensView
+from .commands.views import CommandsView
+from .views import CdrsView, ChargingPreferencesView, SessionsView, TokensView
 
 register_module("tokens", "RECEIVER", "tokens")
 register_module("commands", "RECEIVER", "commands")

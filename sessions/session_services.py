@@ -220,13 +220,11 @@ def _set_out_of_order(session: Session, end: dt.datetime) -> None:
         evse_id=session.evse_id,
         started_at__lt=end,
     ).order_by("started_at")
-    session.out_of_order = [
-        [
-            format_datetime(max(whole_seconds(i.started_at), start)),
-            format_datetime(min(whole_seconds(i.ended_at) if i.ended_at else end, end)),
-        ]
+    clipped = [
+        (max(whole_seconds(i.started_at), start), min(whole_seconds(i.ended_at or end), end))
         for i in intervals
     ]
+    session.out_of_order = [[format_datetime(a), format_datetime(b)] for a, b in clipped if a < b]
 
 
 @transaction.atomic

@@ -1,4 +1,5 @@
-"""Receiver interfaces for eMSP data: tokens, commands, charging preferences (OCPI 2.2.1)."""
+"""Receiver interfaces for eMSP data: tokens, charging preferences (OCPI 2.2.1); commands are
+in sessions.commands.views."""
 
 from rest_framework.response import Response
 
@@ -6,12 +7,9 @@ from roaming.api import OcpiAPIView, OcpiError, invalid
 from roaming.api.access import party_behind
 from roaming.api.errors import INVALID_PARAMETERS, UNKNOWN_TOKEN
 
-from .enums import CommandType, TokenType
-from .ocpi import COMMANDS, IDENTITY, ChargingPreferences, TokenIn, token_to_ocpi
+from .enums import TokenType
+from .ocpi import IDENTITY, ChargingPreferences, TokenIn, token_to_ocpi
 from .services import find_token, patch_token, put_token
-
-# mod_commands: the CPO answers at once; the real result would follow on response_url.
-COMMAND_TIMEOUT_SECONDS = 30
 
 
 class TokensView(OcpiAPIView):
@@ -65,27 +63,6 @@ class TokensView(OcpiAPIView):
             raise invalid(f"Invalid Token: {problems}")
         patch_token(token=token, data=data)
         return Response()
-
-
-class CommandsView(OcpiAPIView):
-    """OCPI 2.2.1 mod_commands §Receiver Interface: we support no command yet."""
-
-    module = "commands"
-
-    def post(self, request, command):
-        if command not in CommandType.values:
-            # status_codes: a URL that names no resource is a 404; the parameter is invalid.
-            message = f"Unknown command {command!r}: one of {', '.join(CommandType.values)}"
-            raise OcpiError(INVALID_PARAMETERS, message, http_status=404)
-        COMMANDS[command].read(request.data)
-        # mod_commands §CommandResponse: NOT_SUPPORTED, no CommandResult will follow.
-        return Response(
-            {
-                "result": "NOT_SUPPORTED",
-                "timeout": COMMAND_TIMEOUT_SECONDS,
-                "message": [{"language": "en", "text": f"{command} is not supported"}],
-            }
-        )
 
 
 class ChargingPreferencesView(OcpiAPIView):

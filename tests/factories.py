@@ -248,6 +248,27 @@ class EvseStatusReportFactory(factory.django.DjangoModelFactory):
     ocpi_status = "CHARGING"
 
 
+# --- sessions.commands (label commands) ----------------------------------------
+
+
+class CommandFactory(factory.django.DjangoModelFactory):
+    """A remote command answered and waiting for its charge point (normally made by
+    sessions.commands.services.receive_command)."""
+
+    class Meta:
+        model = "commands.Command"
+
+    type = "START_SESSION"
+    state = "WAITING"
+    response_url = factory.Sequence(lambda n: f"https://hub.example.com/commands/results/{n}")
+    request_body = "{}"
+    received_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+    response = "ACCEPTED"
+    timeout_seconds = 60
+    expires_at = factory.LazyAttribute(lambda o: o.received_at + dt.timedelta(seconds=60))
+    result_due_at = factory.LazyAttribute(lambda o: o.received_at + dt.timedelta(seconds=50))
+
+
 # --- roaming ---------------------------------------------------------------
 
 

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
 GROUPS = ["superuser", "operations", "finance", "no group"]
-OPS_APPS = {"locations", "tariffs", "roaming", "outbox", "charging", "csms"}
+OPS_APPS = {"locations", "tariffs", "roaming", "outbox", "charging", "csms", "commands"}
 
 # What operations (and superusers) may run; finance and staff without a group: nothing.
 ACTIONS = {

@@ -87,6 +87,7 @@ class HubSimulator:
         self.authorize_requests: list[dict] = []
         self.command_results: dict[str, dict] = {}  # command id -> last CommandResult
         self.command_results_received: dict[str, list[dict]] = {}
+        self.commands_sent: list[commands.SentCommand] = []  # commands it sent a CPO
         self.session_history: dict[str, list[dict]] = {}  # "sessions/cc/pid/id" -> versions
         self.cdr_posts: dict[str, int] = {}  # "cdrs/cc/pid/id" -> POSTs received
         self.fault: str | None = None
@@ -223,6 +224,11 @@ class HubSimulator:
         """The response_url to put in a command sent to a CPO: results land in command_results."""
         return commands.response_url(self, command_id)
 
+    def results_of(self, command_id: str) -> list[dict]:
+        """Every CommandResult received for a command, in arrival order."""
+        with self.lock:
+            return list(self.command_results_received.get(command_id, []))
+
     def session(self, country_code: str, party_id: str, session_id: str) -> dict | None:
         """The hub's final copy of a session we pushed (None: never PUT)."""
         with self.lock:
@@ -311,6 +317,11 @@ class HubSimulator:
             "data"
         ]
 
+    def send_command(self, command: str, body: dict, *, to, **options) -> "commands.SentCommand":
+        """Forward an eMSP's command to the client: POST {its commands RECEIVER}/{command}
+        with a fresh response_url (commands.send: `sender`, `url`, `command_id`)."""
+        return commands.send(self, command, body, to=to, **options)
+
     # --- the hub answering -----------------------------------------------------
 
     def answer(
@@ -321,6 +332,8 @@ class HubSimulator:
             # A copy: the stored object is merged into by later PATCHes, the record must not be.
             recorded = Recorded(method, path, query, headers, copy.deepcopy(body), time.monotonic())
             self.received.append(recorded)
+        if path.startswith("/simulator/commands"):  # for people, on loopback: no token
+            return commands.control(self, method, [p for p in path.split("/") if p][2:], body)
         if self.fault == "slow":
             self._sleep(self.delay)
         if self.fault == "http500":

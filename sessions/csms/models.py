@@ -24,6 +24,11 @@ def new_api_key() -> str:
     return KEY_PREFIX + secrets.token_urlsafe(32)
 
 
+def new_command_secret() -> str:
+    """The HMAC-SHA256 key signing our calls to the CSMS command endpoint (256 bits)."""
+    return secrets.token_urlsafe(32)
+
+
 class CsmsQuerySet(models.QuerySet):
     def for_api_key(self, key: str) -> Csms | None:
         """The active CSMS holding `key` (looked up by hash: the key has 256 bits)."""
@@ -44,8 +49,12 @@ class Csms(models.Model):
     key_hash = models.CharField(max_length=64, unique=True, editable=False)
     key_hint = models.CharField(max_length=16, editable=False, help_text="Start of the key.")
     key_rotated_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Platform → CSMS calls (remote start/stop, roaming-workflow §7 P2/P3): the commands issue.
+    # Platform → CSMS calls (remote start/stop, roaming-workflow §7 P2/P3; docs/commands.md).
     command_url = models.URLField(blank=True)
+    # Kept in clear: we sign with it (the CSMS holds the same); shown by csms_command_endpoint.
+    command_secret = models.CharField(
+        max_length=64, default=new_command_secret, editable=False, help_text="HMAC key."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = CsmsQuerySet.as_manager()

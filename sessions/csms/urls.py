@@ -4,6 +4,8 @@ sidecar serves Swagger UI). config/urls.py includes this under /api/csms/v1/."""
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from sessions.commands.views import CommandResultView
+
 from .views import (
     AuthorizeView,
     EvLeftView,
@@ -20,6 +22,7 @@ api = [
     path("meter-values", MeterValuesView.as_view(), name="csms-meter-values"),
     path("transaction-stopped", TransactionStoppedView.as_view(), name="csms-tx-stopped"),
     path("ev-left", EvLeftView.as_view(), name="csms-ev-left"),
+    path("command-result", CommandResultView.as_view(), name="csms-command-result"),
 ]
 
 SCHEMA = {

@@ -138,7 +138,7 @@ def test_openapi_schema_is_valid_and_documents_every_endpoint(db):
     schema = yaml.safe_load(response.content)
     validate_schema(schema)
     endpoints = ["evse-status", "authorize", "transaction-started", "meter-values"]
-    endpoints += ["transaction-stopped", "ev-left"]
+    endpoints += ["transaction-stopped", "ev-left", "command-result"]
     assert set(schema["paths"]) == {f"/api/csms/v1/{name}" for name in endpoints}
     assert schema["components"]["securitySchemes"]["csmsApiKey"]["scheme"] == "bearer"
     for name in endpoints:
