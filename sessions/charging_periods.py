@@ -238,19 +238,21 @@ def _intervals(first: int, last: int, meter_start_wh: int, samples: list[Sample]
                 (at, sample.wh, sample.state, sample.power_w, sample.current_a, sample.soc)
             )
     intervals = []
-    register = meter_start_wh
+    register, carried = meter_start_wh, _ZERO
     for index, (at, _wh, state, power, current, soc) in enumerate(points):
         following = points[index + 1] if index + 1 < len(points) else None
         end = following[0] if following else last
         # A register that goes backwards (meter replaced, bad value) adds nothing.
         next_wh = max(following[1], register) if following else register
-        delta = Decimal(next_wh - register)
-        register = next_wh
+        delta = Decimal(next_wh - register) + carried
+        register, carried = next_wh, _ZERO
         parking = state == ChargingState.EV_IDLE
         if end > at or (following is None and not intervals):
             intervals.append(_Interval(at, end, delta, parking, power, current, soc))
         elif intervals:  # two samples in the same second: the energy joins the previous one
             intervals[-1].wh += delta
+        else:  # a reading in the start's own second: its energy joins the next interval
+            carried = delta
     return intervals
 
 

@@ -161,3 +161,21 @@ def test_totals_are_the_sums_of_the_periods_whatever_the_samples(steps, tods, ou
     assert abs(periods.total_time * 3600 - counted) <= 1  # 4 decimals of an hour
     assert starts(periods) == sorted(starts(periods))
     assert starts(periods)[0] == "2026-06-10T08:00:00Z"
+
+
+def test_energy_read_in_the_start_second_is_kept():
+    # A reading (or the stop) in the start's own whole second: its energy is not dropped,
+    # whether the session goes on or ends within that second.
+    same_second = START + dt.timedelta(milliseconds=400)
+    going_on = build([Sample(same_second, 500, "CHARGING"), Sample(at(30), 7400, "CHARGING")],
+                     end=30)  # fmt: skip
+    instant = build_periods(
+        start=START,
+        end=same_second,
+        meter_start_wh=0,
+        samples=[Sample(same_second, 7400, "CHARGING")],
+        time_zone="Europe/Paris",
+    )
+    assert sum(volumes(going_on, "ENERGY")) == Decimal("7.4")
+    assert volumes(instant, "ENERGY") == [Decimal("7.4")]
+    assert instant.total_energy == Decimal("7.4")
