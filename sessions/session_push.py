@@ -15,10 +15,13 @@ session ids toward eMSPs, so a CDR must never overtake its session (roaming-work
   when it does, it is a full PUT, since a dropped PATCH carried periods.
 - The CDR is POSTed to the cdrs endpoint itself (base URL; mod_cdrs), on the same stream.
 The stream's memo per platform remembers the last update time and what periods were sent.
+- A PATCH the hub answers "unknown session" (404 / 2003) is healed by the outbox with the
+  whole PUT `whole_session` builds (registered in sessions/apps.py).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 
@@ -183,3 +186,48 @@ def hub_location(cdr: Cdr) -> str:
         .first()
     )
     return message.response_location if message else ""
+
+
+# --- healing a PATCH the hub answers "unknown session" (roaming.outbox.healing) ------------
+
+
+def whole_session(key: str, missing_path: str) -> list[tuple[str, str, dict]]:
+    """The whole PUT giving the hub back a session it lost, for the PATCH a worker is
+    healing on stream `key` (roaming.outbox.registry builder for "session" streams).
+
+    Not the current session: the messages queued behind the PATCH were built as PATCHes
+    that *add* their periods (OCPI 2.2.1 mod_sessions PATCH), so a PUT of periods they
+    carry would make the hub count them twice. The PUT is the state the hub would hold
+    after this PATCH: the last full PUT it got, plus every PATCH applied since, this one
+    included. [] when there is no such PUT (the hub then keeps the 2003 for a person)."""
+    now = timezone.now()
+    streams = Stream.objects.filter(key=key, module=MODULE, locked_until__gt=now)
+    for stream in streams.order_by("-locked_until"):
+        head = stream.messages.filter(state=Message.State.PENDING).order_by("pk").first()
+        if head is not None and head.method == "PATCH" and head.path == missing_path:
+            state = _hub_state_after(stream, head)
+            return [("PUT", missing_path, state)] if state else []
+    return []
+
+
+def _hub_state_after(stream: Stream, head: Message) -> dict | None:
+    healing_puts = stream.messages.filter(state=Message.State.HEALED).values("superseded_by")
+    applied = [
+        m
+        for m in stream.messages.filter(
+            pk__lte=head.pk, endpoint_module="", method__in=("PUT", "PATCH")
+        )
+        .exclude(pk__in=healing_puts)  # each equals the PUT + PATCHes up to what it healed
+        .order_by("pk")
+        if m.pk == head.pk or m.state in (Message.State.DELIVERED, Message.State.HEALED)
+    ]
+    puts = [i for i, m in enumerate(applied) if m.method == "PUT"]
+    if not puts:
+        return None
+    state = copy.deepcopy(applied[puts[-1]].body)
+    for patch in applied[puts[-1] + 1 :]:
+        for name, value in patch.body.items():
+            if name == "charging_periods":
+                value = [*state.get(name, []), *value]  # a PATCH adds periods
+            state[name] = value
+    return state
