@@ -16,9 +16,10 @@ from collections.abc import Iterable
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from locations.models import EVSE, Connector
+from locations.models import EVSE, Connector, OutOfOrderInterval
 from roaming.ocpi_time import format_datetime
 from tariffs.ocpi import tariff_to_ocpi
 
@@ -91,10 +92,15 @@ def start_session(
     authorization_reference: str = "",
     transaction_id: str = "",
     meter_id: str = "",
+    invalid_reason: str = "",
     now: dt.datetime | None = None,
 ) -> Session | None:
     """A transaction started after an allowed authorization (or a remote start) with the EV
     plugged: the session is ACTIVE and PUT at once (Gireve §3.8.1).
+
+    `invalid_reason`: the charge point started although the hub refused the token (offline
+    local list, a CSMS that ignored the answer): the session is INVALID from the start, one
+    PUT, never billed and no CDR (roaming-workflow §3.5).
 
     `cdr_token`, `auth_method`, `authorization_reference`: exactly as the hub gave them
     (AuthorizationInfo / StartSession, Gireve §3.6.1). `cdr_token=None` is a non-roaming
@@ -152,12 +158,16 @@ def start_session(
         time_zone=location.time_zone,
         cdr_location=cdr_location_to_ocpi(location, evse, connector),
         tariff=tariff_to_ocpi(tariff) if tariff else None,
-        status=SessionStatus.ACTIVE,
+        status=SessionStatus.INVALID if invalid_reason else SessionStatus.ACTIVE,
+        invalid_reason=invalid_reason[:255],
     )
     derive(session)
     _touch(session, now or timezone.now())
     session.save()
-    session_push.session_started(session, now=now)
+    if invalid_reason:
+        session_push.session_ended(session, now=now)
+    else:
+        session_push.session_started(session, now=now)
     return session
 
 
@@ -166,10 +176,19 @@ def record_meter_values(
     *, session: Session, samples: Iterable[Sample], now: dt.datetime | None = None
 ) -> Session:
     """Meter values (late ones with their real times too): periods and cost are derived
-    again; the hub gets an update, at most one per SESSION_UPDATE_MIN_SECONDS."""
+    again; the hub gets an update, at most one per SESSION_UPDATE_MIN_SECONDS. After the
+    stop (EV still plugged) only late values from before the stop are taken."""
     session = _locked(session)
-    if session.status != SessionStatus.ACTIVE or session.stopped_at is not None:
-        raise ValidationError(f"Session {session.ocpi_id} is no longer charging.")
+    if session.status != SessionStatus.ACTIVE:
+        raise ValidationError(f"Session {session.ocpi_id} is {session.status}: its CDR is final.")
+    samples = list(samples)
+    if session.stopped_at is not None and any(
+        whole_seconds(s.at) >= session.stopped_at for s in samples
+    ):
+        raise ValidationError(
+            f"Session {session.ocpi_id} stopped at {format_datetime(session.stopped_at)}: "
+            "only meter values from before the stop are taken."
+        )
     _merge_samples(session, samples)
     derive(session)
     _touch(session, now or timezone.now())
@@ -191,16 +210,23 @@ def _merge_samples(session: Session, samples: Iterable[Sample]) -> None:
     session.samples = [by_time[key] for key in sorted(by_time)]
 
 
-def _set_out_of_order(session: Session, intervals) -> None:
-    """The EVSE's out-of-order intervals (Gireve §3.9.2), from the CSMS status feed."""
-    cleaned = []
-    for start, end in intervals or ():
-        start, end = whole_seconds(start), whole_seconds(end)
-        if end < start:
-            raise ValidationError("An out-of-order interval ends before it starts.")
-        cleaned.append([format_datetime(start), format_datetime(end)])
-    if cleaned:
-        session.out_of_order = cleaned
+def _set_out_of_order(session: Session, end: dt.datetime) -> None:
+    """The EVSE's out-of-order time within the session (Gireve §3.9.2: not in total_time,
+    free of charge), as the CSMS status feed recorded it (locations.OutOfOrderInterval,
+    charge point times); one still open lasts until `end`."""
+    start = session.start_date_time
+    intervals = OutOfOrderInterval.objects.filter(
+        Q(ended_at__isnull=True) | Q(ended_at__gt=start),
+        evse_id=session.evse_id,
+        started_at__lt=end,
+    ).order_by("started_at")
+    session.out_of_order = [
+        [
+            format_datetime(max(whole_seconds(i.started_at), start)),
+            format_datetime(min(whole_seconds(i.ended_at) if i.ended_at else end, end)),
+        ]
+        for i in intervals
+    ]
 
 
 @transaction.atomic
@@ -211,11 +237,11 @@ def stop_transaction(
     meter_stop_wh: int,
     reason: str = "",
     ev_still_plugged: bool = False,
-    out_of_order: Iterable[tuple[dt.datetime, dt.datetime]] = (),
     now: dt.datetime | None = None,
 ) -> Session:
     """The transaction stopped. With the EV gone the session is COMPLETED and its CDR
-    built now; with the EV still plugged, what follows is parking until `ev_left`."""
+    built now; with the EV still plugged, what follows is parking until `ev_left`.
+    Out-of-order time comes from the EVSE's status feed (`_set_out_of_order`)."""
     session = _locked(session)
     if session.status != SessionStatus.ACTIVE or session.stopped_at is not None:
         raise ValidationError(f"Session {session.ocpi_id} was already stopped.")
@@ -224,7 +250,7 @@ def stop_transaction(
         raise ValidationError("stopped_at is before the session start.")
     state = "EV_IDLE" if ev_still_plugged else "CHARGING"
     _merge_samples(session, [Sample(stopped_at, meter_stop_wh, state)])
-    _set_out_of_order(session, out_of_order)
+    _set_out_of_order(session, stopped_at)
     session.stopped_at, session.stop_reason = stopped_at, reason[:64]
     if not ev_still_plugged:
         return _complete(session, end=stopped_at, now=now)
@@ -240,7 +266,6 @@ def ev_left(
     *,
     session: Session,
     left_at: dt.datetime,
-    out_of_order: Iterable[tuple[dt.datetime, dt.datetime]] = (),
     now: dt.datetime | None = None,
 ) -> Session:
     """The EV left: the end of parking, so of the session (OCPI end_date_time includes it)."""
@@ -256,7 +281,7 @@ def ev_left(
         register = max([s.wh for s in samples_of(session)], default=session.meter_start_wh)
         _merge_samples(session, [Sample(left_at, register)])
         session.stopped_at = left_at
-    _set_out_of_order(session, out_of_order)
+    _set_out_of_order(session, left_at)
     return _complete(session, end=left_at, now=now)
 
 

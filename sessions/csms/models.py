@@ -145,3 +145,63 @@ class EvseStatusReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.evse}: {self.csms_status} at {self.reported_at}"
+
+
+class Transaction(models.Model):
+    """A CSMS transaction (roaming-workflow §7 E3-E5) and what became of it on our side.
+
+    Every transaction-started is kept, reported or not, so its later events are known: a
+    roaming one (accepted authorization or remote start) is an OCPI Session; one whose badge
+    the hub refused is an INVALID session (§3.5, "will not be billed"); a non-roaming one is
+    an anonymised Session on an Advenir station (Gireve §3.8.5) and nothing elsewhere.
+    OCPI Session has no place for signed meter data: it is kept here.
+    """
+
+    class Reporting(models.TextChoices):
+        ROAMING = "ROAMING", "roaming session"
+        INVALID = "INVALID", "hub refused the token: INVALID session, not billed"
+        ADVENIR = "ADVENIR", "non-roaming, reported to Advenir (anonymised)"
+        NOT_REPORTED = "NOT_REPORTED", "non-roaming: nothing for the hub"
+
+    csms = models.ForeignKey(Csms, on_delete=models.CASCADE, related_name="transactions")
+    transaction_id = models.CharField(max_length=64, help_text="Unique per CSMS.")
+    evse = models.ForeignKey("locations.EVSE", on_delete=models.PROTECT, related_name="+")
+    connector = models.ForeignKey("locations.Connector", on_delete=models.PROTECT, related_name="+")
+    session = models.OneToOneField(
+        "charging.Session",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="csms_transaction",
+    )
+    reporting = models.CharField(max_length=12, choices=Reporting.choices)
+    note = models.CharField(max_length=255, blank=True, help_text="Why it is reported so.")
+    id_tag = models.CharField(max_length=64, blank=True, help_text="As the charge point sent it.")
+    token_type = models.CharField(max_length=11, blank=True)
+    authorization = models.ForeignKey(
+        "charging.Authorization", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    remote_start = models.ForeignKey(
+        "charging.RemoteStart", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField()
+    meter_start_wh = models.BigIntegerField()
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    meter_stop_wh = models.BigIntegerField(null=True, blank=True)
+    stop_reason = models.CharField(max_length=64, blank=True)
+    signed_data = models.JSONField(
+        null=True, blank=True, help_text="Signed meter data of the stop (e.g. OCMF), as sent."
+    )
+    ev_left_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["csms", "transaction_id"], name="csms_transaction_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.csms} transaction {self.transaction_id}"

@@ -13,6 +13,7 @@ from roaming.ocpi_checks import non_printable
 from sessions.enums import AuthorizationReason, AuthorizationSource, TokenType
 from sessions.rfid import READER_FORMATS
 
+from . import charging_state
 from . import status as status_map
 
 
@@ -120,3 +121,97 @@ class AuthorizeAnswerSerializer(serializers.Serializer):
     group_id = serializers.CharField(allow_null=True)
     info = serializers.JSONField(allow_null=True, help_text="OCPI DisplayText from the eMSP.")
     duplicate = serializers.BooleanField()
+
+
+# --- transactions (roaming-workflow §7 E3-E5) ---------------------------------------------
+
+
+class TransactionStartedSerializer(EventSerializer):
+    """`timestamp` is the transaction start (charge point clock). What it follows: an
+    `authorization_id` (the answer to POST authorize) or `remote_start_id`, or the `id_tag`
+    (matched to an authorization or remote start at this EVSE), or nothing (free vend)."""
+
+    transaction_id = Ids(max_length=64, help_text="The CSMS transaction id, unique per CSMS.")
+    meter_start_wh = serializers.IntegerField(min_value=0, help_text="Energy register (Wh).")
+    id_tag = serializers.CharField(max_length=64, required=False, help_text="As read.")
+    token_type = serializers.ChoiceField(choices=TokenType.choices, default=TokenType.RFID)
+    reader_format = serializers.ChoiceField(choices=READER_FORMATS, default="HEX")
+    authorization_id = serializers.IntegerField(
+        required=False, help_text="`authorization_id` of the authorize answer it follows."
+    )
+    remote_start_id = serializers.IntegerField(
+        required=False, help_text="The remote start (START_SESSION) it follows."
+    )
+    meter_id = serializers.CharField(max_length=255, required=False, allow_blank=True)
+
+
+class TransactionEventSerializer(serializers.Serializer):
+    """An event about a started transaction: named by its CSMS transaction id."""
+
+    event_id = Ids(max_length=64, help_text="Unique per CSMS; a replay changes nothing.")
+    timestamp = UtcDateTime(help_text="When the charge point saw it (UTC).")
+    transaction_id = Ids(max_length=64)
+
+
+class SampleSerializer(serializers.Serializer):
+    timestamp = UtcDateTime(help_text="Charge point time of the sample (UTC).")
+    energy_wh = serializers.IntegerField(
+        min_value=0, help_text="Energy.Active.Import.Register, Wh."
+    )
+    power_w = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, required=False)
+    current_a = serializers.DecimalField(
+        max_digits=9, decimal_places=3, min_value=0, required=False
+    )
+    soc = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    charging_state = serializers.CharField(
+        default="CHARGING",
+        help_text="From now on: CHARGING, EV_IDLE (the EV requests no power: parking) or "
+        "EVSE_PAUSE (our side pauses: still charging time); OCPP words too: Charging, "
+        "SuspendedEV, Finishing, EVConnected, Idle, SuspendedEVSE.",
+    )
+
+    def validate_charging_state(self, value):
+        state = charging_state.to_state(value)
+        if state is None:
+            raise serializers.ValidationError(f"One of: {', '.join(charging_state.WORDS)}.")
+        return state
+
+
+class MeterValuesSerializer(TransactionEventSerializer):
+    samples = SampleSerializer(many=True, allow_empty=False, max_length=1000)
+
+
+class TransactionStoppedSerializer(TransactionEventSerializer):
+    """`timestamp` is the stop time (charge point clock)."""
+
+    meter_stop_wh = serializers.IntegerField(min_value=0, help_text="Energy register (Wh).")
+    reason = serializers.CharField(
+        max_length=64, required=False, default="", allow_blank=True, help_text="OCPP Reason."
+    )
+    ev_still_plugged = serializers.BooleanField(
+        default=False, help_text="True: parking until ev-left; False: the session ends now."
+    )
+    signed_data = serializers.JSONField(
+        required=False, help_text="Signed meter data (e.g. OCMF), kept as sent."
+    )
+
+
+class EvLeftSerializer(TransactionEventSerializer):
+    """`timestamp` is when the EV left (unplugged): the end of the session."""
+
+
+class TransactionAnswerSerializer(serializers.Serializer):
+    event_id = serializers.CharField()
+    transaction_id = serializers.CharField()
+    reporting = serializers.ChoiceField(
+        choices=["ROAMING", "INVALID", "ADVENIR", "NOT_REPORTED"],
+        help_text="What the hub learns of this transaction.",
+    )
+    session_id = serializers.CharField(allow_null=True, help_text="Our OCPI Session.id.")
+    session_status = serializers.CharField(allow_null=True)
+    kwh = serializers.CharField(allow_null=True, help_text="Energy so far (kWh, decimal).")
+    applied = serializers.BooleanField(help_text="False: recorded only (see reason).")
+    reason = serializers.CharField(allow_blank=True)
+    duplicate = serializers.BooleanField(help_text="True: this event id was processed before.")

@@ -166,7 +166,7 @@ def _remember(csms: Csms, event: dict, kind: str, answer: dict) -> None:
     )
 
 
-def _once(csms: Csms, event: dict, kind: str, process, *, checked: bool = False) -> dict:
+def once(csms: Csms, event: dict, kind: str, process, *, checked: bool = False) -> dict:
     """`process()` (writing in one transaction with the event record) unless already done
     (`checked`: the caller looked); a concurrent duplicate loses on the unique event id and
     gets the winner's answer."""
@@ -224,7 +224,7 @@ def report_status(*, csms: Csms, event: dict) -> dict:
             EvseStatusReport.objects.filter(pk=last.pk).update(**applied)
         return answer | {"applied": True, "reason": ""}
 
-    return _once(csms, event, "evse-status", process)
+    return once(csms, event, "evse-status", process)
 
 
 # --- E2/P1: authorize ----------------------------------------------------------------
@@ -257,7 +257,7 @@ def authorize(*, csms: Csms, event: dict) -> dict:
     def process() -> dict:
         return authorization_answer(record_authorization(authorization=decision), event)
 
-    return _once(csms, event, "authorize", process, checked=True)
+    return once(csms, event, "authorize", process, checked=True)
 
 
 def authorization_answer(authorization: Authorization, event: dict) -> dict:

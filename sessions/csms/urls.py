@@ -4,17 +4,28 @@ sidecar serves Swagger UI). config/urls.py includes this under /api/csms/v1/."""
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from .views import AuthorizeView, EvseStatusView
+from .views import (
+    AuthorizeView,
+    EvLeftView,
+    EvseStatusView,
+    MeterValuesView,
+    TransactionStartedView,
+    TransactionStoppedView,
+)
 
 api = [
     path("evse-status", EvseStatusView.as_view(), name="csms-evse-status"),
     path("authorize", AuthorizeView.as_view(), name="csms-authorize"),
+    path("transaction-started", TransactionStartedView.as_view(), name="csms-tx-started"),
+    path("meter-values", MeterValuesView.as_view(), name="csms-meter-values"),
+    path("transaction-stopped", TransactionStoppedView.as_view(), name="csms-tx-stopped"),
+    path("ev-left", EvLeftView.as_view(), name="csms-ev-left"),
 ]
 
 SCHEMA = {
     "TITLE": "CSMS bridge API",
-    "DESCRIPTION": "How a charging-station management system reports EVSE status and asks "
-    "for badge authorizations (docs/csms-bridge.md).",
+    "DESCRIPTION": "How a charging-station management system reports EVSE status, asks "
+    "for badge authorizations and reports transactions (docs/csms-bridge.md).",
     "VERSION": "1",
 }
 

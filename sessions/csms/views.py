@@ -2,7 +2,8 @@
 
 Not OCPI: no envelope. Classes are set here explicitly (the project sets no global DRF
 defaults for them). Errors: 400 invalid body ({"field": ["…"]}), 401 key, 403 another
-operator's EVSE, 404 unknown EVSE, 409 event id reused for another event or EVSE REMOVED.
+operator's EVSE, 404 unknown EVSE or transaction, 409 event id reused for another event,
+EVSE REMOVED, or a transaction event that contradicts an earlier one.
 """
 
 import json
@@ -19,7 +20,7 @@ from rest_framework.views import APIView
 
 from roaming import message_log
 
-from . import serializers, services
+from . import serializers, services, transactions
 from .auth import ApiKeyAuthentication, IsCsms
 
 MODULE = "csms"
@@ -29,6 +30,14 @@ ERRORS = {
     403: OpenApiResponse(description="EVSE not run by this CSMS"),
     404: OpenApiResponse(description="Unknown EVSE, connector or mapping"),
     409: OpenApiResponse(description="event_id already used for another event"),
+}
+TRANSACTION_ERRORS = {
+    **ERRORS,
+    404: OpenApiResponse(description="Unknown transaction (no transaction-started received)"),
+    409: OpenApiResponse(
+        description="event_id already used for another event, or the event contradicts the "
+        "transaction (already stopped, EV already left, session completed)"
+    ),
 }
 
 
@@ -119,3 +128,47 @@ class EvseStatusView(EventView):
 class AuthorizeView(EventView):
     event_serializer = serializers.AuthorizeEventSerializer
     process = staticmethod(services.authorize)
+
+
+def _transaction_view(name: str, summary: str, serializer, process, errors=TRANSACTION_ERRORS):
+    view = extend_schema_view(
+        post=extend_schema(
+            summary=summary,
+            request=serializer,
+            responses={200: serializers.TransactionAnswerSerializer, **errors},
+        )
+    )(type(name, (EventView,), {"event_serializer": serializer, "process": staticmethod(process)}))
+    return view
+
+
+TransactionStartedView = _transaction_view(
+    "TransactionStartedView",
+    "A transaction started (after an authorization, a remote start, or none)",
+    serializers.TransactionStartedSerializer,
+    transactions.transaction_started,
+    errors={
+        **ERRORS,
+        409: OpenApiResponse(
+            description="event_id reused, transaction id already started, or the "
+            "authorization already used"
+        ),
+    },
+)
+MeterValuesView = _transaction_view(
+    "MeterValuesView",
+    "Meter values of a transaction (late ones with their real times)",
+    serializers.MeterValuesSerializer,
+    transactions.meter_values,
+)
+TransactionStoppedView = _transaction_view(
+    "TransactionStoppedView",
+    "A transaction stopped (the EV may stay plugged: parking until ev-left)",
+    serializers.TransactionStoppedSerializer,
+    transactions.transaction_stopped,
+)
+EvLeftView = _transaction_view(
+    "EvLeftView",
+    "The EV left: the end of parking and of the session (COMPLETED, CDR)",
+    serializers.EvLeftSerializer,
+    transactions.ev_left,
+)

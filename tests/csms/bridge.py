@@ -57,3 +57,33 @@ def call(csms, endpoint: str, body, *, key: str | None = None):
         content_type="application/json",
         **headers,
     )
+
+
+def transaction_started(transaction_id: str, at: dt.datetime, **fields) -> dict:
+    return _without_none(
+        {
+            "event_id": str(uuid.uuid4()),
+            "timestamp": stamp(at),
+            "location_id": "PAR-1",
+            "evse_uid": "E1",
+            "transaction_id": transaction_id,
+            "meter_start_wh": 1000,
+            **fields,
+        }
+    )
+
+
+def transaction_event(transaction_id: str, at: dt.datetime, **fields) -> dict:
+    """meter-values, transaction-stopped or ev-left: named by the transaction id."""
+    return _without_none(
+        {
+            "event_id": str(uuid.uuid4()),
+            "timestamp": stamp(at),
+            "transaction_id": transaction_id,
+            **fields,
+        }
+    )
+
+
+def sample(at: dt.datetime, wh: int, state: str = "CHARGING", **fields) -> dict:
+    return {"timestamp": stamp(at), "energy_wh": wh, "charging_state": state, **fields}

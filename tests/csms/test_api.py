@@ -131,16 +131,25 @@ def test_every_exchange_is_logged_with_the_key_hidden(csms, evse):
     assert json.loads(logs[0].response_body)["applied"] is True
 
 
-def test_openapi_schema_is_valid_and_documents_both_endpoints(db):
+def test_openapi_schema_is_valid_and_documents_every_endpoint(db):
     response = Client().get("/api/csms/v1/schema/")
 
     assert response.status_code == 200
     schema = yaml.safe_load(response.content)
     validate_schema(schema)
-    assert set(schema["paths"]) == {"/api/csms/v1/evse-status", "/api/csms/v1/authorize"}
+    endpoints = ["evse-status", "authorize", "transaction-started", "meter-values"]
+    endpoints += ["transaction-stopped", "ev-left"]
+    assert set(schema["paths"]) == {f"/api/csms/v1/{name}" for name in endpoints}
     assert schema["components"]["securitySchemes"]["csmsApiKey"]["scheme"] == "bearer"
-    statuses = schema["paths"]["/api/csms/v1/authorize"]["post"]["responses"]
-    assert {"200", "400", "401", "403", "404", "409"} <= set(statuses)
+    for name in endpoints:
+        statuses = schema["paths"][f"/api/csms/v1/{name}"]["post"]["responses"]
+        assert {"200", "400", "401", "403", "404", "409"} <= set(statuses), name
+    started = schema["components"]["schemas"]["TransactionStartedRequest"]["properties"]
+    assert {"transaction_id", "meter_start_wh", "id_tag", "authorization_id"} <= set(started)
+    sample = schema["components"]["schemas"]["SampleRequest"]["properties"]
+    assert {"timestamp", "energy_wh", "power_w", "current_a", "soc", "charging_state"} <= set(
+        sample
+    )
 
 
 def test_interactive_page_is_served_without_a_cdn(db):

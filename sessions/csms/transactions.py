@@ -1,0 +1,416 @@
+"""Transaction events of a CSMS (roaming-workflow §7 E3-E5) → our Sessions and CDRs.
+
+Each event is processed once (services.once: one transaction with its ProcessedEvent) and
+calls sessions.session_services, which queues the hub's messages in that transaction.
+
+What a transaction-started becomes (docs/csms-bridge.md "Transactions"):
+- it follows an accepted authorization or remote start → a roaming Session, ACTIVE, with the
+  token, auth_method and authorization_reference exactly as stored (Gireve §3.6.1, §3.8.1);
+- it follows an authorization the hub refused (the charge point started anyway) → an INVALID
+  Session: "declared invalid and will not be billed" (roaming-workflow §3.5), one PUT, no CDR;
+- nothing of the hub's (own customers, free vend, an unknown badge) → non-roaming: an
+  anonymised Session on an Advenir station (Gireve §3.8.5), nothing elsewhere.
+Every transaction is kept (csms.Transaction) so its later events are known; an event for a
+transaction never started gets 404.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from locations.models import EVSE, Connector
+from roaming.ocpi_time import format_datetime
+from sessions import session_services
+from sessions.authorization import REMOTE_START_WINDOW
+from sessions.charging_periods import Sample
+from sessions.enums import AuthMethod, AuthorizationSource, SessionStatus, TokenType
+from sessions.models import Authorization, RemoteStart, Session, Token
+from sessions.rfid import BadUid, normalise_rfid
+from sessions.session_ocpi import CDR_TOKEN_FIELDS
+
+from .models import Csms, Transaction
+from .services import MAX_CLOCK_AHEAD, BridgeError, once, resolve_evse
+
+logger = logging.getLogger(__name__)
+Reporting = Transaction.Reporting
+
+# OCPI 2.2.1 mod_cdrs AuthMethod by who decided (sessions.authorization): a local decision
+# is WHITELIST ("no request to an eMSP has been performed").
+AUTH_METHODS = {
+    AuthorizationSource.HUB: AuthMethod.AUTH_REQUEST,
+    AuthorizationSource.WHITELIST: AuthMethod.WHITELIST,
+    AuthorizationSource.OFFLINE: AuthMethod.WHITELIST,
+    AuthorizationSource.REMOTE_START: AuthMethod.COMMAND,
+}
+# An id tag is matched to a decision at most this long before the start (the driver swipes,
+# then plugs in); the same window as a remote start (OCPI mod_commands: 15 minutes).
+AUTHORIZATION_WINDOW = REMOTE_START_WINDOW
+
+
+@dataclass
+class Link:
+    """What a transaction follows, and so what the hub learns of it."""
+
+    reporting: str
+    cdr_token: dict | None = None
+    auth_method: str | None = None
+    reference: str = ""
+    authorization: Authorization | None = None
+    remote_start: RemoteStart | None = None
+    note: str = ""
+
+
+# --- E3: transaction started -----------------------------------------------------------
+
+
+def transaction_started(*, csms: Csms, event: dict) -> dict:
+    started_at = _not_ahead(event["timestamp"])
+
+    def process() -> dict:
+        evse = resolve_evse(csms=csms, ref=event, lock=True)
+        connector = _connector(evse, event)
+        if Transaction.objects.filter(csms=csms, transaction_id=event["transaction_id"]).exists():
+            raise BridgeError(
+                409, f"Transaction {event['transaction_id']} was already started (another event)."
+            )
+        link = _link(csms, evse, event, started_at)
+        try:
+            session = session_services.start_session(
+                evse=evse,
+                connector=connector,
+                started_at=started_at,
+                meter_start_wh=event["meter_start_wh"],
+                cdr_token=link.cdr_token,
+                auth_method=link.auth_method,
+                authorization_reference=link.reference,
+                transaction_id=event["transaction_id"],
+                meter_id=event.get("meter_id") or "",
+                invalid_reason=link.note if link.reporting == Reporting.INVALID else "",
+            )
+        except ValidationError as exc:
+            raise BridgeError(400, "; ".join(exc.messages)) from exc
+        if session is not None and session.origin == Session.Origin.ADVENIR:
+            link.reporting = Reporting.ADVENIR
+        elif session is None:
+            link.reporting = Reporting.NOT_REPORTED
+        transaction = Transaction.objects.create(
+            csms=csms,
+            transaction_id=event["transaction_id"],
+            evse=evse,
+            connector=connector,
+            session=session,
+            reporting=link.reporting,
+            note=link.note[:255],
+            id_tag=event.get("id_tag", ""),
+            token_type=event.get("token_type", "") if event.get("id_tag") else "",
+            authorization=link.authorization,
+            remote_start=link.remote_start,
+            started_at=started_at,
+            meter_start_wh=event["meter_start_wh"],
+        )
+        return _answer(event, transaction, applied=True, reason=link.note)
+
+    return once(csms, event, "transaction-started", process)
+
+
+def _connector(evse: EVSE, event: dict) -> Connector:
+    """The OCPI connector named with OCPI ids, else the EVSE's first (OCPP names EVSEs)."""
+    connectors = evse.connectors.order_by("ocpi_id")
+    if event.get("location_id") and event.get("connector_id"):
+        connectors = connectors.filter(ocpi_id__iexact=event["connector_id"])
+    connector = connectors.first()
+    if connector is None:
+        raise BridgeError(409, f"EVSE {evse.uid} has no connector (admin: Locations).")
+    return connector
+
+
+def _link(csms: Csms, evse: EVSE, event: dict, started_at: dt.datetime) -> Link:
+    if event.get("remote_start_id"):
+        remote_start = RemoteStart.objects.filter(pk=event["remote_start_id"], evse=evse).first()
+        if remote_start is None:
+            raise BridgeError(404, f"No remote start {event['remote_start_id']} at this EVSE.")
+        return _from_remote_start(remote_start)
+    if event.get("authorization_id"):
+        authorization = Authorization.objects.filter(
+            pk=event["authorization_id"], evse=evse
+        ).first()
+        if authorization is None:
+            raise BridgeError(404, f"No authorization {event['authorization_id']} at this EVSE.")
+        if Transaction.objects.filter(authorization=authorization).exists():
+            raise BridgeError(
+                409, f"Authorization {authorization.pk} already started another transaction."
+            )
+        return _from_authorization(authorization)
+    if not event.get("id_tag"):
+        return Link(Reporting.NOT_REPORTED, note="no id tag: not a roaming charge")
+    uid = _uid(event)
+    if uid is None:
+        return Link(Reporting.NOT_REPORTED, note="id tag is not a token uid: not roaming")
+    return _latest_for_token(csms, evse, uid, event["token_type"], started_at)
+
+
+def _uid(event: dict) -> str | None:
+    if event["token_type"] != TokenType.RFID:
+        return event["id_tag"]
+    try:
+        return normalise_rfid(event["id_tag"], reader_format=event["reader_format"])
+    except BadUid:
+        return None
+
+
+def _latest_for_token(csms: Csms, evse: EVSE, uid: str, type: str, started_at: dt.datetime) -> Link:
+    """The newest decision on this token at this EVSE, or remote start, shortly before the
+    start (an authorization already used by another transaction does not count)."""
+    window = {
+        "created_at__gte": started_at - AUTHORIZATION_WINDOW,
+        "created_at__lte": started_at + MAX_CLOCK_AHEAD,
+    }
+    authorization = (
+        Authorization.objects.filter(uid__iexact=uid, type=type, evse=evse, **window)
+        .exclude(
+            pk__in=Transaction.objects.filter(authorization__isnull=False).values(
+                "authorization_id"
+            )
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    remote_start = (
+        RemoteStart.objects.filter(uid__iexact=uid, type=type, evse=evse, **window)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if remote_start and (not authorization or remote_start.created_at > authorization.created_at):
+        return _from_remote_start(remote_start)
+    if authorization is not None:
+        return _from_authorization(authorization)
+    return Link(Reporting.NOT_REPORTED, note="no authorization for this token: not roaming")
+
+
+def _from_remote_start(remote_start: RemoteStart) -> Link:
+    """OCPI mod_commands StartSession: its token "SHALL be put in the Session and CDR"."""
+    return _roaming(
+        Link(
+            Reporting.ROAMING,
+            auth_method=AuthMethod.COMMAND,
+            reference=remote_start.authorization_reference,
+            remote_start=remote_start,
+        ),
+        remote_start.token,
+        remote_start.uid,
+        remote_start.type,
+    )
+
+
+def _from_authorization(authorization: Authorization) -> Link:
+    if not authorization.token:
+        # No token from the hub (unknown, malformed, hub unreachable): not a roaming charge.
+        return Link(
+            Reporting.NOT_REPORTED,
+            authorization=authorization,
+            note=f"authorization {authorization.pk} refused ({authorization.reason}): not roaming",
+        )
+    link = Link(
+        Reporting.ROAMING if authorization.accepted else Reporting.INVALID,
+        auth_method=AUTH_METHODS.get(authorization.source, AuthMethod.AUTH_REQUEST),
+        reference=authorization.authorization_reference,
+        authorization=authorization,
+    )
+    if not authorization.accepted:
+        link.note = f"the hub refused this token ({authorization.reason}): not billed"
+    return _roaming(link, authorization.token, authorization.uid, authorization.type)
+
+
+def _roaming(link: Link, token: dict, uid: str, type: str) -> Link:
+    cdr_token = cdr_token_of(token, uid, type)
+    if cdr_token is None:
+        logger.error("Token %s %s lacks CdrToken fields: %s", type, uid, token)
+        return Link(
+            Reporting.NOT_REPORTED,
+            authorization=link.authorization,
+            remote_start=link.remote_start,
+            note="the token lacks country_code/party_id/contract_id: cannot be reported",
+        )
+    link.cdr_token = cdr_token
+    return link
+
+
+def cdr_token_of(token: dict, uid: str, type: str) -> dict | None:
+    """OCPI CdrToken from the Token the hub gave, exactly; a field it left out is taken from
+    the one Token its eMSP pushed us with that uid and type (same identity). None if still
+    incomplete."""
+    cdr_token = {name: token.get(name) for name in CDR_TOKEN_FIELDS}
+    if not all(cdr_token.values()):
+        cached = list(Token.objects.filter(uid__iexact=token.get("uid") or uid, type=type)[:2])
+        if len(cached) == 1:
+            for name in CDR_TOKEN_FIELDS:
+                cdr_token[name] = cdr_token[name] or getattr(cached[0], name)
+    return cdr_token if all(cdr_token.values()) else None
+
+
+# --- E4: meter values -------------------------------------------------------------------
+
+
+def meter_values(*, csms: Csms, event: dict) -> dict:
+    for sample in event["samples"]:
+        _not_ahead(sample["timestamp"])
+    samples = [
+        Sample(
+            s["timestamp"],
+            s["energy_wh"],
+            s["charging_state"],
+            s.get("power_w"),
+            s.get("current_a"),
+            s.get("soc"),
+        )
+        for s in event["samples"]
+    ]
+
+    def process() -> dict:
+        transaction = _transaction(csms, event)
+        session = _charging_session(transaction)
+        if session is None:
+            return _answer(event, transaction, applied=False, reason=_why_not(transaction))
+        try:
+            session_services.record_meter_values(session=session, samples=samples)
+        except ValidationError as exc:
+            raise BridgeError(409, "; ".join(exc.messages)) from exc
+        return _answer(event, _reload(transaction), applied=True)
+
+    return once(csms, event, "meter-values", process)
+
+
+# --- E5: transaction stopped ------------------------------------------------------------
+
+
+def transaction_stopped(*, csms: Csms, event: dict) -> dict:
+    stopped_at = _not_ahead(event["timestamp"])
+
+    def process() -> dict:
+        transaction = _transaction(csms, event)
+        if transaction.stopped_at is not None:
+            raise BridgeError(
+                409,
+                f"Transaction {transaction.transaction_id} was already stopped at "
+                f"{format_datetime(transaction.stopped_at)}.",
+            )
+        if event["meter_stop_wh"] < transaction.meter_start_wh:
+            raise BridgeError(400, "meter_stop_wh is below the transaction's meter_start_wh.")
+        transaction.stopped_at, transaction.meter_stop_wh = stopped_at, event["meter_stop_wh"]
+        transaction.stop_reason = event["reason"]
+        transaction.signed_data = event.get("signed_data")
+        transaction.save(
+            update_fields=["stopped_at", "meter_stop_wh", "stop_reason", "signed_data"]
+        )
+        session = _charging_session(transaction)
+        if session is None:
+            return _answer(event, transaction, applied=False, reason=_why_not(transaction))
+        try:
+            session_services.stop_transaction(
+                session=session,
+                stopped_at=stopped_at,
+                meter_stop_wh=event["meter_stop_wh"],
+                reason=event["reason"],
+                ev_still_plugged=event["ev_still_plugged"],
+            )
+        except ValidationError as exc:
+            raise BridgeError(409, "; ".join(exc.messages)) from exc
+        if not event["ev_still_plugged"]:
+            transaction.ev_left_at = stopped_at
+            transaction.save(update_fields=["ev_left_at"])
+        return _answer(event, _reload(transaction), applied=True)
+
+    return once(csms, event, "transaction-stopped", process)
+
+
+# --- end of parking ---------------------------------------------------------------------
+
+
+def ev_left(*, csms: Csms, event: dict) -> dict:
+    left_at = _not_ahead(event["timestamp"])
+
+    def process() -> dict:
+        transaction = _transaction(csms, event)
+        if transaction.ev_left_at is not None:
+            raise BridgeError(
+                409,
+                f"Transaction {transaction.transaction_id}: the EV left at "
+                f"{format_datetime(transaction.ev_left_at)} already.",
+            )
+        transaction.ev_left_at = left_at
+        transaction.stopped_at = transaction.stopped_at or left_at
+        transaction.save(update_fields=["ev_left_at", "stopped_at"])
+        session = transaction.session
+        if session is None or session.status != SessionStatus.ACTIVE:
+            return _answer(event, transaction, applied=False, reason=_why_not(transaction))
+        try:
+            session_services.ev_left(session=session, left_at=left_at)
+        except ValidationError as exc:
+            raise BridgeError(409, "; ".join(exc.messages)) from exc
+        return _answer(event, _reload(transaction), applied=True)
+
+    return once(csms, event, "ev-left", process)
+
+
+# --- shared -----------------------------------------------------------------------------
+
+
+def _not_ahead(moment: dt.datetime) -> dt.datetime:
+    if moment > timezone.now() + MAX_CLOCK_AHEAD:
+        raise BridgeError(400, "A time is in the future: check the charge point clock (UTC).")
+    return moment
+
+
+def _transaction(csms: Csms, event: dict) -> Transaction:
+    """The transaction, row-locked: its events apply one at a time."""
+    transaction = (
+        Transaction.objects.select_for_update(of=("self",))
+        .select_related("session")
+        .filter(csms=csms, transaction_id=event["transaction_id"])
+        .first()
+    )
+    if transaction is None:
+        raise BridgeError(
+            404,
+            f"Unknown transaction {event['transaction_id']}: no transaction-started was "
+            "received for it from this CSMS (send it first).",
+        )
+    return transaction
+
+
+def _charging_session(transaction: Transaction) -> Session | None:
+    session = transaction.session
+    if session is None or session.status == SessionStatus.INVALID:
+        return None
+    return session
+
+
+def _why_not(transaction: Transaction) -> str:
+    if transaction.session is None:
+        return f"recorded only: {transaction.get_reporting_display()}"
+    return f"recorded only: session {transaction.session.status}"
+
+
+def _reload(transaction: Transaction) -> Transaction:
+    if transaction.session_id:
+        transaction.session = Session.objects.get(pk=transaction.session_id)
+    return transaction
+
+
+def _answer(event: dict, transaction: Transaction, *, applied: bool, reason: str = "") -> dict:
+    session = transaction.session
+    return {
+        "event_id": event["event_id"],
+        "transaction_id": transaction.transaction_id,
+        "reporting": transaction.reporting,
+        "session_id": session.ocpi_id if session else None,
+        "session_status": session.status if session else None,
+        "kwh": str(session.kwh) if session else None,
+        "applied": applied,
+        "reason": reason,
+    }

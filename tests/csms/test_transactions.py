@@ -1,0 +1,239 @@
+"""POST transaction-started, meter-values, transaction-stopped, ev-left: CSMS transactions
+become Sessions and CDRs, linked to the authorization they follow."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from roaming.models import MessageLog
+from sessions.csms.models import Transaction
+from sessions.models import Cdr, Session
+from tests.factories import RemoteStartFactory
+
+from .bridge import (
+    authorize_event,
+    call,
+    now,
+    sample,
+    stamp,
+    status_event,
+    transaction_event,
+    transaction_started,
+)
+
+pytestmark = pytest.mark.django_db
+UID = "04A23B1C5D6E7F"
+HUB_TOKEN = {
+    "country_code": "DE",
+    "party_id": "TNM",
+    "uid": UID,
+    "type": "RFID",
+    "contract_id": "DE-TNM-C12345678-X",
+    "issuer": "TheNewMotion",
+    "valid": True,
+    "whitelist": "ALLOWED",
+    "last_updated": "2026-01-01T00:00:00Z",
+}
+
+
+def ok(response) -> dict:
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def swipe(csms, uid=UID) -> dict:
+    return ok(call(csms, "authorize", authorize_event(uid)))
+
+
+@pytest.fixture
+def hub_knows_token(connected_hub, hub_simulator):
+    hub_simulator.tokens.append(HUB_TOKEN)
+    return hub_simulator
+
+
+def test_a_charge_from_swipe_to_cdr(csms, evse, hub_knows_token):
+    decision = swipe(csms)
+    t0 = now() - dt.timedelta(hours=1)
+
+    started = ok(
+        call(
+            csms,
+            "transaction-started",
+            transaction_started("TX1", t0, authorization_id=decision["authorization_id"]),
+        )
+    )
+    assert (started["reporting"], started["session_status"]) == ("ROAMING", "ACTIVE")
+    session = Session.objects.get(ocpi_id=started["session_id"])
+    # Exactly what the hub gave with the authorization (Gireve §3.6.1, §3.8.5).
+    assert session.cdr_token == {k: HUB_TOKEN[k] for k in session.cdr_token}
+    assert session.authorization_reference == decision["authorization_reference"]
+    assert session.auth_method == "AUTH_REQUEST"
+    assert session.transaction_id == "TX1"
+
+    values = transaction_event(
+        "TX1",
+        now(),
+        samples=[
+            sample(t0 + dt.timedelta(minutes=20), 4000, "Charging", power_w="7200.5"),
+            sample(t0 + dt.timedelta(minutes=40), 6000, "SuspendedEV"),
+        ],
+    )
+    assert ok(call(csms, "meter-values", values))["kwh"] == "5.0000"
+    stop = transaction_event(
+        "TX1",
+        t0 + dt.timedelta(minutes=45),
+        meter_stop_wh=6000,
+        reason="EVDisconnected",
+        ev_still_plugged=True,
+        signed_data={"encoding_method": "OCMF", "signed_values": []},
+    )
+    assert ok(call(csms, "transaction-stopped", stop))["session_status"] == "ACTIVE"
+    left = ok(call(csms, "ev-left", transaction_event("TX1", t0 + dt.timedelta(minutes=50))))
+
+    assert left["session_status"] == "COMPLETED"
+    cdr = Cdr.objects.get(session=session)
+    assert cdr.data["total_energy"] == 5
+    # 40 → 50 min: the EV asked for no power.
+    assert cdr.data["total_parking_time"] == Decimal("0.1667")
+    transaction = Transaction.objects.get()
+    assert transaction.signed_data == {"encoding_method": "OCMF", "signed_values": []}
+    assert transaction.stop_reason == "EVDisconnected"
+
+
+def test_the_id_tag_alone_finds_the_latest_decision_at_that_evse(csms, evse, hub_knows_token):
+    decision = swipe(csms)
+
+    started = ok(
+        call(
+            csms,
+            "transaction-started",
+            transaction_started("TX1", now(), id_tag="04:a2:3b:1c:5d:6e:7f"),
+        )
+    )
+
+    transaction = Transaction.objects.get()
+    assert transaction.authorization_id == decision["authorization_id"]
+    assert started["reporting"] == "ROAMING"
+
+
+def test_a_remote_start_gives_command_and_its_token(csms, evse):
+    remote = RemoteStartFactory(
+        evse=evse,
+        created_at=now(),
+        uid="APP42",
+        type="APP_USER",
+        token={**HUB_TOKEN, "uid": "APP42", "type": "APP_USER"},
+        authorization_reference="REF-CMD-1",
+    )
+
+    started = ok(
+        call(
+            csms,
+            "transaction-started",
+            transaction_started("TX9", now(), remote_start_id=remote.pk),
+        )
+    )
+
+    session = Session.objects.get(ocpi_id=started["session_id"])
+    assert (session.auth_method, session.authorization_reference, session.cdr_token["uid"]) == (
+        "COMMAND",
+        "REF-CMD-1",
+        "APP42",
+    )
+
+
+def test_a_token_the_hub_refused_gives_an_invalid_session(csms, evse, hub_knows_token):
+    hub_knows_token.authorize_as(UID, "BLOCKED")
+    decision = swipe(csms)
+
+    started = ok(
+        call(
+            csms,
+            "transaction-started",
+            transaction_started("TX2", now(), authorization_id=decision["authorization_id"]),
+        )
+    )
+
+    assert (started["reporting"], started["session_status"]) == ("INVALID", "INVALID")
+    values = transaction_event("TX2", now(), samples=[sample(now(), 2000)])
+    answer = ok(call(csms, "meter-values", values))
+    assert (answer["applied"], answer["reason"]) == (False, "recorded only: session INVALID")
+    assert not Cdr.objects.exists()
+
+
+def test_a_badge_the_hub_never_saw_is_not_reported_except_on_advenir_stations(csms, evse, operator):
+    answer = ok(
+        call(csms, "transaction-started", transaction_started("TX3", now(), id_tag="0A0B0C0D"))
+    )
+    assert (answer["reporting"], answer["session_id"]) == ("NOT_REPORTED", None)
+    stop = ok(
+        call(csms, "transaction-stopped", transaction_event("TX3", now(), meter_stop_wh=1500))
+    )
+    assert stop["applied"] is False
+    assert Transaction.objects.get().meter_stop_wh == 1500
+
+    evse.location.advenir_reporting = True
+    evse.location.save()
+    answer = ok(
+        call(csms, "transaction-started", transaction_started("TX4", now(), id_tag="0A0B0C0D"))
+    )
+    session = Session.objects.get(ocpi_id=answer["session_id"])
+    assert answer["reporting"] == "ADVENIR"
+    assert session.cdr_token["contract_id"] == "Gireve2Advenir"
+
+
+def test_unknown_transaction_is_a_logged_404(csms, evse):
+    body = transaction_event("NOPE", now(), meter_stop_wh=10)
+
+    response = call(csms, "transaction-stopped", body)
+
+    assert response.status_code == 404
+    assert "Unknown transaction NOPE" in response.json()["detail"]
+    log = MessageLog.objects.get(object_id=body["event_id"])
+    assert log.http_status == 404
+
+
+def test_a_replayed_event_changes_nothing_and_a_second_stop_is_refused(csms, evse, hub_knows_token):
+    decision = swipe(csms)
+    t0 = now() - dt.timedelta(minutes=30)
+    ok(
+        call(
+            csms,
+            "transaction-started",
+            transaction_started("TX5", t0, authorization_id=decision["authorization_id"]),
+        )
+    )
+    values = transaction_event("TX5", now(), samples=[sample(t0 + dt.timedelta(minutes=10), 3000)])
+
+    first, again = ok(call(csms, "meter-values", values)), ok(call(csms, "meter-values", values))
+
+    assert again == {**first, "duplicate": True}
+    stop = transaction_event("TX5", t0 + dt.timedelta(minutes=20), meter_stop_wh=4000)
+    assert ok(call(csms, "transaction-stopped", stop))["session_status"] == "COMPLETED"
+    other = transaction_event("TX5", t0 + dt.timedelta(minutes=21), meter_stop_wh=4000)
+    refused = call(csms, "transaction-stopped", other)
+    assert refused.status_code == 409
+    assert "already stopped" in refused.json()["detail"]
+    late = call(csms, "meter-values", transaction_event("TX5", now(), samples=[sample(t0, 1000)]))
+    assert late.status_code == 409
+    assert Cdr.objects.count() == 1
+
+
+def test_out_of_order_time_comes_from_the_status_feed(csms, evse, hub_knows_token):
+    decision = swipe(csms)
+    t0 = now() - dt.timedelta(hours=2)
+    body = transaction_started("TX6", t0, authorization_id=decision["authorization_id"])
+    ok(call(csms, "transaction-started", body))
+    for minutes, status in ((30, "Faulted"), (45, "Available")):
+        event = status_event(timestamp=stamp(t0 + dt.timedelta(minutes=minutes)), status=status)
+        ok(call(csms, "evse-status", event))
+
+    stop = transaction_event("TX6", t0 + dt.timedelta(minutes=60), meter_stop_wh=9000)
+    ok(call(csms, "transaction-stopped", stop))
+
+    session = Session.objects.get()
+    down = [stamp(t0 + dt.timedelta(minutes=m))[:19] + "Z" for m in (30, 45)]
+    assert session.out_of_order == [down]
+    # Gireve §3.9.2: an hour minus the 15 minutes out of order.
+    assert Cdr.objects.get().data["total_time"] == Decimal("0.75")
