@@ -96,17 +96,27 @@ def session_ended(session: Session, *, now: dt.datetime | None = None) -> int:
 
 
 def session_updated(session: Session, *, now: dt.datetime | None = None) -> int:
-    """A meter-value update, throttled per session and platform; returns messages queued."""
+    """A meter-value update, throttled per session and platform; returns messages queued.
+
+    Called with the session row locked (session_services), so updates of one session come
+    one at a time: the throttle reads the stream memos without locking them, and most meter
+    values (inside the interval) cost that one read and queue nothing."""
     now = now or timezone.now()
     minimum = dt.timedelta(seconds=settings.SESSION_UPDATE_MIN_SECONDS)
+    key = stream_key(session)
+    platforms = outbox.hub_platforms(MODULE)
+    last_updates = dict(
+        Stream.objects.filter(platform__in=platforms, key=key).values_list(
+            "platform_id", "memo__last_update_at"
+        )
+    )
     queued = 0
-    for platform in outbox.hub_platforms(MODULE):
-        key = stream_key(session)
-        memo = outbox.stream_memo(platform=platform, stream_key=key, module=MODULE)
-        last = memo.get("last_update_at")
+    for platform in platforms:
+        last = last_updates.get(platform.pk)
         if last and now - dt.datetime.fromisoformat(last) < minimum:
             continue  # the next update (or the COMPLETED PUT) carries this state
         stream = outbox.locked_stream(platform=platform, stream_key=key, module=MODULE)
+        memo = dict(stream.memo)
         stale = _queued_updates(stream)
         periods = session.charging_periods
         sent = memo.get("sent_periods", 0)
