@@ -120,9 +120,11 @@ def recreate_database() -> None:
         conn.execute(f'CREATE DATABASE "{DB_NAME}"')
 
 
-def start(args: list[str], log_name: str) -> subprocess.Popen:
+def start(args: list[str], log_name: str, **env) -> subprocess.Popen:
     log = open(REPO / "var" / log_name, "ab")  # noqa: SIM115 (lives with the process)
-    return subprocess.Popen(args, cwd=REPO, stdout=log, stderr=log, start_new_session=True)
+    return subprocess.Popen(
+        args, cwd=REPO, stdout=log, stderr=log, start_new_session=True, env=os.environ | env
+    )
 
 
 # --- CPU accounting (Linux /proc) -------------------------------------------------------
@@ -166,29 +168,37 @@ def _machine_ticks() -> int:
 
 class Cpu:
     """CPU seconds of gunicorn's workers, of the Celery worker's processes, of the
-    PostgreSQL backends of this database, and of the whole machine (other jobs included)."""
+    PostgreSQL backends of this database, and of the whole machine (other jobs included).
+
+    Backends come and go (connections are recycled after conn_max_age): a thread samples
+    them every 0.2 s, so the CPU of a backend that ended between two snapshots is kept."""
 
     def __init__(self, web_pid: int, worker_pid: int):
         self.web_pid, self.worker_pid = web_pid, worker_pid
         self.hz = os.sysconf("SC_CLK_TCK")
+        self.backends: dict[int, int] = {}  # pid -> last ticks seen
+        threading.Thread(target=self._sample_backends, daemon=True).start()
+
+    def _sample_backends(self) -> None:
+        while True:
+            for pid in _postgres_pids():
+                ticks = _ticks(pid)
+                if ticks:
+                    self.backends[pid] = max(ticks, self.backends.get(pid, 0))
+            time.sleep(0.2)
 
     def snapshot(self) -> dict:
         worker = [self.worker_pid, *_children(self.worker_pid)]
-        # Backends come and go (a connection per thread): summed by pid, both ends.
         return {
             "web": sum(_ticks(pid) for pid in _children(self.web_pid)) / self.hz,
             "worker": sum(_ticks(pid) for pid in worker) / self.hz,
-            "postgres": {pid: _ticks(pid) / self.hz for pid in _postgres_pids()},
+            "postgres": sum(self.backends.values()) / self.hz,
             "machine": _machine_ticks() / self.hz,
         }
 
     @staticmethod
     def spent(before: dict, after: dict) -> dict[str, float]:
-        postgres = sum(
-            seconds - before["postgres"].get(pid, 0.0) for pid, seconds in after["postgres"].items()
-        )
-        spent = {name: after[name] - before[name] for name in ("web", "worker", "machine")}
-        return spent | {"postgres": postgres}
+        return {name: after[name] - before[name] for name in before}
 
 
 # --- setup ------------------------------------------------------------------------------
@@ -394,6 +404,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32, help="CSMS client threads")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn processes")
     parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn process")
+    parser.add_argument(
+        "--web-conn-max-age",
+        type=int,
+        default=60,
+        help="gunicorn's PostgreSQL connections kept (s): 0 opens one per request",
+    )
     parser.add_argument("--stop-rate", type=float, default=2, help="stop events per second")
     parser.add_argument("--stops", type=int, default=200, help="sessions stopped and timed")
     parser.add_argument("--quick", action="store_true", help="300 sessions, 15 minutes, 60 stops")
@@ -420,7 +436,8 @@ def main() -> None:
         processes.append(
             start([gunicorn, "config.wsgi", "-b", f"127.0.0.1:{web_port}", "-k", "gthread",
                    "-w", str(options.workers), "--threads", str(options.threads)],
-                  "bench_sessions_web.log")
+                  "bench_sessions_web.log",
+                  DATABASE_URL=f"{PG}/{DB_NAME}?conn_max_age={options.web_conn_max_age}")
         )  # fmt: skip
         web_pid = processes[-1].pid
         processes.append(
@@ -441,7 +458,8 @@ def main() -> None:
             requests.get(f"{api}/schema/", timeout=60)
         cpu = Cpu(web_pid, processes[-1].pid)
         print(
-            f"gunicorn {options.workers} × {options.threads} threads, 1 Celery worker (-c 2, "
+            f"gunicorn {options.workers} × {options.threads} threads (conn_max_age "
+            f"{options.web_conn_max_age}), 1 Celery worker (-c 2, "
             f"beat), {os.cpu_count()} CPUs; {options.sessions} sessions × {options.minutes} "
             f"simulated minutes, {options.concurrency} CSMS threads",
             flush=True,
