@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
 from roaming.admin_base import ServiceRefusalsOnForm
 from roaming.ocpi_json import dumps
+from roaming.ocpi_time import format_datetime
 from roaming.outbox.models import Message
 
 from . import session_push
@@ -69,29 +71,71 @@ class AuthorizationAdmin(_ReadOnly):
     date_hierarchy = "created_at"
 
 
-def _messages_table(stream_key: str, object_id: str | None = None) -> str:
-    queryset = Message.objects.filter(stream__key=stream_key).order_by("pk")
-    if object_id is not None:
-        queryset = queryset.filter(object_id=object_id)
+def _link(viewname: str, pk, text: str):
+    return format_html('<a href="{}">{}</a>', reverse(viewname, args=[pk]), text)
+
+
+def _outcome(message: Message):
+    """HTTP / OCPI status of the last exchange, the error or the note, and what replaced it."""
+    parts = []
+    if message.last_http_status is not None:
+        parts.append(f"{message.last_http_status} / {message.last_ocpi_status or '—'}")
+    text = message.last_error or message.note
+    if text:
+        parts.append(text[:200])
+    outcome = format_html("{}", " · ".join(parts) or "—")
+    if message.superseded_by_id is None:
+        return outcome
+    pk = message.superseded_by_id
+    return format_html("{} → {}", outcome, _link("admin:outbox_message_change", pk, f"#{pk}"))
+
+
+def _messages_table(stream_key: str, *, endpoint_module: str | None = None, object_id=None):
+    """Every outbox message of the stream (every platform), oldest first: what left, how it
+    went (state, attempts, last HTTP / OCPI status, error or note) and links to the
+    message, its last exchange in the message log and the stream's ops page."""
+    queryset = Message.objects.filter(stream__key=stream_key)
+    if endpoint_module is not None:
+        queryset = queryset.filter(endpoint_module=endpoint_module, object_id=object_id)
+    messages = list(queryset.select_related("stream__platform").order_by("pk"))
+    if not messages:
+        return "— (nothing queued for a hub)"
     rows = format_html_join(
         "",
-        "<tr><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        "<tr><td>{}</td><td>{}</td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td>"
+        "<td>{}</td><td>{}</td><td>{}</td></tr>",
         (
             (
+                _link("admin:outbox_message_change", m.pk, f"#{m.pk}"),
                 m.stream.platform,
                 m.method,
-                m.endpoint_module or m.stream.module,
+                f"{m.endpoint_module or m.stream.module}{m.path}",
                 m.get_state_display(),
-                m.last_http_status or "",
-                m.done_at or "",
+                m.attempts,
+                _outcome(m),
+                _link("admin:roaming_messagelog_change", m.last_log_id, "exchange")
+                if m.last_log_id
+                else "—",
+                format_datetime(m.created_at),
+                format_datetime(m.done_at) if m.done_at else "—",
             )
-            for m in queryset.select_related("stream__platform")
+            for m in messages
+        ),
+    )
+    streams = format_html_join(
+        " ",
+        "{}",
+        (
+            (_link("admin:outbox_stream_change", pk, f"stream #{pk} ({platform})"),)
+            for pk, platform in {(m.stream_id, m.stream.platform) for m in messages}
         ),
     )
     return format_html(
-        "<table><tr><th>platform</th><th>request</th><th>state</th><th>HTTP</th>"
-        "<th>done</th></tr>{}</table>",
+        "<table><tr><th>message</th><th>platform</th><th>request</th><th>state</th>"
+        "<th>attempts</th><th>outcome (HTTP / OCPI, error or note)</th><th>log</th>"
+        "<th>queued</th><th>done</th></tr>{}</table><p>{}</p>",
         rows,
+        streams,
     )
 
 
@@ -140,7 +184,7 @@ class SessionAdmin(_ReadOnly):
     def ocpi(self, obj):
         return format_html("<pre>{}</pre>", dumps(session_to_ocpi(obj), indent=2))
 
-    @admin.display(description="Messages pushed on the session's stream")
+    @admin.display(description="Every message of the session's stream (its CDRs included)")
     def pushed(self, obj):
         return _messages_table(session_push.stream_key(obj))
 
@@ -191,9 +235,13 @@ class CdrAdmin(_ReadOnly):
     def ocpi(self, obj):
         return format_html("<pre>{}</pre>", dumps(obj.data, indent=2))
 
-    @admin.display(description="Its POST")
+    @admin.display(description="Its POST (on the session's stream, after the session)")
     def pushed(self, obj):
-        return _messages_table(session_push.stream_key(obj.session), obj.ocpi_id)
+        return _messages_table(
+            session_push.stream_key(obj.session),
+            endpoint_module=session_push.CDR_MODULE,
+            object_id=obj.ocpi_id,
+        )
 
 
 @admin.register(RemoteStart)

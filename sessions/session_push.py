@@ -15,10 +15,13 @@ session ids toward eMSPs, so a CDR must never overtake its session (roaming-work
   when it does, it is a full PUT, since a dropped PATCH carried periods.
 - The CDR is POSTed to the cdrs endpoint itself (base URL; mod_cdrs), on the same stream.
 The stream's memo per platform remembers the last update time and what periods were sent.
+- A PATCH the hub answers "unknown session" (404 / 2003) is healed by the outbox with the
+  whole PUT `whole_session` builds (registered in sessions/apps.py).
 """
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import hashlib
 
@@ -93,17 +96,27 @@ def session_ended(session: Session, *, now: dt.datetime | None = None) -> int:
 
 
 def session_updated(session: Session, *, now: dt.datetime | None = None) -> int:
-    """A meter-value update, throttled per session and platform; returns messages queued."""
+    """A meter-value update, throttled per session and platform; returns messages queued.
+
+    Called with the session row locked (session_services), so updates of one session come
+    one at a time: the throttle reads the stream memos without locking them, and most meter
+    values (inside the interval) cost that one read and queue nothing."""
     now = now or timezone.now()
     minimum = dt.timedelta(seconds=settings.SESSION_UPDATE_MIN_SECONDS)
+    key = stream_key(session)
+    platforms = outbox.hub_platforms(MODULE)
+    last_updates = dict(
+        Stream.objects.filter(platform__in=platforms, key=key).values_list(
+            "platform_id", "memo__last_update_at"
+        )
+    )
     queued = 0
-    for platform in outbox.hub_platforms(MODULE):
-        key = stream_key(session)
-        memo = outbox.stream_memo(platform=platform, stream_key=key, module=MODULE)
-        last = memo.get("last_update_at")
+    for platform in platforms:
+        last = last_updates.get(platform.pk)
         if last and now - dt.datetime.fromisoformat(last) < minimum:
             continue  # the next update (or the COMPLETED PUT) carries this state
         stream = outbox.locked_stream(platform=platform, stream_key=key, module=MODULE)
+        memo = dict(stream.memo)
         stale = _queued_updates(stream)
         periods = session.charging_periods
         sent = memo.get("sent_periods", 0)
@@ -183,3 +196,48 @@ def hub_location(cdr: Cdr) -> str:
         .first()
     )
     return message.response_location if message else ""
+
+
+# --- healing a PATCH the hub answers "unknown session" (roaming.outbox.healing) ------------
+
+
+def whole_session(key: str, missing_path: str) -> list[tuple[str, str, dict]]:
+    """The whole PUT giving the hub back a session it lost, for the PATCH a worker is
+    healing on stream `key` (roaming.outbox.registry builder for "session" streams).
+
+    Not the current session: the messages queued behind the PATCH were built as PATCHes
+    that *add* their periods (OCPI 2.2.1 mod_sessions PATCH), so a PUT of periods they
+    carry would make the hub count them twice. The PUT is the state the hub would hold
+    after this PATCH: the last full PUT it got, plus every PATCH applied since, this one
+    included. [] when there is no such PUT (the hub then keeps the 2003 for a person)."""
+    now = timezone.now()
+    streams = Stream.objects.filter(key=key, module=MODULE, locked_until__gt=now)
+    for stream in streams.order_by("-locked_until"):
+        head = stream.messages.filter(state=Message.State.PENDING).order_by("pk").first()
+        if head is not None and head.method == "PATCH" and head.path == missing_path:
+            state = _hub_state_after(stream, head)
+            return [("PUT", missing_path, state)] if state else []
+    return []
+
+
+def _hub_state_after(stream: Stream, head: Message) -> dict | None:
+    healing_puts = stream.messages.filter(state=Message.State.HEALED).values("superseded_by")
+    applied = [
+        m
+        for m in stream.messages.filter(
+            pk__lte=head.pk, endpoint_module="", method__in=("PUT", "PATCH")
+        )
+        .exclude(pk__in=healing_puts)  # each equals the PUT + PATCHes up to what it healed
+        .order_by("pk")
+        if m.pk == head.pk or m.state in (Message.State.DELIVERED, Message.State.HEALED)
+    ]
+    puts = [i for i, m in enumerate(applied) if m.method == "PUT"]
+    if not puts:
+        return None
+    state = copy.deepcopy(applied[puts[-1]].body)
+    for patch in applied[puts[-1] + 1 :]:
+        for name, value in patch.body.items():
+            if name == "charging_periods":
+                value = [*state.get(name, []), *value]  # a PATCH adds periods
+            state[name] = value
+    return state

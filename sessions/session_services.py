@@ -192,7 +192,8 @@ def record_meter_values(
     _merge_samples(session, samples)
     derive(session)
     _touch(session, now or timezone.now())
-    session.save()
+    # The hot path of a charge (a meter value a minute): write only what a sample changes.
+    session.save(update_fields=["samples", "charging_periods", "kwh", "total_cost", "last_updated"])
     session_push.session_updated(session, now=now)
     return session
 

@@ -1,5 +1,5 @@
-"""Receiver interfaces for eMSP data: tokens, charging preferences (OCPI 2.2.1); commands are
-in sessions.commands.views."""
+"""Receiver interfaces for eMSP data (tokens, charging preferences) and our sessions and CDRs
+senders (OCPI 2.2.1); commands are in sessions.commands.views."""
 
 from rest_framework.response import Response
 
@@ -9,7 +9,9 @@ from roaming.api.errors import INVALID_PARAMETERS, UNKNOWN_TOKEN
 
 from .enums import TokenType
 from .ocpi import IDENTITY, ChargingPreferences, TokenIn, token_to_ocpi
+from .selectors import cdrs_ocpi, sender_cdrs, sender_sessions
 from .services import find_token, patch_token, put_token
+from .session_ocpi import session_to_ocpi
 
 
 class TokensView(OcpiAPIView):
@@ -83,18 +85,46 @@ class ChargingPreferencesView(OcpiAPIView):
         )
 
 
+def requesting_emsp(request) -> tuple[str, str] | None:
+    """The eMSP asking (OCPI-from-*), or None when the hub itself asks (its own HUB role):
+    an eMSP sees the sessions and CDRs of its own tokens only, the hub every one it was
+    sent (Gireve §2.1.5: the hub pulls for the parties behind it)."""
+    from_cc, from_pid = request.ocpi_from
+    roles = request.user.roles if isinstance(request.user.roles, list) else []
+    for role in roles:
+        if (
+            isinstance(role, dict)
+            and role.get("role") == "HUB"
+            and str(role.get("country_code")).upper() == from_cc
+            and str(role.get("party_id")).upper() == from_pid
+        ):
+            return None
+    return from_cc, from_pid
+
+
 class SessionsView(OcpiAPIView):
-    """OCPI 2.2.1 mod_sessions §Sender Interface: no charging session is recorded yet."""
+    """OCPI 2.2.1 mod_sessions §Sender Interface (GET list, Gireve "Pull Sessions")."""
 
     module = "sessions"
-    # Sessions are filled in by the sessions issue; until then the list is honestly empty.
-    sessions: tuple = ()
 
     def get(self, request):
-        return self.paginated(list(self.sessions), dict)
+        # mod_sessions §GET Request Parameters: date_from is required on this endpoint
+        # (unlike the other modules' lists); a missing one is a 2001 naming it.
+        if not request.query_params.get("date_from"):
+            raise invalid(
+                "date_from is required: only Sessions with last_updated on or after it "
+                "are returned (OCPI 2.2.1 mod_sessions GET)"
+            )
+        sessions = sender_sessions(request.ocpi_to_operator, requesting_emsp(request))
+        return self.paginated(sessions, session_to_ocpi)
 
 
-class CdrsView(SessionsView):
-    """OCPI 2.2.1 mod_cdrs §Sender Interface: no CDR is recorded yet."""
+class CdrsView(OcpiAPIView):
+    """OCPI 2.2.1 mod_cdrs §Sender Interface (GET list; Gireve pages by 20, §2.1.9): the
+    CDRs as they were POSTed, credit and re-bill CDRs included."""
 
     module = "cdrs"
+
+    def get(self, request):
+        cdrs = sender_cdrs(request.ocpi_to_operator, requesting_emsp(request))
+        return self.paginated(cdrs, page_to_ocpi=cdrs_ocpi)
