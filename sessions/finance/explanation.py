@@ -88,7 +88,7 @@ def explain_cdr(cdr: Cdr, time_zone: str) -> Explanation:
         result.error = f"The pricing engine refuses this CDR: {error}"
         return result
     zone = ZoneInfo(time_zone)
-    result.lines = [_line(row, zone) for row in priced.breakdown()]
+    result.lines = [_line(row, zone, tariff) for row in priced.breakdown()]
     result.total = priced.cost_fields()["total_cost"]
     result.min_price_applied = priced.min_price_applied
     result.max_price_applied = priced.max_price_applied
@@ -126,17 +126,36 @@ def _whose(tariff: dict | None, emsp: str) -> str:
     )
 
 
-def _line(row: dict, zone: ZoneInfo) -> Line:
+def shown(volume: Decimal, unit: str) -> str:
+    """A volume as a person reads it: at most 6 decimals (the exact one is in the engine's
+    breakdown), hours with their minutes."""
+    text = f"{volume.quantize(Decimal('0.000001')).normalize():f}" if volume else str(volume)
+    if unit == "h" and volume:
+        text += f" h ({(volume * 60).quantize(Decimal('0.1')).normalize():f} min)"
+    elif unit:
+        text += f" {unit}"
+    return text
+
+
+def _step(tariff: dict, row: dict) -> str:
+    component = tariff["elements"][row["element"]]["price_components"][row["price_component"]]
+    return f"{component.get('step_size')} {'Wh' if row['type'] == 'ENERGY' else 's'}"
+
+
+def _line(row: dict, zone: ZoneInfo, tariff: dict) -> Line:
     kind = row["type"]
     unit = UNITS.get(kind, "")
     volume = row["volume"]
     words = (
-        f"{WHAT.get(kind, kind)}: {volume} {unit} at {row['price']} per {unit}"
+        f"{WHAT.get(kind, kind)}: {shown(volume, unit)} at {row['price']} per {unit}"
         if unit
         else f"{WHAT.get(kind, kind)}: {row['price']}"
     )
     if row["step_rounding"]:
-        words = f"step rounding of the {WHAT.get(kind, kind)}: {volume} {unit} more billed"
+        words = (
+            f"step rounding of the {WHAT.get(kind, kind)} up to the next step of "
+            f"{_step(tariff, row)}: {shown(volume, unit)} more billed at {row['price']} per {unit}"
+        )
     return Line(
         period=row["period"] + 1,
         start=parse_datetime(row["start_date_time"]).astimezone(zone),

@@ -3,7 +3,8 @@
 Rows come from a server-side cursor (`iterator`) in chunks; CSV goes to the client as it is
 written; XLSX is written row by row by openpyxl's write_only mode into a temporary file
 (a zip cannot be sent before its directory is known) and then streamed from it. Amounts are
-the exact Decimals (CSV text; XLSX numbers keep their digits in the file, format 0.0000);
+the exact Decimals (CSV text; XLSX numbers, shown with 4 decimals: at most 14 digits, as
+in the Cdr columns, so the double a cell holds prints back as the exact amount);
 times are in the location's time zone, the zone named in its own column (and in the CSV
 value's offset).
 """

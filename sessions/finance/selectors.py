@@ -104,15 +104,18 @@ def _totals_expressions() -> dict:
 
 
 def _totals(row: dict, currency: str) -> Totals:
+    def value(name: str, empty=_ZERO):
+        return empty if row[name] is None else row[name]  # a zero keeps its decimals
+
     return Totals(
         currency=currency,
-        cdrs=row["cdrs"] or 0,
-        sessions=row["sessions"] or 0,
-        kwh=row["kwh"] or _ZERO,
-        hours=row["hours"] or _ZERO,
-        parking_hours=row["parking_hours"] or _ZERO,
-        excl_vat=row["excl_vat"] or _ZERO,
-        incl_vat=row["incl_vat"] or _ZERO,
+        cdrs=value("cdrs", 0),
+        sessions=value("sessions", 0),
+        kwh=value("kwh"),
+        hours=value("hours"),
+        parking_hours=value("parking_hours"),
+        excl_vat=value("excl_vat"),
+        incl_vat=value("incl_vat"),
     )
 
 
