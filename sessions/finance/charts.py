@@ -61,8 +61,8 @@ def timeline(
         parts.append(f'<polyline points="{path}" fill="none" stroke="#1f5fbf" stroke-width="2"/>')
         last_kwh = points[-1][1]
         parts.append(
-            f'<text x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end" class="tick">'
-            f"{escape(str(last_kwh))} kWh</text>"
+            f'<text x="{LEFT + 4}" y="{TOP - 8}" class="tick">'
+            f"{escape(str(last_kwh))} kWh delivered</text>"
         )
     parts.append(
         f'<text x="{LEFT - 6}" y="{TOP + inner_h}" text-anchor="end" class="tick">0</text>'
@@ -101,7 +101,7 @@ def daily_bars(days: list[dt.date], values: list[Decimal], unit: str, colour: st
         )
     parts.append(
         f'<line x1="{LEFT}" y1="{y(0):.1f}" x2="{WIDTH - RIGHT}" y2="{y(0):.1f}" stroke="#555"/>'
-        f'<text x="{LEFT - 6}" y="{TOP + 4}" text-anchor="end" class="tick">'
+        f'<text x="{LEFT + 4}" y="{TOP - 8}" class="tick">highest day: '
         f"{max(values)} {escape(unit)}</text>"
     )
     step = max(len(days) // 8, 1)

@@ -86,6 +86,7 @@ def cdr_list(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "emsps": selectors.emsps(),
             "sort": form.sort_key(),
+            "sortable": True,
             "query": _query_without(request, "page"),
             "sort_query": _query_without(request, "page", "sort"),
             "export_query": _query_without(request, "page"),
