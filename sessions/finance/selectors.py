@@ -103,17 +103,24 @@ def _totals_expressions() -> dict:
     }
 
 
+_MONEY_QUANTUM, _HOURS_QUANTUM = Decimal("0.0001"), Decimal("0.000001")
+
+
 def _totals(row: dict, currency: str) -> Totals:
-    def value(name: str, empty=_ZERO):
-        return empty if row[name] is None else row[name]  # a zero keeps its decimals
+    def value(name: str, empty=_ZERO, quantum=_MONEY_QUANTUM):
+        if row[name] is None:
+            return empty
+        # PostgreSQL sums numeric(…, 4) exactly; SQLite (.ci/start) returns its sums with
+        # 12 decimals: both come back with the columns' own decimals.
+        return row[name] if quantum is None else row[name].quantize(quantum)
 
     return Totals(
         currency=currency,
-        cdrs=value("cdrs", 0),
-        sessions=value("sessions", 0),
+        cdrs=value("cdrs", 0, None),
+        sessions=value("sessions", 0, None),
         kwh=value("kwh"),
-        hours=value("hours"),
-        parking_hours=value("parking_hours"),
+        hours=value("hours", quantum=_HOURS_QUANTUM),
+        parking_hours=value("parking_hours", quantum=_HOURS_QUANTUM),
         excl_vat=value("excl_vat"),
         incl_vat=value("incl_vat"),
     )
@@ -155,7 +162,11 @@ def daily(queryset: QuerySet[Cdr]) -> list[dict]:
         )
         .order_by("day", "currency")
     )
-    return list(rows)
+    return [
+        {**row, "excl_vat": row["excl_vat"].quantize(_MONEY_QUANTUM),
+         "kwh": row["kwh"].quantize(_MONEY_QUANTUM)}
+        for row in rows
+    ]  # fmt: skip
 
 
 def local_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
