@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.db import connection
 from django.db.models import (
     Case,
     Count,
@@ -187,13 +188,32 @@ def for_emsp(queryset: QuerySet[Cdr], emsp: str) -> QuerySet[Cdr]:
     return queryset.filter(emsp_country_code=country_code, emsp_party_id=party_id)
 
 
+# A loose index scan: one probe of the eMSP index per eMSP, not a DISTINCT over every CDR
+# (2 s at a million CDRs under load, 1 ms this way).
+_EMSPS_SQL = """
+WITH RECURSIVE e AS (
+    (SELECT emsp_country_code AS c, emsp_party_id AS p FROM charging_cdr ORDER BY 1, 2 LIMIT 1)
+    UNION ALL
+    SELECT n.c, n.p FROM e, LATERAL (
+        SELECT emsp_country_code AS c, emsp_party_id AS p FROM charging_cdr
+        WHERE (emsp_country_code, emsp_party_id) > (e.c, e.p) ORDER BY 1, 2 LIMIT 1) n
+)
+SELECT c, p FROM e
+"""
+
+
 def emsps() -> list[str]:
-    """The eMSPs that have CDRs, as FR*ABC (1 query, the eMSP index)."""
-    rows = (
-        Cdr.objects.order_by("emsp_country_code", "emsp_party_id")
-        .values_list("emsp_country_code", "emsp_party_id")
-        .distinct()
-    )
+    """The eMSPs that have CDRs, as FR*ABC (1 query on the eMSP index)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_EMSPS_SQL)
+            rows = cursor.fetchall()
+    else:  # the embedded SQLite of .ci/start: a few hundred CDRs
+        rows = (
+            Cdr.objects.order_by("emsp_country_code", "emsp_party_id")
+            .values_list("emsp_country_code", "emsp_party_id")
+            .distinct()
+        )
     return [f"{country}*{party}" for country, party in rows]
 
 
