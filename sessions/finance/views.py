@@ -73,6 +73,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @finance_view()
 def cdr_list(request: HttpRequest) -> HttpResponse:
+    if not request.GET:
+        # Opening the list shows this month (totals over years of CDRs are seconds, not ms);
+        # the From field says so and can be emptied.
+        today = timezone.now().astimezone(selectors.FINANCE_ZONE).date()
+        return redirect(f"{reverse('finance:cdrs')}?start={today.replace(day=1).isoformat()}")
     form = CdrFilterForm(request.GET)
     queryset = form.filter_qs(Cdr.objects.all())
     totals = selectors.totals_by_currency(queryset)
@@ -165,6 +170,8 @@ def _timeline(cdr: Cdr, explanation, zone) -> str:
                 if dimension.get("type") == "ENERGY":
                     total += Decimal(dimension["volume"])
         points.append((end, total))
+    if points[-1][0] < end:  # parked: the energy stays as it was
+        points.append((end, points[-1][1]))
     bands = [
         (line.start, line.end, line.element, line.type)
         for line in explanation.lines

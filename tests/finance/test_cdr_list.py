@@ -10,6 +10,7 @@ from sessions import cdr_services
 from sessions.finance import selectors
 
 URL = "/finance/cdrs/"
+ALL = f"{URL}?start=2026-01-01"
 
 
 @pytest.fixture
@@ -27,7 +28,7 @@ def _totals(answer) -> dict:
 
 
 def test_totals_of_everything_are_the_sums_by_hand(finance, three_charges):
-    eur = _totals(finance.get(URL))["EUR"]
+    eur = _totals(finance.get(ALL))["EUR"]
     assert (eur.cdrs, eur.sessions) == (3, 3)
     assert eur.kwh == Decimal("35.0000")
     assert eur.excl_vat == Decimal("17.0000")  # 4 + (8 + 3) + 2
@@ -73,7 +74,7 @@ def test_credit_and_rebill_keep_net_totals_and_are_filtered_by_kind(finance, thr
     cdr = three_charges["A"]
     cdr_services.credit_cdr(cdr=cdr, reason="wrong", user=staff["finance"], rebill=True)
 
-    eur = _totals(finance.get(URL))["EUR"]
+    eur = _totals(finance.get(ALL))["EUR"]
     assert (eur.cdrs, eur.sessions, eur.kwh, eur.excl_vat) == (5, 3, Decimal("35"), Decimal("17"))
     credit = _totals(finance.get(f"{URL}?kind=credit"))["EUR"]
     assert (credit.cdrs, credit.sessions, credit.excl_vat, credit.kwh) == (
@@ -87,7 +88,7 @@ def test_sorting_by_amount_both_ways(finance, three_charges):
     ids = {three_charges[n].ocpi_id: n for n in three_charges}
     assert [ids[i] for i in _listed(finance.get(f"{URL}?sort=amount"))] == ["C", "A", "B"]
     assert [ids[i] for i in _listed(finance.get(f"{URL}?sort=-amount"))] == ["B", "A", "C"]
-    assert [ids[i] for i in _listed(finance.get(URL))] == ["C", "B", "A"]  # newest first
+    assert [ids[i] for i in _listed(finance.get(ALL))] == ["C", "B", "A"]  # newest first
 
 
 @pytest.mark.parametrize(
@@ -110,9 +111,15 @@ def test_bad_filters_are_form_errors_and_list_nothing(finance, three_charges, qu
     assert "Fix the filters above" in answer.content.decode()
 
 
+def test_the_bare_list_opens_on_this_month(finance, three_charges):
+    answer = finance.get(URL)
+    assert answer.status_code == 302 and "?start=" in answer["Location"]
+    assert answer["Location"].endswith("-01")
+
+
 def test_pages_of_fifty(finance, three_charges, monkeypatch):
     monkeypatch.setattr("sessions.finance.views.PAGE_SIZE", 2)
-    first, second = finance.get(URL), finance.get(f"{URL}?page=2")
+    first, second = finance.get(ALL), finance.get(f"{ALL}&page=2")
     assert len(_listed(first)) == 2 and len(_listed(second)) == 1
     assert first.context["page"].paginator.num_pages == 2
 
@@ -127,7 +134,7 @@ def test_period_bounds_are_paris_days():
     "url",
     [
         "/finance/",
-        "/finance/cdrs/",
+        "/finance/cdrs/?start=2026-01-01",
         "/finance/cdrs/?emsp=DE*TNM&start=2026-03-01&q=DE&tariff=SIMPLE&kind=credited",
         "/finance/statements/?emsp=DE*TNM&month=2026-03",
     ],

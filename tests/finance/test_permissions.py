@@ -15,6 +15,8 @@ def _url(name: str, cdr: Cdr) -> str:
         return reverse("finance:cdrs-export", args=["csv"])
     if name == "statement-export":
         return reverse("finance:statement-export", args=["csv"]) + "?emsp=DE*TNM&month=2026-03"
+    if name == "cdrs":
+        return reverse("finance:cdrs") + "?start=2026-01-01"
     return reverse(f"finance:{name}")
 
 
