@@ -2,7 +2,7 @@
 
     .venv/bin/python manage.py demo_data --charging          # a priced CDR to copy
     .venv/bin/python manage.py generate_finance_cdrs         # 1,000,000 CDRs, bulk SQL
-    .venv/bin/python bench/finance.py [--runs 15] [--export-rows 100000]
+    .venv/bin/python bench/finance.py [--runs 15] [--export-rows 100000] [--no-export]
 
 Every figure is a whole request through Django (view, SQL, template) with the test client,
 as a logged-in superuser, on the database of DATABASE_URL:
@@ -76,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--export-rows", type=int, default=100_000)
+    parser.add_argument("--no-export", action="store_true", help="Pages only.")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
 
@@ -109,6 +110,8 @@ def main() -> None:
         f"first page): p50 {statistics.median(times):.0f} ms, max {max(times):.0f} ms"
     )
 
+    if args.no_export:
+        return
     days = _days_for(args.export_rows)
     query = f"emsp=FR*MOB&start=2024-11-01&end={days}"
     rows = Cdr.objects.filter(emsp_country_code="FR", emsp_party_id="MOB").count()
