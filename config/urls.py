@@ -16,6 +16,7 @@ ocpi_urlpatterns = [
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("finance/", include("sessions.finance.urls")),
     path("health", health, name="health"),
     path("health/outbox", outbox_health, name="health-outbox"),
     path("metrics", metrics, name="metrics"),

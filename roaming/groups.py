@@ -1,8 +1,9 @@
-"""Staff groups: "operations" runs the network, "finance" reads everything.
+"""Staff groups: "operations" runs the network, "finance" reads everything and corrects CDRs.
 
 Nobody but a superuser may delete (and the admin refuses deleting what the hub knows
-even to them: roaming.admin_base). Finance has view permissions only, so every admin
-action and custom admin view, each declaring its permission, stays out of its reach.
+even to them: roaming.admin_base). Finance has view permissions plus its own finance
+actions (credit a CDR), so every admin action and custom admin view, each declaring its
+permission, stays out of its reach.
 
 Re-runnable: `ensure_staff_groups()` adds the permissions of models that exist now, so
 apps added later are covered on the next migrate / `ensure_admin` run.
@@ -20,6 +21,8 @@ OPERATIONS_PERMISSIONS = (
     "tariffs.withdraw_tariff",
     "csms.rotate_csms_key",
 )
+# Finance's own actions (the finance UI, sessions/finance/): credit and re-bill a CDR.
+FINANCE_PERMISSIONS = ("charging.credit_cdr",)
 # Django's own bookkeeping is not business data.
 INTERNAL_APPS = ("admin", "auth", "contenttypes", "sessions")
 
@@ -37,7 +40,8 @@ def ensure_staff_groups() -> dict[str, Group]:
     finance.permissions.add(
         *Permission.objects.exclude(content_type__app_label__in=INTERNAL_APPS).filter(
             codename__startswith="view_"
-        )
+        ),
+        *_permissions(FINANCE_PERMISSIONS),
     )
     return {"operations": operations, "finance": finance}
 

@@ -4,6 +4,8 @@ Safe to run on every start (`bash .ci/start`): creates only what is missing. It 
 top domain app because it composes every app's demo below it.
 """
 
+from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -14,6 +16,12 @@ from tariffs.demo import ensure_demo_tariffs
 
 class Command(BaseCommand):
     help = "Create demo operators, locations and tariffs that do not exist yet (idempotent)."
+
+    def add_arguments(self, parser):
+        # Demo sessions and CDRs (finance UI) protect the locations they ran at: by default
+        # only on a development instance (DEBUG, as `bash .ci/start` runs), never in tests.
+        parser.add_argument("--charging", action="store_true", default=None)
+        parser.add_argument("--no-charging", action="store_false", dest="charging")
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -28,3 +36,5 @@ class Command(BaseCommand):
             detail=f"{len(created)} location(s), {tariffs} tariff(s) created",
         )
         self.stdout.write(f"Demo data: {tariffs} tariff(s) created.")
+        if options["charging"] if options["charging"] is not None else settings.DEBUG:
+            call_command("demo_finance", stdout=self.stdout)
