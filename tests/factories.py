@@ -248,6 +248,25 @@ class EvseStatusReportFactory(factory.django.DjangoModelFactory):
     ocpi_status = "CHARGING"
 
 
+class TransactionFactory(factory.django.DjangoModelFactory):
+    """A CSMS transaction that became a roaming session (the bridge's transaction-started
+    makes real ones: sessions.csms.transactions)."""
+
+    class Meta:
+        model = "csms.Transaction"
+
+    csms = factory.SubFactory(CsmsFactory)
+    session = factory.SubFactory(SessionFactory)
+    evse = factory.SelfAttribute("session.evse")
+    connector = factory.SelfAttribute("session.connector")
+    transaction_id = factory.Sequence(lambda n: f"TX{n}")
+    reporting = "ROAMING"
+    id_tag = "04A23B1C5D6E7F"
+    token_type = "RFID"
+    started_at = factory.SelfAttribute("session.start_date_time")
+    meter_start_wh = 0
+
+
 # --- sessions.commands (label commands) ----------------------------------------
 
 

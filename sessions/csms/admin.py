@@ -1,5 +1,6 @@
-"""Ops screens of the CSMS bridge: CSMS records (key shown once, rotation), EVSE mappings, and
-the authorizations it produced (read-only, sessions.Authorization lives in sessions/admin.py).
+"""Ops screens of the CSMS bridge: CSMS records (key shown once, rotation), EVSE mappings, the
+last status per EVSE and the CSMS transactions with what became of them (read-only; the
+authorizations, sessions and CDRs are in sessions/admin.py).
 
 Staff actions leave an entry in the audit trail (roaming.audit: the admin history too).
 """
@@ -10,7 +11,7 @@ from django.db import models, transaction
 from roaming import audit
 
 from . import services
-from .models import Csms, EvseMapping, EvseStatusReport
+from .models import Csms, EvseMapping, EvseStatusReport, Transaction
 
 KEY_MESSAGE = (
     "API key of {name}: {key} — copy it now, it is shown only once "
@@ -85,4 +86,35 @@ class EvseStatusReportAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Transaction)
+class TransactionAdmin(admin.ModelAdmin):
+    """Every transaction a CSMS started, reported or not, and why: ops answer "why did the
+    hub get no session for this charge?" here. Written only by the bridge's events."""
+
+    list_display = [
+        "transaction_id",
+        "csms",
+        "evse",
+        "reporting",
+        "started_at",
+        "stopped_at",
+        "ev_left_at",
+        "session",
+    ]
+    list_filter = ["reporting", "csms"]
+    list_select_related = ["csms", "evse", "session"]
+    search_fields = ["transaction_id", "id_tag", "evse__uid", "evse__evse_id", "session__ocpi_id"]
+    date_hierarchy = "started_at"
+    ordering = ["-started_at", "-pk"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
