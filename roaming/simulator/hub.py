@@ -91,6 +91,7 @@ class HubSimulator:
         self.session_history: dict[str, list[dict]] = {}  # "sessions/cc/pid/id" -> versions
         self.cdr_posts: dict[str, int] = {}  # "cdrs/cc/pid/id" -> POSTs received
         self.fault: str | None = None
+        self.fault_module: str | None = None
         self.delay = 0.0
         self.lock = threading.Lock()
         self._server: Server | None = None
@@ -145,14 +146,16 @@ class HubSimulator:
             with contextlib.suppress(OSError):
                 connection.shutdown(socket.SHUT_RDWR)
 
-    def set_fault(self, mode: str | None, *, delay: float = 0.0) -> None:
+    def set_fault(self, mode: str | None, *, delay: float = 0.0, module: str | None = None) -> None:
+        """`module`: "reject2001" only for that OCPI module (e.g. "cdrs": the hub's reference
+        data lacks something our CDRs name), every other call answered as usual."""
         if mode not in FAULTS:
             raise ValueError(f"unknown fault mode {mode!r}")
         if mode == "down" and self._server is not None:
             self.stop()
         elif mode != "down" and self._server is None:
             self.start()  # rebinds the same port
-        self.fault, self.delay = mode, delay
+        self.fault, self.delay, self.fault_module = mode, delay, module
 
     # --- requests in flight per pushed object ------------------------------------
 
@@ -359,7 +362,7 @@ class HubSimulator:
             return commands.receive(self, parts[3], body)
         if self.require_routing_headers and not has_routing_headers(headers):
             return 400, envelope(None, 2001, "Missing OCPI-from/OCPI-to headers (§2.1.3)"), {}
-        if self.fault == "reject2001":
+        if self.fault == "reject2001" and self.fault_module in (None, *parts[1:2]):
             return 200, envelope(None, 2001, "Simulated rejection: invalid data"), {}
         if parts[:2] == ["2.2.1", "tokens"]:
             if method == "GET" and len(parts) == 2:

@@ -23,8 +23,6 @@ from django.db import connection
 from roaming import ocpi_json
 from roaming.outbox import services, tasks
 from roaming.outbox.models import Message, Stream
-from roaming.simulator import cdrs as simulated_cdrs
-from roaming.simulator.server import envelope
 from sessions import cdr_services, session_push
 from sessions import session_services as sessions
 from sessions.charging_periods import Sample
@@ -216,17 +214,15 @@ def test_hub_down_during_whole_sessions_then_everything_arrives_in_order(
 
 
 def test_a_cdr_rejected_with_2001_holds_the_stream_until_a_person_resends_it(
-    put_hub, charger, hub_simulator, workers, monkeypatch
+    put_hub, charger, hub_simulator, workers
 ):
     workers.start("w1")
     session = start(*charger)
     session = meter(session, 20)
     wait_until(all_done, timeout=60, tick=sweep, what="the session to reach the hub")
 
-    def refuse(hub, body):  # the hub's reference data lacks something this CDR names
-        return 200, envelope(None, 2001, "Unknown tariff in CDR"), {}
-
-    monkeypatch.setattr(simulated_cdrs, "_post", refuse)
+    # The hub's reference data lacks something this CDR names: its CDRs answer 2001.
+    hub_simulator.set_fault("reject2001", module="cdrs")
     session = stop(session, 40)
     cdr = Cdr.objects.get(session=session)
     stream = Stream.objects.get(key=session_push.stream_key(session))
@@ -250,7 +246,7 @@ def test_a_cdr_rejected_with_2001_holds_the_stream_until_a_person_resends_it(
         == "COMPLETED"
     )
 
-    monkeypatch.undo()  # the hub fixed its side
+    hub_simulator.set_fault(None)  # the hub fixed its side
     services.resend(stream=Stream.objects.get(pk=stream.pk), note="IOP loaded our tariff")
     wait_until(all_done, timeout=60, tick=sweep, what="the resent CDR and what follows")
     posted = [r.json["id"] for r in hub_simulator.requests_to("cdrs", "POST")]
