@@ -67,6 +67,9 @@ class Link:
     note: str = ""
 
 
+# Session JSON that grows with the charge, read by the services themselves.
+HEAVY_SESSION_FIELDS = ("samples", "charging_periods", "tariff", "cdr_location", "out_of_order")
+
 # --- E3: transaction started -----------------------------------------------------------
 
 
@@ -292,10 +295,13 @@ def meter_values(*, csms: Csms, event: dict) -> dict:
         if session is None:
             return _answer(event, transaction, applied=False, reason=_why_not(transaction))
         try:
-            session_services.record_meter_values(session=session, samples=samples)
+            # The hot path (a value a minute per charge): the service's session, not a re-read.
+            transaction.session = session_services.record_meter_values(
+                session=session, samples=samples
+            )
         except ValidationError as exc:
             raise BridgeError(409, "; ".join(exc.messages)) from exc
-        return _answer(event, _reload(transaction), applied=True)
+        return _answer(event, transaction, applied=True)
 
     return once(csms, event, "meter-values", process)
 
@@ -382,10 +388,13 @@ def _not_ahead(moment: dt.datetime) -> dt.datetime:
 
 
 def _transaction(csms: Csms, event: dict) -> Transaction:
-    """The transaction, row-locked: its events apply one at a time."""
+    """The transaction, row-locked: its events apply one at a time. Its session is read for
+    its state only (the services lock and read it whole), so the growing JSON is not decoded
+    twice per event."""
     transaction = (
         Transaction.objects.select_for_update(of=("self",))
         .select_related("session")
+        .defer(*(f"session__{name}" for name in HEAVY_SESSION_FIELDS))
         .filter(csms=csms, transaction_id=event["transaction_id"])
         .first()
     )
