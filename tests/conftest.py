@@ -46,3 +46,44 @@ def connected_hub(db, hub_simulator):
     from tests.factories import PlatformFactory
 
     return PlatformFactory(name="IOP simulator", hub=hub_simulator)
+
+
+# --- real Celery workers (tests marked `worker`) ---------------------------------------
+
+
+@pytest.fixture(scope="module")
+def private_redis():
+    """A redis-server of the module's own as the broker of this process and its workers:
+    stopping it (a fault test) or flushing it touches nothing else."""
+    from tests.outbox.workers import PrivateRedis, point_celery_at
+
+    redis = PrivateRedis().start()
+    previous = point_celery_at(redis.url)
+    yield redis
+    point_celery_at(previous)
+    redis.stop()
+
+
+@pytest.fixture
+def workers(transactional_db, private_redis, tmp_path, settings):
+    """`celery worker` subprocesses on this test's database (`workers.start(name)`), stopped
+    and the broker emptied at the end."""
+    import subprocess
+
+    from django.db import connection
+
+    from tests.outbox.workers import Workers
+
+    # The sweeper run by a test loop (`tasks.sweep`) re-enqueues a lost task after 1 s.
+    settings.OUTBOX_REKICK_SECONDS = 1
+    db = connection.settings_dict
+    database_url = (
+        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}"  # test_<name>: where this test writes
+    )
+    pool = Workers(database_url=database_url, broker_url=private_redis.url, logs=tmp_path)
+    yield pool
+    pool.stop_all()
+    subprocess.run(
+        ["redis-cli", "-p", str(private_redis.port), "flushall"], capture_output=True, check=False
+    )

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 
 import pytest
-from django.db import connection
 
 from locations import services as locations
 from locations.models import Location
@@ -25,37 +23,11 @@ from roaming.outbox import services, tasks
 from roaming.outbox.models import Message, Stream
 from tests.factories import ConnectorFactory, EVSEFactory, LocationFactory
 
-from .workers import PrivateRedis, Workers, point_celery_at, wait_until
+from .workers import wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 STATUSES = ["CHARGING", "AVAILABLE", "BLOCKED", "AVAILABLE", "OUTOFORDER", "AVAILABLE"]
-
-
-@pytest.fixture(scope="module")
-def private_redis():
-    redis = PrivateRedis().start()
-    previous = point_celery_at(redis.url)
-    yield redis
-    point_celery_at(previous)
-    redis.stop()
-
-
-@pytest.fixture
-def workers(transactional_db, private_redis, tmp_path, settings):
-    # The sweeper run by the test loop (`sweep`) re-enqueues a lost task after 1 s.
-    settings.OUTBOX_REKICK_SECONDS = 1
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"  # test_<name>: where this test writes
-    )
-    pool = Workers(database_url=database_url, broker_url=private_redis.url, logs=tmp_path)
-    yield pool
-    pool.stop_all()
-    subprocess.run(
-        ["redis-cli", "-p", str(private_redis.port), "flushall"], capture_output=True, check=False
-    )
 
 
 def sweep():

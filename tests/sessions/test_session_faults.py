@@ -14,11 +14,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from roaming import ocpi_json
 from roaming.outbox import services, tasks
@@ -29,37 +27,12 @@ from sessions.charging_periods import Sample
 from sessions.models import Cdr, Session
 from sessions.session_ocpi import session_to_ocpi
 from tests.factories import ConnectorFactory, EVSEFactory, UserFactory
-from tests.outbox.workers import PrivateRedis, Workers, point_celery_at, wait_until
+from tests.outbox.workers import wait_until
 
 from .conftest import TOKEN, utc
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 START = utc(2026, 3, 13, 20, 30)  # Friday, Paris 21:30: a night rate at 22:00 local
-
-
-@pytest.fixture(scope="module")
-def private_redis():
-    redis = PrivateRedis().start()
-    previous = point_celery_at(redis.url)
-    yield redis
-    point_celery_at(previous)
-    redis.stop()
-
-
-@pytest.fixture
-def workers(transactional_db, private_redis, tmp_path, settings):
-    settings.OUTBOX_REKICK_SECONDS = 1
-    db = connection.settings_dict
-    database_url = (
-        f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-    pool = Workers(database_url=database_url, broker_url=private_redis.url, logs=tmp_path)
-    yield pool
-    pool.stop_all()
-    subprocess.run(
-        ["redis-cli", "-p", str(private_redis.port), "flushall"], capture_output=True, check=False
-    )
 
 
 def sweep():
