@@ -38,6 +38,7 @@ class Line:
     type: str
     words: str
     volume: Decimal
+    seconds: Decimal | None  # TIME and PARKING_TIME: the whole seconds priced
     unit: str
     price: Decimal
     vat: Decimal | None
@@ -126,12 +127,13 @@ def _whose(tariff: dict | None, emsp: str) -> str:
     )
 
 
-def shown(volume: Decimal, unit: str) -> str:
+def shown(volume: Decimal, unit: str, seconds: Decimal | None = None) -> str:
     """A volume as a person reads it: at most 6 decimals (the exact one is in the engine's
-    breakdown), hours with their minutes."""
+    breakdown), hours with their minutes and the whole seconds priced (docs/pricing.md)."""
     text = f"{volume.quantize(Decimal('0.000001')).normalize():f}" if volume else str(volume)
     if unit == "h" and volume:
-        text += f" h ({(volume * 60).quantize(Decimal('0.1')).normalize():f} min)"
+        minutes = f"{(volume * 60).quantize(Decimal('0.1')).normalize():f} min"
+        text += f" h ({minutes}, {seconds:f} s)" if seconds is not None else f" h ({minutes})"
     elif unit:
         text += f" {unit}"
     return text
@@ -145,16 +147,17 @@ def _step(tariff: dict, row: dict) -> str:
 def _line(row: dict, zone: ZoneInfo, tariff: dict) -> Line:
     kind = row["type"]
     unit = UNITS.get(kind, "")
-    volume = row["volume"]
+    volume, seconds = row["volume"], row.get("seconds")
     words = (
-        f"{WHAT.get(kind, kind)}: {shown(volume, unit)} at {row['price']} per {unit}"
+        f"{WHAT.get(kind, kind)}: {shown(volume, unit, seconds)} at {row['price']} per {unit}"
         if unit
         else f"{WHAT.get(kind, kind)}: {row['price']}"
     )
     if row["step_rounding"]:
         words = (
             f"step rounding of the {WHAT.get(kind, kind)} up to the next step of "
-            f"{_step(tariff, row)}: {shown(volume, unit)} more billed at {row['price']} per {unit}"
+            f"{_step(tariff, row)}: {shown(volume, unit, seconds)} more billed "
+            f"at {row['price']} per {unit}"
         )
     return Line(
         period=row["period"] + 1,
@@ -165,6 +168,7 @@ def _line(row: dict, zone: ZoneInfo, tariff: dict) -> Line:
         type=kind,
         words=words,
         volume=volume,
+        seconds=seconds,
         unit=unit,
         price=row["price"],
         vat=row["vat"],

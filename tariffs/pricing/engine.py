@@ -35,7 +35,9 @@ _COMPONENT, _VOLUME, _COST = itemgetter(3), itemgetter(4), itemgetter(5)
 _VAT_FACTOR = attrgetter("vat_factor")
 _fromtimestamp = dt.datetime.fromtimestamp
 _STEP_GUARD = Decimal("1e-12")  # totals are rounded to this before step_size rounding
-_WH, _SECONDS = Decimal(1000), Decimal(3600)  # step_size units per kWh, per hour
+_WH, _ONE_SECOND = Decimal(1000), Decimal(1)  # step_size units per kWh, per second
+# Durations are whole seconds (session.py); a price is per hour: cost = seconds x price / 3600.
+_HOUR = Decimal(3600)
 
 
 def get_zone(time_zone) -> ZoneInfo:
@@ -130,7 +132,7 @@ def _price(tariff, session, time_zone, reservation_expired) -> PricingResult:
                 if reserved_select is not None:
                     component = reserved_select(tod, day, cumulative, elapsed, period)
                 if component is not None:
-                    cost = reserved * component.price
+                    cost = reserved * component.price / _HOUR
                     line = (index, start, end, component, reserved, cost, "reservation", False)
                     append(line)
                     group("reservation", []).append(line)
@@ -163,7 +165,7 @@ def _price(tariff, session, time_zone, reservation_expired) -> PricingResult:
             if time_select is not None:
                 component = time_select(tod, day, cumulative, elapsed, period)
             if component is not None:
-                cost = time * component.price
+                cost = time * component.price / _HOUR
                 line = (index, start, end, component, time, cost, "time", False)
                 append(line)
                 group("time", []).append(line)
@@ -173,7 +175,7 @@ def _price(tariff, session, time_zone, reservation_expired) -> PricingResult:
             if parking_select is not None:
                 component = parking_select(tod, day, cumulative, elapsed, period)
             if component is not None:
-                cost = parking * component.price
+                cost = parking * component.price / _HOUR
                 line = (index, start, end, component, parking, cost, "parking", False)
                 append(line)
                 group("parking", []).append(line)
@@ -403,14 +405,15 @@ def _step_rounding(last: dict, totals: dict) -> list[tuple]:
     extra = []
     for period, start, end, component, _, _, category, _ in last.values():
         total = totals[category]
-        unit = _WH if component.type == "ENERGY" else _SECONDS
+        energy = component.type == "ENERGY"
+        unit = _WH if energy else _ONE_SECOND
         step = component.step_size
         # The guard keeps interpolation noise (1e-28) from ever billing one more step.
         # WIDE: quantizing needs as many digits as the total has (numbers.py, the bounds).
         steps = (WIDE.quantize(total, _STEP_GUARD) * unit / step).to_integral_value(ROUND_CEILING)
         missing = steps * step / unit - total
         if missing > 0:
-            cost = missing * component.price
+            cost = missing * component.price if energy else missing * component.price / _HOUR
             extra.append((period, start, end, component, missing, cost, category, True))
     return extra
 

@@ -33,7 +33,7 @@ class Line:
     start: int  # µs
     end: int  # µs
     component: Component
-    volume: Decimal  # kWh, hours or 1 (FLAT)
+    volume: Decimal  # kWh, seconds (TIME, PARKING_TIME) or 1 (FLAT)
     excl_vat: Decimal
     category: str  # fixed, energy, time, parking, reservation
     step_rounding: bool = False
@@ -95,7 +95,8 @@ class PricingResult:
                 "type": line.component.type,
                 "element": line.component.element,
                 "price_component": line.component.index,
-                "volume": line.volume.normalize() if line.volume else _ZERO,
+                "volume": _volume(line),
+                "seconds": _seconds(line),
                 "price": line.component.price,
                 "vat": line.component.vat,
                 "step_rounding": line.step_rounding,
@@ -104,6 +105,26 @@ class PricingResult:
             }
             for line in self.lines
         ]
+
+
+_TIMED = ("TIME", "PARKING_TIME")
+_HOUR = Decimal(3600)
+
+
+def _volume(line: Line) -> Decimal:
+    """In the dimension's OCPI unit: kWh, hours (from the seconds priced), 1 for FLAT."""
+    if not line.volume:
+        return _ZERO
+    if line.component.type in _TIMED:
+        return ENGINE.divide(line.volume, _HOUR).normalize()
+    return line.volume.normalize()
+
+
+def _seconds(line: Line) -> Decimal | None:
+    """The seconds a TIME or PARKING_TIME line priced (None for ENERGY and FLAT)."""
+    if line.component.type not in _TIMED:
+        return None
+    return line.volume.normalize() if line.volume else _ZERO
 
 
 def round_money(value: Decimal, decimals: int = OUTPUT_DECIMALS) -> Decimal:

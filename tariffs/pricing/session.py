@@ -2,17 +2,22 @@
 
 Times become integer microseconds since the epoch (exact arithmetic, no float), volumes
 Decimals. Every error names the field, e.g. `charging_periods[2].dimensions[0].volume`.
+
+TIME, PARKING_TIME and RESERVATION_TIME are read as whole seconds (issue 18, item 1): OCPI
+DateTimes have one-second resolution, so a duration is a whole number of seconds, and the
+4-decimal hours a CDR carries (10 min = 0.1667 h = 600.12 s) are rounded to the nearest
+second (half up) before anything is priced or step-rounded (docs/pricing.md "Durations").
 """
 
 import datetime as dt
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from operator import attrgetter
 
 from roaming.ocpi_time import parse_datetime
 
-from .numbers import MAX_NUMBER, MIN_EXPONENT, PricingError, to_decimal, written
+from .numbers import ENGINE, MAX_NUMBER, MIN_EXPONENT, PricingError, to_decimal, written
 from .tariff import DAY_US, EPOCH, ONE_US, _object
 
 # OCPI 2.2.1 mod_cdrs CdrDimensionType: the dimensions a CDR may carry. The "Session only"
@@ -24,6 +29,8 @@ _IGNORED = ("CURRENT", "POWER", "ENERGY_EXPORT", "ENERGY_IMPORT", "STATE_OF_CHAR
 _KNOWN = frozenset(_VOLUMES + _LEVELS)
 _NO_LEVELS = (None, None, None, None)
 _ZERO = Decimal(0)
+_SECONDS_PER_HOUR = Decimal(3600)
+_multiply = ENGINE.multiply
 # The fast path of _parse_period takes a volume in [1e-20, 1e12) without a further look;
 # zero, negative and out-of-range ones go to _checked_volume (numbers.py: the bounds).
 _SMALLEST = Decimal(1).scaleb(MIN_EXPONENT)
@@ -52,9 +59,9 @@ class Period:
     start: int
     end: int
     energy: Decimal  # kWh
-    time: Decimal  # hours charging
-    parking: Decimal  # hours parking
-    reservation: Decimal | None  # hours reserved; None: not a reservation period
+    time: Decimal  # seconds charging (whole seconds as read: see seconds())
+    parking: Decimal  # seconds parking
+    reservation: Decimal | None  # seconds reserved; None: not a reservation period
     min_current: Decimal | None
     max_current: Decimal | None
     min_power: Decimal | None
@@ -66,7 +73,7 @@ class Period:
     @property
     def average_power(self) -> Decimal | None:
         """kW, ENERGY / TIME: stands in for MIN/MAX_POWER when the period lacks them."""
-        return self.energy / self.time if self.time else None
+        return self.energy * _SECONDS_PER_HOUR / self.time if self.time else None
 
 
 @dataclass(slots=True)
@@ -183,8 +190,10 @@ def _parse_period(index: int, data: dict, start: int, end: int) -> Period:
         ) from None
     reservation = values.pop("RESERVATION_TIME", None)
     energy = values.pop("ENERGY", _ZERO)
-    time = values.pop("TIME", _ZERO)
-    parking = values.pop("PARKING_TIME", _ZERO)
+    time = seconds(values.pop("TIME", _ZERO))
+    parking = seconds(values.pop("PARKING_TIME", _ZERO))
+    if reservation is not None:
+        reservation = seconds(reservation)
     if reservation is not None and (energy or time or parking):
         raise PricingError(
             f"charging_periods[{index}].dimensions: a reservation period (RESERVATION_TIME) "
@@ -201,6 +210,14 @@ def _parse_period(index: int, data: dict, start: int, end: int) -> Period:
             f"charging_periods[{index}].tariff_id: must be a string, not {written(tariff_id)}"
         )
     return Period(index, start, end, energy, time, parking, reservation, *levels, tariff_id or None)
+
+
+def seconds(hours: Decimal) -> Decimal:
+    """An hours volume as whole seconds, the nearest (half up): 0.1667 h is 600 s, not 600.12
+    s, so a step_size of 300 s bills 2 steps, not 3 (docs/pricing.md "Durations")."""
+    if not hours:
+        return _ZERO
+    return _multiply(hours, _SECONDS_PER_HOUR).to_integral_value(ROUND_HALF_UP)
 
 
 def _checked_volume(index: int, j: int, kind, volume, values: dict) -> Decimal:

@@ -201,3 +201,52 @@ def test_duplicated_and_late_events_give_the_same_cdr_as_in_order_delivery(roami
         k: v for k, v in in_order.items() if k not in differs
     }
     assert len(in_order["charging_periods"]) >= 4
+
+
+# Issue 18, item 1: 1.80 EUR/h in steps of 300 s; 10 min of parking is 2 steps (0.30), not
+# the 3 steps 0.1667 h (600.12 s) used to bill (0.45).
+PARKING_300 = [
+    {
+        "price_components": [
+            {"type": "ENERGY", "price": "0.30", "vat": "20.0", "step_size": 1},
+            {"type": "PARKING_TIME", "price": "1.80", "vat": "20.0", "step_size": 300},
+        ]
+    }
+]
+
+
+def test_exactly_ten_minutes_of_parking_is_billed_two_steps_at_the_hub(
+    live_server, transactional_db, csms, location, connected_hub, hub_simulator
+):
+    tariff_services.save_tariff(
+        tariff=TariffFactory.build(
+            operator=location.operator,
+            ocpi_id="PARK300",
+            elements=PARKING_300,
+            start_date_time=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        )
+    )
+    location.evses.update(tariff_ids=["PARK300"])
+    hub_simulator.tokens.append(HUB_TOKEN)
+    simulator = CsmsSimulator(f"{live_server.url}/api/csms/v1", csms.api_key, out=lambda _: None)
+    # One hour of charging, no EV idle time, stopped with the EV plugged, gone 10 min later.
+    plan = SessionPlan(
+        start=weekday_plan().start,
+        charging=dt.timedelta(hours=1),
+        pause_after=dt.timedelta(hours=2),
+        ev_idle=dt.timedelta(0),
+        parked_after_stop=dt.timedelta(minutes=10),
+    )
+
+    run = SessionSimulator(simulator).run(ChargePoint("PAR-1", "E1"), plan)
+
+    assert [reply.status for _, reply in run.replies] == [200] * len(run.replies)
+    session = Session.objects.get(ocpi_id=run.last["session_id"])
+    deliver(session)
+    hub_cdr = exact(hub_simulator.objects[f"cdrs/FR/AB1/{session.ocpi_id}"])
+    assert hub_cdr["total_parking_time"] == Decimal("0.1667")
+    assert hub_cdr["total_parking_cost"] == {
+        "excl_vat": Decimal("0.3000"),
+        "incl_vat": Decimal("0.3600"),
+    }
+    assert Cdr.objects.get(session=session).state == Cdr.State.QUEUED  # its self-check agrees

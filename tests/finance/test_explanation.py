@@ -84,7 +84,9 @@ def test_lines_cover_the_windows_the_fee_and_the_step_rounding(night_charger):
         for d in p["dimensions"]
         if d["type"] == "PARKING_TIME"
     )
-    assert step.volume + parked == Decimal(600) / 3600  # up to the 5-minute step
+    # 7 min (0.1167 h, read as 420 s) + 180 s of step rounding: the 10 min of two steps
+    assert parked == Decimal("0.1167") and step.seconds == 180
+    assert "0.05 h (3 min, 180 s) more billed" in step.words
     assert "step rounding of the parking time up to the next step of 300 s" in step.words
     lines_sum = sum(line.excl_vat for line in explanation.lines)
     assert abs(lines_sum - explanation.total["excl_vat"]) <= Decimal("0.0001") * len(

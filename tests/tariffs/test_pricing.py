@@ -318,6 +318,45 @@ def test_cdr_step_size_examples_apply_to_session_totals():
     assert total(price_cdr(both, session, "UTC"))[0] == D("1.0167")
 
 
+# --- Durations: whole seconds, not 4-decimal hours (issue 18, item 1) ------------------------
+
+
+@pytest.mark.parametrize("kind", ["TIME", "PARKING_TIME"])
+@pytest.mark.parametrize("minutes", [10, 40, 70])
+@pytest.mark.parametrize("step", [60, 300, 900])
+def test_four_decimal_hours_just_above_a_step_boundary_bill_the_exact_steps(kind, minutes, step):
+    # 10, 40, 70 min are 0.1667, 0.6667, 1.1667 h in a CDR: 0.12 s above the exact duration.
+    # Read as whole seconds they bill ceil(minutes x 60 / step) steps, not one more.
+    volume = (D(minutes) / 60).quantize(D("0.0001"))
+    session = cdr("2026-01-05T10:00", [(0, {kind: volume})], minutes)
+    result = price_cdr(tariff(element(comp(kind, "1.80", step))), session, "UTC")
+    steps = -(-minutes * 60 // step)  # ceil
+    expected = (D(steps * step) * D("1.80") / 3600).quantize(D("0.0001"))
+    assert total(result)[0] == expected
+    assert sum(line["seconds"] for line in result.breakdown()) == steps * step
+
+
+def test_ten_minutes_of_parking_at_1_80_per_hour_step_300_cost_0_30():
+    # The audit's case: 0.1667 h was 600.12 s, 3 steps of 300 s = 0.45; 600 s is 2 steps.
+    session = cdr(
+        "2026-01-05T10:00",
+        [(0, {"ENERGY": 5, "TIME": 1}), (60, {"PARKING_TIME": D("0.1667")})],
+        70,
+    )
+    both = tariff(element(comp("ENERGY", "0.30"), comp("PARKING_TIME", "1.80", 300)))
+    assert costs(price_cdr(both, session, "UTC"))["total_parking_cost"] == (D("0.3000"), None)
+
+
+@pytest.mark.parametrize(
+    ("hours", "seconds"),
+    [("0.0001", 0), ("0.00014", 1), ("0.0003", 1), ("0.1667", 600), ("1.973", 7103)],
+)
+def test_an_hours_volume_is_read_as_the_nearest_whole_second(hours, seconds):
+    session = cdr("2026-01-05T10:00", [(0, {"TIME": hours})], 120)
+    result = price_cdr(tariff(element(comp("TIME", 3600))), session, "UTC")
+    assert total(result)[0] == seconds  # 3600 per hour: one per second
+
+
 # --- Rules, in the Location's local time ------------------------------------------------------
 
 NIGHT_AND_DAY = tariff(

@@ -130,15 +130,16 @@ def test_prices_the_cdr_with_the_emsp_description_of_its_tariff(files, emsp, exp
 
 
 def test_explain_and_the_cdr_own_tariff(files):
-    # The spec's CDR example carries its tariff: 1.973 h x 2.00 -> 2 h (step 300) = 4.00 / 4.40
+    # The spec's CDR example carries its tariff: 1.973 h x 2.00 -> 2 h (step 300) = 4.00 / 4.40.
+    # 1.973 h is 7102.8 s, read as 7103 s (docs/pricing.md "Durations"): 97 s of step rounding.
     output = run(
         "--cdr", str(DATA / "cdr_example.json"), "--time-zone", "Europe/Brussels", "--explain"
     )
     result = json.loads(output, parse_float=Decimal)
     assert result["total_cost"] == {"excl_vat": D("4.0000"), "incl_vat": D("4.4000")}
     assert [
-        (line["element"], line["volume"], line["step_rounding"]) for line in result["breakdown"]
-    ] == [(0, D("1.973"), False), (0, D("0.027"), True)]
+        (line["element"], line["seconds"], line["step_rounding"]) for line in result["breakdown"]
+    ] == [(0, 7103, False), (0, 97, True)]
 
 
 @pytest.mark.parametrize(
