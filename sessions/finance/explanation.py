@@ -48,12 +48,28 @@ class Line:
 
 
 @dataclass
+class VatLine:
+    """One price component's amount, rounded, and its VAT on that rounded amount."""
+
+    element: int
+    component: int
+    type: str
+    words: str
+    vat: Decimal | None
+    excl_vat: Decimal
+    vat_amount: Decimal | None
+    incl_vat: Decimal | None
+
+
+@dataclass
 class Explanation:
     tariff: dict | None
     tariff_id: str
     whose: str
     time_zone: str
     lines: list[Line] = field(default_factory=list)
+    # docs/pricing.md "VAT": per price component, on its rounded amount, then summed
+    vat_lines: list[VatLine] = field(default_factory=list)
     elements: list[str] = field(default_factory=list)
     total: dict | None = None  # the engine's total_cost (rounded as in a CDR)
     cdr_total: dict | None = None
@@ -90,6 +106,7 @@ def explain_cdr(cdr: Cdr, time_zone: str) -> Explanation:
         return result
     zone = ZoneInfo(time_zone)
     result.lines = [_line(row, zone, tariff) for row in priced.breakdown()]
+    result.vat_lines = [_vat_line(row) for row in priced.vat_breakdown()]
     result.total = priced.cost_fields()["total_cost"]
     result.min_price_applied = priced.min_price_applied
     result.max_price_applied = priced.max_price_applied
@@ -174,6 +191,28 @@ def _line(row: dict, zone: ZoneInfo, tariff: dict) -> Line:
         vat=row["vat"],
         step_rounding=row["step_rounding"],
         excl_vat=row["excl_vat"],
+        incl_vat=row["incl_vat"],
+    )
+
+
+def _vat_line(row: dict) -> VatLine:
+    kind = row["type"]
+    what = "reservation" if row["category"] == "reservation" else WHAT.get(kind, kind)
+    if row["vat"] is None:
+        words = f"{what}: no VAT given in the tariff, incl. VAT unknown"
+    else:
+        words = (
+            f"{what}: {row['excl_vat']} excl. VAT (rounded) + {row['vat']} % = "
+            f"{row['vat_amount']} VAT"
+        )
+    return VatLine(
+        element=row["element"] + 1,
+        component=row["price_component"] + 1,
+        type=kind,
+        words=words,
+        vat=row["vat"],
+        excl_vat=row["excl_vat"],
+        vat_amount=row["vat_amount"],
         incl_vat=row["incl_vat"],
     )
 

@@ -11,11 +11,11 @@ dimension is priced by the first element whose restrictions match at the segment
 import bisect
 import datetime as dt
 from decimal import ROUND_CEILING, Decimal, localcontext
-from operator import attrgetter, itemgetter, mul
+from operator import itemgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .numbers import ENGINE, WIDE, written
-from .result import PricingResult
+from .result import PricingResult, round_money
 from .session import Session
 from .tariff import (
     DAY_US,
@@ -29,10 +29,8 @@ from .tariff import (
 
 _ZERO = Decimal(0)
 _ONE = Decimal(1)
-_UNSET = object()
 # fields of a line tuple (period, start, end, component, volume, excl_vat, category, step)
-_COMPONENT, _VOLUME, _COST = itemgetter(3), itemgetter(4), itemgetter(5)
-_VAT_FACTOR = attrgetter("vat_factor")
+_VOLUME = itemgetter(4)
 _fromtimestamp = dt.datetime.fromtimestamp
 _STEP_GUARD = Decimal("1e-12")  # totals are rounded to this before step_size rounding
 _WH, _ONE_SECOND = Decimal(1000), Decimal(1)  # step_size units per kWh, per second
@@ -361,9 +359,8 @@ def _kwh_cuts(thresholds, segments) -> list[tuple]:
 
 
 def _finish(tariff: CompiledTariff, lines: list[tuple], groups: dict, last: dict) -> PricingResult:
-    """Step rounding, then the cost fields. Sums are taken per category in line order with
-    sum()/map() (each line's cost, then cost x (1 + vat/100)), the same additions in the same
-    order as adding line by line, without a Python loop per line."""
+    """Step rounding, then the cost fields: per category and price component, the amount
+    summed in line order and rounded, VAT on the rounded amount (docs/pricing.md "VAT")."""
     totals = {}
     for category in ("energy", "time", "parking"):  # TIME, ENERGY, PARKING_TIME lines only
         if category in groups:
@@ -374,27 +371,36 @@ def _finish(tariff: CompiledTariff, lines: list[tuple], groups: dict, last: dict
     for line in _step_rounding(last, totals):
         lines.append(line)
         groups[line[6]].append(line)
+    # VAT (issue 18, item 2): per price component, on its amount rounded to 4 decimals, then
+    # summed: what an invoice shows (net per line, VAT per line on the net, totals as sums).
     excl: dict[str, Decimal] = {}
     incl: dict[str, Decimal | None] = {}
+    vat_lines: list[tuple] = []
     for category, group in groups.items():
-        costs = list(map(_COST, group))
-        factors = list(map(_VAT_FACTOR, map(_COMPONENT, group)))
-        excl[category] = sum(costs[1:], costs[0])
-        if None not in factors:
-            incl[category] = sum(map(mul, costs[1:], factors[1:]), costs[0] * factors[0])
-            continue
-        # VAT: incl_vat is known only when every component that cost something has a `vat`
-        # (OCPI 2.2.1 PriceComponent.vat "If omitted, no VAT is applicable"; we do not turn
-        # that into incl = excl, the eMSP decides). A free line needs none (Free of Charge).
-        known = _UNSET
-        for cost, factor in zip(costs, factors, strict=True):
-            line_incl = cost * factor if factor is not None else (None if cost else _ZERO)
-            if known is _UNSET:
-                known = line_incl
+        amounts: dict = {}
+        for line in group:
+            component = line[3]
+            amounts[component] = amounts[component] + line[5] if component in amounts else line[5]
+        category_excl = _ZERO
+        category_incl = _ZERO
+        for component, amount in amounts.items():
+            rounded = round_money(amount)
+            factor = component.vat_factor
+            if factor is not None:
+                line_incl = round_money(rounded * factor)
             else:
-                known = None if known is None or line_incl is None else known + line_incl
-        incl[category] = known
-    return _totals(tariff, lines, excl, incl)
+                # incl_vat is known only when every component that billed something has a
+                # `vat` (OCPI 2.2.1 PriceComponent.vat "If omitted, no VAT is applicable";
+                # we do not turn that into incl = excl, the eMSP decides). A free one needs
+                # none (Free of Charge).
+                line_incl = None if rounded else _ZERO
+            vat_lines.append((category, component, rounded, line_incl))
+            category_excl += rounded
+            if category_incl is not None:
+                category_incl = None if line_incl is None else category_incl + line_incl
+        excl[category] = category_excl
+        incl[category] = category_incl
+    return _totals(tariff, lines, excl, incl, tuple(vat_lines))
 
 
 def _step_rounding(last: dict, totals: dict) -> list[tuple]:
@@ -418,7 +424,9 @@ def _step_rounding(last: dict, totals: dict) -> list[tuple]:
     return extra
 
 
-def _totals(tariff: CompiledTariff, lines: list[tuple], excl: dict, incl: dict) -> PricingResult:
+def _totals(
+    tariff: CompiledTariff, lines: list[tuple], excl: dict, incl: dict, vat_lines: tuple
+) -> PricingResult:
     def price(category) -> Price | None:
         return Price(excl[category], incl[category]) if category in excl else None
 
@@ -452,6 +460,7 @@ def _totals(tariff: CompiledTariff, lines: list[tuple], excl: dict, incl: dict) 
         total_parking_cost=price("parking"),
         total_reservation_cost=price("reservation"),
         raw_lines=tuple(lines),
+        vat_lines=vat_lines,
         min_price_applied=min_applied,
         max_price_applied=max_applied,
     )

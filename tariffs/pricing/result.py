@@ -58,6 +58,9 @@ class PricingResult:
     raw_lines: tuple[tuple, ...]
     min_price_applied: bool
     max_price_applied: bool
+    # Per category and price component, in order: (category, Component, excl_vat rounded to
+    # 4 decimals, incl_vat on that rounded amount or None); the cost fields are their sums.
+    vat_lines: tuple[tuple, ...] = ()
 
     @property
     def lines(self) -> tuple[Line, ...]:
@@ -83,6 +86,11 @@ class PricingResult:
                     field["incl_vat"] = half_up(wide(price.incl_vat, noise), quantum)
                 fields[name] = field
         return fields
+
+    def vat_breakdown(self) -> list[dict]:
+        """Per category and price component: the amount rounded to 4 decimals, its VAT on that
+        rounded amount, and both summed (docs/pricing.md "VAT"); the cost fields add these up."""
+        return [_vat_line(*line) for line in self.vat_lines]
 
     def breakdown(self, decimals: int = OUTPUT_DECIMALS) -> list[dict]:
         """Per segment and component: which element priced what (for --explain and audits)."""
@@ -125,6 +133,19 @@ def _seconds(line: Line) -> Decimal | None:
     if line.component.type not in _TIMED:
         return None
     return line.volume.normalize() if line.volume else _ZERO
+
+
+def _vat_line(category: str, component: Component, excl: Decimal, incl: Decimal | None) -> dict:
+    return {
+        "category": category,
+        "type": component.type,
+        "element": component.element,
+        "price_component": component.index,
+        "vat": component.vat,
+        "excl_vat": excl,
+        "vat_amount": None if incl is None else incl - excl,
+        "incl_vat": incl,
+    }
 
 
 def round_money(value: Decimal, decimals: int = OUTPUT_DECIMALS) -> Decimal:

@@ -1,7 +1,7 @@
 """The price explained line by line agrees with the pricing engine and with the CDR: day and
 night windows, a start fee, step rounding, min price, and whose tariff description it was."""
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.urls import reverse
@@ -93,6 +93,27 @@ def test_lines_cover_the_windows_the_fee_and_the_step_rounding(night_charger):
         explanation.lines
     )
     assert "default description" in explanation.whose
+
+
+def test_vat_is_shown_per_component_on_the_rounded_amount_and_adds_up(night_charger, client, staff):
+    # Issue 18, item 2: VAT on each component's amount rounded to 4 decimals, then summed.
+    cdr = _charge(night_charger, DE_TNM, "12.3457", 61, 7)
+    explanation = explain_cdr(cdr, "Europe/Paris")
+    assert explanation.matches
+    vat_lines = explanation.vat_lines
+    assert {(line.element, line.type) for line in vat_lines} == {
+        (2, "FLAT"), (2, "ENERGY"), (1, "ENERGY"), (2, "PARKING_TIME"),
+    }  # fmt: skip
+    for line in vat_lines:
+        assert line.excl_vat == line.excl_vat.quantize(Decimal("0.0001"))
+        vat = (line.excl_vat * line.vat / 100).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+        assert (line.vat_amount, line.incl_vat) == (vat, line.excl_vat + vat)
+    assert sum(line.excl_vat for line in vat_lines) == cdr.data["total_cost"]["excl_vat"]
+    assert sum(line.incl_vat for line in vat_lines) == cdr.data["total_cost"]["incl_vat"]
+    client.force_login(staff["finance"])
+    page = client.get(reverse("finance:cdr", args=[cdr.pk])).content.decode()
+    assert "VAT, per price component" in page
+    assert vat_lines[0].words in page
 
 
 def test_min_price_is_said_and_applied(night_charger, client, staff):

@@ -476,7 +476,46 @@ def test_outputs_round_half_up_to_four_decimals():
     session = cdr("2026-01-05T10:00", [(0, {"ENERGY": "0.001"})], 1)
     result = price_cdr(tariff(element(comp("ENERGY", "0.25"))), session, "UTC")
     assert total(result)[0] == D("0.0003")
-    assert result.total_cost.excl_vat == D("0.00025")  # full precision kept inside
+    assert result.lines[0].excl_vat == D("0.00025")  # full precision kept in the lines
+
+
+# --- VAT on the rounded amount, per price component (issue 18, item 2) ---------------------
+
+
+def test_vat_is_computed_on_the_rounded_excl_amount():
+    # 10 kWh x 3.331245 = 33.31245 -> 33.3125 excl; 20 % VAT on 33.3125 = 39.9750 incl
+    # (on the unrounded amount it was 39.97494 -> 39.9749)
+    energy = tariff(element(comp("ENERGY", "3.331245", vat=20)))
+    session = cdr("2026-01-05T10:00", [(0, {"ENERGY": 10})], 60)
+    result = price_cdr(energy, session, "UTC")
+    assert total(result) == (D("33.3125"), D("39.9750"))
+    assert costs(result)["total_energy_cost"] == (D("33.3125"), D("39.9750"))
+
+
+def test_vat_per_price_component_then_summed():
+    # day energy 10 kWh x 0.30 = 3.0000, VAT 20 % -> 3.6000;
+    # night energy 5 kWh x 0.22333 = 1.11665 -> 1.1167, VAT 5.5 % = 0.06141... -> 1.1781;
+    # parking 30 min x 1.80 = 0.90, VAT 10 % -> 0.99. Each rounded, then summed.
+    priced = tariff(
+        element(comp("ENERGY", "0.22333", vat="5.5"), start_time="22:00", end_time="06:00"),
+        element(comp("ENERGY", "0.30", vat=20), comp("PARKING_TIME", "1.80", vat=10)),
+    )
+    session = cdr(
+        "2026-01-05T21:00",
+        [(0, {"ENERGY": 10}), (60, {"ENERGY": 5}), (120, {"PARKING_TIME": "0.5"})],
+        150,
+    )
+    result = price_cdr(priced, session, "UTC")
+    assert [
+        (line["element"], line["excl_vat"], line["vat_amount"], line["incl_vat"])
+        for line in result.vat_breakdown()
+    ] == [
+        (1, D("3.0000"), D("0.6000"), D("3.6000")),
+        (0, D("1.1167"), D("0.0614"), D("1.1781")),
+        (1, D("0.9000"), D("0.0900"), D("0.9900")),
+    ]
+    assert costs(result)["total_energy_cost"] == (D("4.1167"), D("4.7781"))
+    assert total(result) == (D("5.0167"), D("5.7681"))
 
 
 def test_float_json_numbers_are_read_exactly():

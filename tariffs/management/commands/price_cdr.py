@@ -81,6 +81,7 @@ class Command(BaseCommand):
             output["min_price_applied"] = result.min_price_applied
             output["max_price_applied"] = result.max_price_applied
             output["breakdown"] = result.breakdown()
+            output["vat"] = result.vat_breakdown()  # per component, on the rounded amount
         self.stdout.write(ocpi_json.dumps(output, indent=2))
 
 
