@@ -4,7 +4,9 @@ Rows come from a server-side cursor (`iterator`) in chunks; CSV goes to the clie
 written; XLSX is written row by row by openpyxl's write_only mode into a temporary file
 (a zip cannot be sent before its directory is known) and then streamed from it. Amounts are
 the exact Decimals (CSV text; XLSX numbers, shown with 4 decimals: at most 14 digits, as
-in the Cdr columns, so the double a cell holds prints back as the exact amount);
+in the Cdr columns, so the double a cell holds prints back as the exact amount; the same
+digits on every database, selectors.Quantized); a credit row's volumes are negative, like
+its amounts, so every column sums to the net totals;
 times are in the location's time zone, the zone named in its own column (and in the CSV
 value's offset).
 """
@@ -66,7 +68,7 @@ _FIELDS = [
     "start_date_time",
     "end_date_time",
     "time_zone",
-    "total_energy",
+    "kwh",
     "hours",
     "parking_hours",
     "currency",

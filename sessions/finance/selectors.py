@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -34,9 +34,30 @@ from ..models import Cdr
 from ..session_push import CDR_MODULE, stream_key
 
 FINANCE_ZONE = ZoneInfo("Europe/Paris")
-MONEY = DecimalField(max_digits=20, decimal_places=4)
+
+
+class Quantized(DecimalField):
+    """A computed decimal read back with exactly its `decimal_places`, on every database.
+
+    PostgreSQL returns numeric(20, 4) with 4 decimals; SQLite (`bash .ci/start`) computes in
+    REAL and Django hands back 15 significant digits ("9.85570000000000"), which the list,
+    the statement and the CSV then printed (issue 18, item 7)."""
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        return quantized(value, self.decimal_places)
+
+
+def quantized(value, decimal_places: int) -> Decimal:
+    """`value` with exactly `decimal_places` decimals (half up; a float goes through str)."""
+    number = value if isinstance(value, Decimal) else Decimal(str(value))
+    return number.quantize(Decimal(1).scaleb(-decimal_places), rounding=ROUND_HALF_UP)
+
+
+MONEY = Quantized(max_digits=20, decimal_places=4)
 # OCPI total_time / total_parking_time are hours with up to 6 decimals (whole seconds).
-HOURS = DecimalField(max_digits=20, decimal_places=6)
+HOURS = Quantized(max_digits=20, decimal_places=6)
 _SIGN = Case(When(credit=True, then=Value(-1)), default=Value(1), output_field=IntegerField())
 
 
@@ -51,10 +72,13 @@ def _signed(expression, field):
 def cdr_rows(queryset: QuerySet[Cdr] | None = None) -> QuerySet[Cdr]:
     """CDRs with the columns the list and the exports show (one query, no JSON in Python)."""
     queryset = Cdr.objects.all() if queryset is None else queryset
+    # A credit CDR carries the original's volumes and negative amounts (OCPI 2.2.1 mod_cdrs):
+    # its rows show its volumes negative too, so a column sums to the net totals.
     return queryset.annotate(
         incl_vat=_json_number("data__total_cost__incl_vat"),
-        hours=_json_number("data__total_time", HOURS),
-        parking_hours=_json_number("data__total_parking_time", HOURS),
+        kwh=_signed(F("total_energy"), MONEY),
+        hours=_signed(_json_number("data__total_time", HOURS), HOURS),
+        parking_hours=_signed(_json_number("data__total_parking_time", HOURS), HOURS),
         location_id=KT("data__cdr_location__id"),
         evse_id=KT("data__cdr_location__evse_id"),
         tariff_id=KT("data__tariffs__0__id"),

@@ -97,3 +97,59 @@ def test_csv_statement_opens_with_its_summary(finance, three_charges):
 )
 def test_bad_export_requests_are_4xx_never_500(finance, three_charges, url):
     assert finance.get(url).status_code in (400, 404)
+
+
+def test_credit_rows_carry_negative_volumes_and_every_column_sums_to_the_totals(
+    finance, staff, three_charges
+):
+    # Issue 18, item 7: a credit row's kWh and hours were positive, so summing the export's
+    # kWh column gave more than the screen's net total.
+    from sessions import cdr_services
+
+    cdr_services.credit_cdr(
+        cdr=three_charges["B"], reason="wrong", user=staff["finance"], rebill=True
+    )
+    query = "start=2026-03-01&end=2026-04-30"
+    rows = list(
+        csv.DictReader(
+            io.StringIO(_body(finance.get(f"/finance/cdrs/export.csv?{query}")).decode())
+        )
+    )
+    credit = next(row for row in rows if row["Kind"] == "credit")
+    assert (credit["Energy (kWh)"], credit["Session time (h)"], credit["of which parking (h)"]) == (
+        "-20.0000", "-2.000000", "-0.500000",
+    )  # fmt: skip
+    assert (credit["Total excl. VAT"], credit["Total incl. VAT"]) == ("-11.0000", "-13.2000")
+    totals = {t.currency: t for t in finance.get(f"/finance/cdrs/?{query}").context["totals"]}
+    eur = totals["EUR"]
+    columns = {
+        "Energy (kWh)": eur.kwh,
+        "Session time (h)": eur.hours,
+        "of which parking (h)": eur.parking_hours,
+        "Total excl. VAT": eur.excl_vat,
+        "Total incl. VAT": eur.incl_vat,
+    }
+    for column, total in columns.items():
+        assert sum(Decimal(row[column]) for row in rows) == total, column
+    # The list shows the credit's kWh negative too.
+    page = finance.get(f"/finance/cdrs/?{query}&kind=credit").content.decode()
+    assert '<td class="num">-20.0000</td>' in page
+
+    # The XLSX: the same negative volumes.
+    book = load_workbook(io.BytesIO(_body(finance.get(f"/finance/cdrs/export.xlsx?{query}"))))
+    sheet = list(book["CDRs"].iter_rows(values_only=True))
+    xlsx_credit = dict(zip(HEADERS, next(r for r in sheet[1:] if r[2] == "credit"), strict=True))
+    assert Decimal(str(xlsx_credit["Energy (kWh)"])) == Decimal(-20)
+    assert Decimal(str(xlsx_credit["Session time (h)"])) == Decimal(-2)
+
+
+def test_computed_amounts_have_their_own_number_of_decimals_on_every_database():
+    # What SQLite's REAL arithmetic hands back for a cast amount ("9.85570000000000") is read
+    # as 4 decimals, as PostgreSQL's numeric(20, 4); hours with 6.
+    from sessions.finance.selectors import HOURS, MONEY
+
+    assert str(MONEY.from_db_value(Decimal("9.85570000000000"), None, None)) == "9.8557"
+    assert str(MONEY.from_db_value(9.8557, None, None)) == "9.8557"
+    assert str(MONEY.from_db_value(Decimal("-13.2"), None, None)) == "-13.2000"
+    assert str(HOURS.from_db_value(Decimal("0.666700000000000"), None, None)) == "0.666700"
+    assert MONEY.from_db_value(None, None, None) is None
