@@ -11,11 +11,10 @@ dimension is priced by the first element whose restrictions match at the segment
 import bisect
 import datetime as dt
 from decimal import ROUND_CEILING, Decimal, localcontext
-from operator import itemgetter
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from .numbers import ENGINE, WIDE, written
-from .result import PricingResult, round_money
+from .result import _HALF_UP, _NOISE, _OUTPUT_QUANTUM, _WIDE, PricingResult
 from .session import Session
 from .tariff import (
     DAY_US,
@@ -23,14 +22,13 @@ from .tariff import (
     ONE_US,
     US,
     CompiledTariff,
-    Price,
     PricingError,
 )
 
 _ZERO = Decimal(0)
+_ZERO_AMOUNT = Decimal("0.0000")  # an amount as output: 4 decimals (result.OUTPUT_DECIMALS)
 _ONE = Decimal(1)
 # fields of a line tuple (period, start, end, component, volume, excl_vat, category, step)
-_VOLUME = itemgetter(4)
 _fromtimestamp = dt.datetime.fromtimestamp
 _STEP_GUARD = Decimal("1e-12")  # totals are rounded to this before step_size rounding
 _WH, _ONE_SECOND = Decimal(1000), Decimal(1)  # step_size units per kWh, per second
@@ -87,12 +85,15 @@ def _price(tariff, session, time_zone, reservation_expired) -> PricingResult:
     # category, step_rounding); PricingResult.lines makes Line objects of them on demand.
     lines: list[tuple] = []
     append = lines.append
-    # The lines per category, in order of first appearance (for the cost fields), and the last
-    # line of each dimension that step_size rounds (TIME and PARKING_TIME together): OCPI
+    # Each component's amount, summed in line order in its slot (VAT is per component), the
+    # slots in order of first use; the volume priced per category (for step_size); and the
+    # last line of each dimension that step_size rounds (TIME and PARKING_TIME together): OCPI
     # 2.2.1 mod_cdrs "Note that the charging duration is not rounded up, as it is followed by
     # another time based period".
-    groups: dict[str, list[tuple]] = {}
-    group = groups.setdefault
+    amounts: list = [None] * tariff.slots
+    used: list = []  # the components, in order of first use
+    use = used.append
+    energy_total = time_total = parking_total = reserved_total = _ZERO
     last: dict[str, tuple] = {}
     flat_pending = reservation_flat_pending = True
     single_offset = pieces[0][2] if len(pieces) == 1 else None
@@ -105,7 +106,7 @@ def _price(tariff, session, time_zone, reservation_expired) -> PricingResult:
         reservation_table
     )
     reservation_start, charging_start = part_starts["reservation"], part_starts["charging"]
-    one = _ONE
+    one, hour = _ONE, _HOUR
     for period, start, end, energy, time, parking, reserved, cumulative in segments:
         # Restrictions are evaluated at the segment's start in local time (docs/pricing.md).
         local = start + (single_offset if single_offset is not None else _offset_at(pieces, start))
@@ -122,19 +123,29 @@ def _price(tariff, session, time_zone, reservation_expired) -> PricingResult:
                 if component is not None:
                     reservation_flat_pending = False
                     cost = component.price
-                    line = (index, start, end, component, one, cost, "reservation", False)
-                    append(line)
-                    group("reservation", []).append(line)
+                    append((index, start, end, component, one, cost, "reservation", False))
+                    slot = component.slot
+                    if amounts[slot] is None:
+                        amounts[slot] = cost
+                        use(component)
+                    else:
+                        amounts[slot] += cost
             if reserved:
                 component = reserved_fixed
                 if reserved_select is not None:
                     component = reserved_select(tod, day, cumulative, elapsed, period)
                 if component is not None:
-                    cost = reserved * component.price / _HOUR
+                    cost = reserved * component.price / hour
                     line = (index, start, end, component, reserved, cost, "reservation", False)
                     append(line)
-                    group("reservation", []).append(line)
                     last["reservation"] = line
+                    reserved_total += reserved
+                    slot = component.slot
+                    if amounts[slot] is None:
+                        amounts[slot] = cost
+                        use(component)
+                    else:
+                        amounts[slot] += cost
             continue
         elapsed = start - charging_start
         if flat_pending:
@@ -145,9 +156,14 @@ def _price(tariff, session, time_zone, reservation_expired) -> PricingResult:
                 component = flat_select(tod, day, cumulative, elapsed, period)
             if component is not None:
                 flat_pending = False
-                line = (index, start, end, component, one, component.price, "fixed", False)
-                append(line)
-                group("fixed", []).append(line)
+                cost = component.price
+                append((index, start, end, component, one, cost, "fixed", False))
+                slot = component.slot
+                if amounts[slot] is None:
+                    amounts[slot] = cost
+                    use(component)
+                else:
+                    amounts[slot] += cost
         if energy:
             component = energy_fixed
             if energy_select is not None:
@@ -156,29 +172,56 @@ def _price(tariff, session, time_zone, reservation_expired) -> PricingResult:
                 cost = energy * component.price
                 line = (index, start, end, component, energy, cost, "energy", False)
                 append(line)
-                group("energy", []).append(line)
                 last["energy"] = line
+                energy_total += energy
+                slot = component.slot
+                if amounts[slot] is None:
+                    amounts[slot] = cost
+                    use(component)
+                else:
+                    amounts[slot] += cost
         if time:
             component = time_fixed
             if time_select is not None:
                 component = time_select(tod, day, cumulative, elapsed, period)
             if component is not None:
-                cost = time * component.price / _HOUR
+                cost = time * component.price / hour
                 line = (index, start, end, component, time, cost, "time", False)
                 append(line)
-                group("time", []).append(line)
                 last["time"] = line
+                time_total += time
+                slot = component.slot
+                if amounts[slot] is None:
+                    amounts[slot] = cost
+                    use(component)
+                else:
+                    amounts[slot] += cost
         if parking:
             component = parking_fixed
             if parking_select is not None:
                 component = parking_select(tod, day, cumulative, elapsed, period)
             if component is not None:
-                cost = parking * component.price / _HOUR
+                cost = parking * component.price / hour
                 line = (index, start, end, component, parking, cost, "parking", False)
                 append(line)
-                group("parking", []).append(line)
                 last["time"] = line
-    return _finish(tariff, lines, groups, last)
+                parking_total += parking
+                slot = component.slot
+                if amounts[slot] is None:
+                    amounts[slot] = cost
+                    use(component)
+                else:
+                    amounts[slot] += cost
+    totals = {
+        "energy": energy_total,
+        "time": time_total,
+        "parking": parking_total,
+        "reservation": reserved_total,
+    }
+    for line in _step_rounding(last, totals):
+        append(line)
+        amounts[line[3].slot] += line[5]  # the last line's component: its slot is in use
+    return _finish(tariff, lines, amounts, used)
 
 
 def _priced_segments(tariff: CompiledTariff, periods, segments: list[tuple]) -> list[tuple]:
@@ -239,9 +282,11 @@ def _offset_at(pieces, moment: int) -> int:
 
 def _part_starts(session: Session) -> dict[str, int]:
     """Durations count from the start of the reservation and of the charging session."""
-    first_charging = next((p.start for p in session.periods if p.reservation is None), None)
-    if session.periods[0].reservation is None:
+    periods = session.periods
+    if periods[0].reservation is None:
         first_charging = session.start
+    else:
+        first_charging = next((p.start for p in periods if p.reservation is None), None)
     return {"reservation": session.start, "charging": first_charging or session.start}
 
 
@@ -358,49 +403,47 @@ def _kwh_cuts(thresholds, segments) -> list[tuple]:
     return result
 
 
-def _finish(tariff: CompiledTariff, lines: list[tuple], groups: dict, last: dict) -> PricingResult:
-    """Step rounding, then the cost fields: per category and price component, the amount
-    summed in line order and rounded, VAT on the rounded amount (docs/pricing.md "VAT")."""
-    totals = {}
-    for category in ("energy", "time", "parking"):  # TIME, ENERGY, PARKING_TIME lines only
-        if category in groups:
-            totals[category] = sum(map(_VOLUME, groups[category]), _ZERO)
-    if "reservation" in groups:  # its FLAT line has no volume to round
-        volumes = [line[4] for line in groups["reservation"] if line[3].type != "FLAT"]
-        totals["reservation"] = sum(volumes, _ZERO)
-    for line in _step_rounding(last, totals):
-        lines.append(line)
-        groups[line[6]].append(line)
-    # VAT (issue 18, item 2): per price component, on its amount rounded to 4 decimals, then
-    # summed: what an invoice shows (net per line, VAT per line on the net, totals as sums).
+def _finish(tariff: CompiledTariff, lines: list[tuple], amounts: list, used: list) -> PricingResult:
+    """The cost fields: per category and price component, the amount summed in line order and
+    rounded, VAT on the rounded amount (issue 18, item 2: what an accountant expects from an
+    invoice: net per line, VAT per line on the net, totals as sums; docs/pricing.md "VAT")."""
+    # round_money inlined (the same two quantizes): this runs for every component of every CDR
+    wide, half_up, noise, quantum = _WIDE.quantize, _HALF_UP.quantize, _NOISE, _OUTPUT_QUANTUM
     excl: dict[str, Decimal] = {}
     incl: dict[str, Decimal | None] = {}
     vat_lines: list[tuple] = []
-    for category, group in groups.items():
-        amounts: dict = {}
-        for line in group:
-            component = line[3]
-            amounts[component] = amounts[component] + line[5] if component in amounts else line[5]
-        category_excl = _ZERO
-        category_incl = _ZERO
-        for component, amount in amounts.items():
-            rounded = round_money(amount)
-            factor = component.vat_factor
-            if factor is not None:
-                line_incl = round_money(rounded * factor)
-            else:
-                # incl_vat is known only when every component that billed something has a
-                # `vat` (OCPI 2.2.1 PriceComponent.vat "If omitted, no VAT is applicable";
-                # we do not turn that into incl = excl, the eMSP decides). A free one needs
-                # none (Free of Charge).
-                line_incl = None if rounded else _ZERO
-            vat_lines.append((category, component, rounded, line_incl))
-            category_excl += rounded
-            if category_incl is not None:
-                category_incl = None if line_incl is None else category_incl + line_incl
-        excl[category] = category_excl
-        incl[category] = category_incl
+    for component in _by_category(used):
+        category = component.category
+        rounded = half_up(wide(amounts[component.slot], noise), quantum)
+        factor = component.vat_factor
+        if factor is not None:
+            line_incl = half_up(wide(rounded * factor, noise), quantum)
+        else:
+            # incl_vat is known only when every component that billed something has a `vat`
+            # (OCPI 2.2.1 PriceComponent.vat "If omitted, no VAT is applicable"; we do not
+            # turn that into incl = excl, the eMSP decides). A free one needs none (Free of
+            # Charge).
+            line_incl = None if rounded else _ZERO_AMOUNT
+        vat_lines.append((category, component, rounded, line_incl))
+        if category in excl:
+            excl[category] += rounded
+            known = incl[category]
+            incl[category] = None if known is None or line_incl is None else known + line_incl
+        else:
+            excl[category] = rounded
+            incl[category] = line_incl
     return _totals(tariff, lines, excl, incl, tuple(vat_lines))
+
+
+def _by_category(used: list) -> list:
+    """The components grouped by category, categories in order of first use (a category's
+    total adds its components in that order)."""
+    order: dict[str, list] = {}
+    for component in used:
+        order.setdefault(component.category, []).append(component)
+    if len(order) == len(used):
+        return used  # one component per category: already in order
+    return [component for components in order.values() for component in components]
 
 
 def _step_rounding(last: dict, totals: dict) -> list[tuple]:
@@ -427,11 +470,9 @@ def _step_rounding(last: dict, totals: dict) -> list[tuple]:
 def _totals(
     tariff: CompiledTariff, lines: list[tuple], excl: dict, incl: dict, vat_lines: tuple
 ) -> PricingResult:
-    def price(category) -> Price | None:
-        return Price(excl[category], incl[category]) if category in excl else None
-
-    total_excl = sum(excl.values(), _ZERO)
-    total_incl = None if None in incl.values() else sum(incl.values(), _ZERO)
+    # 0.0000 to start: every amount has 4 decimals, so the totals print as they are
+    total_excl = sum(excl.values(), _ZERO_AMOUNT)
+    total_incl = None if None in incl.values() else sum(incl.values(), _ZERO_AMOUNT)
     min_applied = max_applied = False
     # OCPI 2.2.1 Tariff.min_price/max_price NOTE: the bounds hold for excl_vat and for incl_vat
     # separately. A bound without incl_vat that changes excl_vat leaves incl_vat unknown.
@@ -452,15 +493,13 @@ def _totals(
         if total_incl is not None and bound.incl_vat is not None and total_incl > bound.incl_vat:
             total_incl, max_applied = bound.incl_vat, True
     return PricingResult(
-        currency=tariff.currency,
-        total_cost=Price(total_excl, total_incl),
-        total_fixed_cost=price("fixed"),
-        total_energy_cost=price("energy"),
-        total_time_cost=price("time"),
-        total_parking_cost=price("parking"),
-        total_reservation_cost=price("reservation"),
-        raw_lines=tuple(lines),
-        vat_lines=vat_lines,
-        min_price_applied=min_applied,
-        max_price_applied=max_applied,
+        tariff.currency,
+        total_excl,
+        total_incl,
+        excl,
+        incl,
+        tuple(lines),
+        vat_lines,
+        min_applied,
+        max_applied,
     )

@@ -44,23 +44,74 @@ class Line:
         return None if factor is None else ENGINE.multiply(self.excl_vat, factor)
 
 
-@dataclass(frozen=True, slots=True)
+_CATEGORIES = (
+    ("total_fixed_cost", "fixed"),
+    ("total_energy_cost", "energy"),
+    ("total_time_cost", "time"),
+    ("total_parking_cost", "parking"),
+    ("total_reservation_cost", "reservation"),
+)
+
+
 class PricingResult:
-    currency: str
-    total_cost: Price
-    total_fixed_cost: Price | None
-    total_energy_cost: Price | None
-    total_time_cost: Price | None
-    total_parking_cost: Price | None
-    total_reservation_cost: Price | None
-    # The billed lines as tuples of Line's fields: pricing does not build objects that only
-    # an audit (breakdown, --explain) reads; `lines` makes them.
-    raw_lines: tuple[tuple, ...]
-    min_price_applied: bool
-    max_price_applied: bool
-    # Per category and price component, in order: (category, Component, excl_vat rounded to
-    # 4 decimals, incl_vat on that rounded amount or None); the cost fields are their sums.
-    vat_lines: tuple[tuple, ...] = ()
+    """What pricing found. The amounts per cost field are kept as the engine summed them (each
+    a sum of amounts rounded to 4 decimals, docs/pricing.md "VAT"); the Price objects
+    (`total_cost`, `total_energy_cost`, ...) are made when read: pricing a CDR for its cost
+    fields does not build them."""
+
+    __slots__ = (
+        "currency",
+        "total_excl",
+        "total_incl",
+        "excl",
+        "incl",
+        "raw_lines",
+        "vat_lines",
+        "min_price_applied",
+        "max_price_applied",
+    )
+
+    def __init__(
+        self,
+        currency: str,
+        total_excl: Decimal,
+        total_incl: Decimal | None,
+        excl: dict,
+        incl: dict,
+        raw_lines: tuple,
+        vat_lines: tuple,
+        min_price_applied: bool,
+        max_price_applied: bool,
+    ):
+        self.currency = currency
+        self.total_excl, self.total_incl = total_excl, total_incl
+        # per category (fixed, energy, time, parking, reservation) that billed something
+        self.excl, self.incl = excl, incl
+        # The billed lines as tuples of Line's fields: pricing does not build objects that
+        # only an audit (breakdown, --explain) reads; `lines` makes them.
+        self.raw_lines = raw_lines
+        # Per category and price component, in order: (category, Component, excl_vat rounded
+        # to 4 decimals, incl_vat on that rounded amount or None); the cost fields sum them.
+        self.vat_lines = vat_lines
+        self.min_price_applied, self.max_price_applied = min_price_applied, max_price_applied
+
+    def __repr__(self) -> str:
+        return f"PricingResult({self.currency}, total_cost={self.total_cost})"
+
+    @property
+    def total_cost(self) -> Price:
+        return Price(self.total_excl, self.total_incl)
+
+    def _price(self, category: str) -> Price | None:
+        if category not in self.excl:
+            return None
+        return Price(self.excl[category], self.incl[category])
+
+    total_fixed_cost = property(lambda self: self._price("fixed"))
+    total_energy_cost = property(lambda self: self._price("energy"))
+    total_time_cost = property(lambda self: self._price("time"))
+    total_parking_cost = property(lambda self: self._price("parking"))
+    total_reservation_cost = property(lambda self: self._price("reservation"))
 
     @property
     def lines(self) -> tuple[Line, ...]:
@@ -75,16 +126,23 @@ class PricingResult:
                 for name in _COST_FIELDS
                 if (price := getattr(self, name)) is not None
             }
-        # round_money inlined: this runs for every priced CDR
-        wide, half_up, noise, quantum = _WIDE.quantize, _HALF_UP.quantize, _NOISE, _OUTPUT_QUANTUM
-        fields = {}
-        for name in _COST_FIELDS:
-            price = getattr(self, name)
-            if price is not None:
-                field = {"excl_vat": half_up(wide(price.excl_vat, noise), quantum)}
-                if price.incl_vat is not None:
-                    field["incl_vat"] = half_up(wide(price.incl_vat, noise), quantum)
-                fields[name] = field
+        # The category amounts are sums of 4-decimal amounts: already rounded. The total is
+        # too, unless min_price/max_price replaced it with the bound as written.
+        total = {"excl_vat": self.total_excl}
+        if self.total_incl is not None:
+            total["incl_vat"] = self.total_incl
+        if self.min_price_applied or self.max_price_applied:
+            total = {name: round_money(value) for name, value in total.items()}
+        fields = {"total_cost": total}
+        excl, incl = self.excl, self.incl
+        for name, category in _CATEGORIES:
+            if category in excl:
+                known = incl[category]
+                fields[name] = (
+                    {"excl_vat": excl[category]}
+                    if known is None
+                    else {"excl_vat": excl[category], "incl_vat": known}
+                )
         return fields
 
     def vat_breakdown(self) -> list[dict]:

@@ -190,8 +190,13 @@ def _parse_period(index: int, data: dict, start: int, end: int) -> Period:
         ) from None
     reservation = values.pop("RESERVATION_TIME", None)
     energy = values.pop("ENERGY", _ZERO)
-    time = seconds(values.pop("TIME", _ZERO))
-    parking = seconds(values.pop("PARKING_TIME", _ZERO))
+    # Durations as whole seconds (see seconds(), inlined: this runs for every period)
+    time = values.pop("TIME", _ZERO)
+    if time:
+        time = _multiply(time, _SECONDS_PER_HOUR).to_integral_value(ROUND_HALF_UP)
+    parking = values.pop("PARKING_TIME", _ZERO)
+    if parking:
+        parking = _multiply(parking, _SECONDS_PER_HOUR).to_integral_value(ROUND_HALF_UP)
     if reservation is not None:
         reservation = seconds(reservation)
     if reservation is not None and (energy or time or parking):

@@ -66,6 +66,11 @@ class Component:
     vat: Decimal | None
     step_size: int
     vat_factor: Decimal | None  # 1 + vat / 100
+    # The cost field it bills into (fixed, energy, time, parking; reservation for a
+    # reservation element's components) and its position among the tariff's components:
+    # the engine sums each component's amount in a list slot (VAT is per component).
+    category: str = ""
+    slot: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +177,7 @@ class CompiledTariff:
     # The engine's view of charging/reservation/reservation_expired: per dimension (FLAT,
     # ENERGY, TIME, PARKING_TIME) a fixed component or a function choosing it; see _selection.
     selection: dict[str, tuple] = field(default=None, compare=False)
+    slots: int = 0  # how many price components (Component.slot is below it)
 
 
 def _non_negative(value, field: str) -> Decimal:
@@ -366,6 +372,9 @@ def _parse_component(value, field: str, element: int, index: int) -> Component:
     return Component(element, index, kind, price, vat, step_size, vat_factor)
 
 
+_CATEGORIES = {"FLAT": "fixed", "ENERGY": "energy", "TIME": "time", "PARKING_TIME": "parking"}
+
+
 def compile_tariff(data) -> CompiledTariff:
     """Validate an OCPI Tariff dict and prepare it for pricing; PricingError names the field."""
     data = _object(data, "tariff")
@@ -391,6 +400,14 @@ def compile_tariff(data) -> CompiledTariff:
         components = tuple(
             _parse_component(component, f"{field}.price_components[{c}]", e, c)
             for c, component in enumerate(components_data)
+        )
+        components = tuple(
+            dataclasses.replace(
+                component,
+                category="reservation" if restrictions.reservation else _CATEGORIES[component.type],
+                slot=slot,
+            )
+            for slot, component in enumerate(components, start=sum(map(_size, elements)))
         )
         if restrictions.reservation:
             for component in components:
@@ -448,11 +465,16 @@ def compile_tariff(data) -> CompiledTariff:
             "reservation": _selection(reservation),
             "reservation_expired": _selection(reservation_expired),
         },
+        slots=sum(map(_size, elements)),
     )
 
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 ONE_US = dt.timedelta(microseconds=1)
+
+
+def _size(element: Element) -> int:
+    return len(element.components)
 
 
 def _candidates(elements, reservation_filter):
@@ -495,6 +517,24 @@ def _selection(table) -> tuple:
 
 
 def _selector(candidates: tuple):
+    """The first candidate whose restrictions match; the common shapes (one restricted
+    candidate, or a restricted one before an unrestricted one) without a loop: this runs per
+    segment and dimension."""
+    if len(candidates) == 1:
+        ((matches, component),) = candidates
+
+        def select_one(tod, day, cumulative, elapsed, period):
+            return component if matches(tod, day, cumulative, elapsed, period) else None
+
+        return select_one
+    if len(candidates) == 2 and candidates[1][0] is None:
+        (matches, component), (_, fallback) = candidates
+
+        def select_or_fallback(tod, day, cumulative, elapsed, period):
+            return component if matches(tod, day, cumulative, elapsed, period) else fallback
+
+        return select_or_fallback
+
     def select(tod, day, cumulative, elapsed, period):
         for matches, component in candidates:
             if matches is None or matches(tod, day, cumulative, elapsed, period):
