@@ -10,7 +10,12 @@ from __future__ import annotations
 from decimal import Decimal
 
 from roaming.ocpi_time import parse_datetime
-from tariffs.pricing import PricingError, compile_tariff, price_cdr, select_tariff_for_emsp
+from tariffs.pricing import (
+    PricingError,
+    compile_tariff_once,
+    price_cdr,
+    select_tariff_for_emsp,
+)
 
 from .charging_periods import SESSION_ONLY_DIMENSIONS
 
@@ -98,7 +103,7 @@ def _cost_errors(cdr: dict, session_total_cost: dict | None, time_zone: str) -> 
         if chosen is not tariff:
             return [*errors, f"the tariff listed is not the description eMSP {emsp} gets."]
     try:
-        expected = price_cdr(compile_tariff(tariff), cdr, time_zone).cost_fields()
+        expected = price_cdr(compile_tariff_once(tariff), cdr, time_zone).cost_fields()
     except PricingError as error:
         return [*errors, f"the pricing engine refuses the CDR: {error}"]
     for name in (

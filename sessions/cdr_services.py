@@ -20,7 +20,7 @@ from locations.models import EVSE
 from roaming import audit
 from roaming.ocpi_time import format_datetime, parse_datetime
 from tariffs.ocpi import tariff_to_ocpi
-from tariffs.pricing import PricingError, compile_tariff, parse_session, price_session
+from tariffs.pricing import PricingError, compile_tariff_once, parse_session, price_session
 
 from . import cdr_checks, session_push
 from .charging_periods import without_session_dimensions
@@ -69,7 +69,7 @@ def _cdr_costs(session: Session, periods: list[dict]) -> dict:
     if not session.tariff:
         return {"total_cost": {"excl_vat": 0, "incl_vat": 0}}
     try:
-        compiled = compile_tariff(session.tariff)
+        compiled = compile_tariff_once(session.tariff)
         parsed = parse_session(
             periods,
             format_datetime(session.start_date_time),

@@ -16,7 +16,7 @@ from roaming.ocpi_time import format_datetime, parse_datetime
 from tariffs import enums as tariff_enums
 from tariffs import selectors as tariff_selectors
 from tariffs.models import Tariff
-from tariffs.pricing import PricingError, compile_tariff, parse_session, price_session
+from tariffs.pricing import PricingError, compile_tariff_once, parse_session, price_session
 
 from .charging_periods import Periods, Sample, boundaries_of, build_periods
 from .models import Session
@@ -101,7 +101,7 @@ def compiled_tariff(session: Session):
     if not session.tariff:
         return None
     try:
-        return compile_tariff(session.tariff)
+        return compile_tariff_once(session.tariff)  # once per tariff version
     except PricingError as error:
         logger.error("Session %s: its tariff cannot be priced: %s", session.ocpi_id, error)
         return None

@@ -736,3 +736,24 @@ def test_emsp_selection_refuses_half_targets_and_missing_defaults():
     numeric = [{**DESCRIPTIONS[2], "target_operator_party_id": 5}]
     with pytest.raises(PricingError, match=r"^\[0\]\.target_operator_party_id: must be a string"):
         select_tariff_for_emsp(numeric, "tariff_A", "FR*XYZ")
+
+
+# --- Compiled once per tariff version (issue 21, item 5) --------------------------------------
+
+
+def test_a_tariff_is_compiled_once_per_content_and_a_new_version_is_compiled_again():
+    from tariffs.pricing import cache, compile_tariff_once
+
+    cache.clear()
+    first = tariff(element(comp("ENERGY", "0.25")), last_updated="2026-01-01T00:00:00Z")
+    compiled = compile_tariff_once(first)
+    assert compile_tariff_once(json.loads(json.dumps(first, default=str))) is compiled
+    changed = {**first, "elements": [element(comp("ENERGY", "0.30"))]}
+    assert compile_tariff_once(changed) is not compiled
+    session = cdr("2026-01-05T10:00", [(0, {"ENERGY": 10})], 60)
+    assert total(price_cdr(first, session, "UTC"))[0] == D("2.50")
+    assert total(price_cdr(changed, session, "UTC"))[0] == D("3.00")
+    refused = {**first, "currency": "EURO"}
+    for _ in range(2):  # a refused tariff is not kept: refused again, with the field named
+        with pytest.raises(PricingError, match="currency"):
+            compile_tariff_once(refused)
