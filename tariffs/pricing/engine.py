@@ -472,7 +472,9 @@ def _totals(
 ) -> PricingResult:
     # 0.0000 to start: every amount has 4 decimals, so the totals print as they are
     total_excl = sum(excl.values(), _ZERO_AMOUNT)
-    total_incl = None if None in incl.values() else sum(incl.values(), _ZERO_AMOUNT)
+    # `is None`, not `None in`: comparing a Decimal with None goes through the numbers ABCs
+    known = [value for value in incl.values() if value is not None]
+    total_incl = sum(known, _ZERO_AMOUNT) if len(known) == len(incl) else None
     min_applied = max_applied = False
     # OCPI 2.2.1 Tariff.min_price/max_price NOTE: the bounds hold for excl_vat and for incl_vat
     # separately. A bound without incl_vat that changes excl_vat leaves incl_vat unknown.
