@@ -40,6 +40,9 @@ class StaffLoginView(AdminFrame, LoginView):
         (LoginView.BACKUP_STEP, BackupTokenForm),
     )
 
+    def get_context_data(self, form, **kwargs):
+        return {**super().get_context_data(form, **kwargs), "next": self.get_redirect_url()}
+
     def render(self, form=None, **kwargs):
         if form is not None and form.is_bound and form.errors:
             self._record_failure()
