@@ -266,10 +266,10 @@ INSTALLED_APPS += [
     "roaming.accounts",  # after the otp plugins: its admin replaces theirs
 ]
 _after_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
-MIDDLEWARE[_after_auth:_after_auth] = [
-    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified()
-    "roaming.accounts.middleware.StaffAccessMiddleware",  # second factor, session lifetime
-]
+MIDDLEWARE.insert(_after_auth, "django_otp.middleware.OTPMiddleware")  # user.is_verified()
+_after_messages = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
+# A second factor, the session lifetime (it tells why it logged you out: after messages).
+MIDDLEWARE.insert(_after_messages, "roaming.accounts.middleware.StaffAccessMiddleware")
 MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks: the lockout page
 # axes first: a locked-out username or address is refused before the password is checked.
 AUTHENTICATION_BACKENDS = [
