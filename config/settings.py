@@ -295,6 +295,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
 AXES_RESET_ON_SUCCESS = True  # a typo or two before a good login is forgotten
 AXES_LOCKOUT_CALLABLE = "roaming.accounts.views.locked_out"  # 429, the same words for all
 AXES_ENABLE_ADMIN = False  # roaming.accounts.admin: unlocking is audited
+AXES_DISABLE_ACCESS_LOG = True  # successful logins: in the audit trail, not a second log
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are in the audit trail
 # The client's address as the OCPI API sees it: REMOTE_ADDR, or behind OCPI_TRUSTED_PROXIES

@@ -57,12 +57,16 @@ def staff_user(transactional_db):
 
 @pytest.fixture
 def browse(chromium, live_server):
-    """browse(user) -> a logged-in page at 1280x800; page.shot(name) saves a screenshot."""
+    """browse(user) -> a logged-in page at 1280x800; page.shot(name) saves a screenshot.
+    `address`: the client address a reverse proxy would forward (X-Forwarded-For)."""
     contexts = []
 
-    def open_as(user):
+    def open_as(user, address=None):
         context = chromium.new_context(
-            viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id="Europe/Paris"
+            viewport={"width": 1280, "height": 800},
+            locale="en-GB",
+            timezone_id="Europe/Paris",
+            extra_http_headers={"X-Forwarded-For": address} if address else None,
         )
         context.set_default_timeout(10_000)
         contexts.append(context)

@@ -31,11 +31,23 @@ def test_ops_enrols_logs_in_with_a_code_is_locked_out_and_unlocked(
     chromium, live_server, browse, staff_user, settings
 ):
     settings.STAFF_2FA_REQUIRED = True
+    settings.OCPI_TRUSTED_PROXIES = 1  # as behind the production proxy: each person's address
     olga = staff_user("olga", "operations")
-    context = chromium.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.base = live_server.url
+    contexts = []
+
+    def browser_at(address):
+        context = chromium.new_context(
+            viewport={"width": 1280, "height": 800},
+            locale="en-GB",
+            extra_http_headers={"X-Forwarded-For": address},
+        )
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        new_page = context.new_page()
+        new_page.base = live_server.url
+        return new_page
+
+    page = browser_at("198.51.100.10")  # Olga's desk
 
     def shot(name):
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
@@ -45,6 +57,7 @@ def test_ops_enrols_logs_in_with_a_code_is_locked_out_and_unlocked(
     expect(page).to_have_url(re.compile(r"/account/two_factor/setup/"))
     page.click("button[type=submit].btn-primary")  # the welcome step's Next
     expect(page.locator("img[alt='QR Code']")).to_be_visible()
+    page.wait_for_function("document.querySelector(\"img[alt='QR Code']\").naturalWidth > 0")
     shot("accounts-1-enrol-qr-code")
     secret = page.locator("a[href^='otpauth://']").inner_text().strip()
     from base64 import b32decode
@@ -72,11 +85,13 @@ def test_ops_enrols_logs_in_with_a_code_is_locked_out_and_unlocked(
     page.click("input[type=submit]")
     expect(page).to_have_url(f"{live_server.url}/admin/")
 
-    # 4. Someone guesses her password: locked out at the fifth failure, even the right one.
+    # 4. Someone elsewhere guesses her password: her name is locked at the fifth failure,
+    # and Olga too is refused, even with the right password.
     page.click("#logout-form button")
+    guesser = browser_at("203.0.113.66")
     for _ in range(5):
-        _log_in(page, "olga", "not-her-password")
-    expect(page.locator("#locked-out")).to_contain_text("Too many failed logins")
+        _log_in(guesser, "olga", "not-her-password")
+    expect(guesser.locator("#locked-out")).to_contain_text("Too many failed logins")
     _log_in(page, "olga")
     expect(page.locator("#locked-out")).to_be_visible()
     shot("accounts-4-locked-out")
@@ -86,7 +101,7 @@ def test_ops_enrols_logs_in_with_a_code_is_locked_out_and_unlocked(
     admin_user.is_superuser = True
     admin_user.save()
     TOTPDeviceFactory(user=admin_user)
-    admin_page = browse(admin_user)
+    admin_page = browse(admin_user, address="198.51.100.20")
     admin_page.goto(f"{admin_page.base}/admin/axes/accessattempt/")
     admin_page.check("#action-toggle")
     admin_page.select_option("select[name=action]", "unlock")
@@ -96,6 +111,7 @@ def test_ops_enrols_logs_in_with_a_code_is_locked_out_and_unlocked(
     assert not AccessAttempt.objects.exists()
     admin_page.goto(f"{admin_page.base}/admin/roaming/auditentry/?q=olga")
     expect(admin_page.locator("#result_list")).to_contain_text("Login locked out")
+    expect(admin_page.locator("#result_list")).to_contain_text("203.0.113.66")
     admin_page.shot("accounts-6-audit-trail", full_page=True)
 
     # 6. Phone left at home: a backup code, once.
@@ -107,4 +123,5 @@ def test_ops_enrols_logs_in_with_a_code_is_locked_out_and_unlocked(
     expect(page).to_have_url(f"{live_server.url}/admin/")
     codes = [e.change_message for e in LogEntry.objects.filter(audit.is_action("login"))]
     assert any("StaticDevice" in message for message in codes)
-    context.close()
+    for context in contexts:
+        context.close()
