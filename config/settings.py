@@ -1,6 +1,7 @@
 """Settings, all from the environment (see .env.example)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -90,10 +91,7 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-]
+# AUTH_PASSWORD_VALIDATORS: in the staff accounts block at the end.
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -255,3 +253,79 @@ CELERY_BEAT_SCHEDULE["commands-sweep"] = {
     "task": "sessions.commands.tasks.sweep",
     "schedule": env.float("COMMAND_SWEEP_SECONDS", default=5.0),
 }
+
+# --- Staff accounts (roaming.accounts; issue 23, docs/accounts.md) ---------------------------
+# Logins throttled by django-axes, a second factor from django-otp / django-two-factor-auth,
+# bounded sessions, the password policy. Kept in one block: production settings live above.
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_static",  # backup codes
+    "django_otp.plugins.otp_totp",  # authenticator apps (TOTP, RFC 6238)
+    "two_factor",
+    "axes",
+    "roaming.accounts",  # after the otp plugins: its admin replaces theirs
+]
+_after_auth = MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1
+MIDDLEWARE.insert(_after_auth, "django_otp.middleware.OTPMiddleware")  # user.is_verified()
+_after_messages = MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1
+# A second factor, the session lifetime (it tells why it logged you out: after messages).
+MIDDLEWARE.insert(_after_messages, "roaming.accounts.middleware.StaffAccessMiddleware")
+MIDDLEWARE += ["axes.middleware.AxesMiddleware"]  # last, as axes asks: the lockout page
+# axes first: a locked-out username or address is refused before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_URL = "admin:login"  # served by roaming.accounts.views.StaffLoginView
+LOGIN_REDIRECT_URL = "admin:index"
+
+# A second factor for superusers and staff (roaming.accounts.policy). On unless DEBUG: the
+# embedded run (.ci/start) logs in with the printed password alone, and says so.
+STAFF_2FA_REQUIRED = env.bool("STAFF_2FA_REQUIRED", default=not DEBUG)
+# Seconds the login wizard waits between password and code before starting over.
+TWO_FACTOR_LOGIN_TIMEOUT = 600
+
+# Lockouts (django-axes): after AXES_FAILURE_LIMIT failed logins by one username, or from one
+# address, that username (or address) is refused for AXES_COOLOFF_MINUTES, or until an admin
+# unlocks it (Staff accounts › Access attempts). Unknown usernames count alike: the page never
+# tells whether an account exists.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one locks
+AXES_RESET_ON_SUCCESS = True  # a typo or two before a good login is forgotten
+AXES_LOCKOUT_CALLABLE = "roaming.accounts.views.locked_out"  # 429, the same words for all
+AXES_ENABLE_ADMIN = False  # roaming.accounts.admin: unlocking is audited
+AXES_DISABLE_ACCESS_LOG = True  # successful logins: in the audit trail, not a second log
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_VERBOSE = False  # no banner on every manage.py command; lockouts are in the audit trail
+# The client's address as the OCPI API sees it: REMOTE_ADDR, or behind OCPI_TRUSTED_PROXIES
+# reverse proxies the X-Forwarded-For entry the outermost one wrote (one rule for both).
+AXES_CLIENT_IP_CALLABLE = "roaming.api.access.client_address"
+AXES_SENSITIVE_PARAMETERS = ["password", "auth-password"]
+
+# Sessions: a staff login lasts at most STAFF_SESSION_HOURS, and ends after
+# STAFF_IDLE_MINUTES without a request (Django renews the cookie at each request).
+STAFF_SESSION_HOURS = env.float("STAFF_SESSION_HOURS", default=8)
+STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=60)
+SESSION_COOKIE_AGE = STAFF_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+# Cookies: HTTPS only unless DEBUG, out of reach of scripts, not sent by other sites' forms.
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+# A password change ends every other session of that user: Django's session auth hash
+# (django.contrib.auth.get_user), tested in tests/accounts/test_sessions.py.
+
+# Passwords: at least 12 characters, not one of the 20,000 commonest, not all digits, not
+# close to the username or e-mail (docs/accounts.md).
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from roaming.accounts.views import StaffLoginView
 from roaming.api.errors import unknown_endpoint
 from roaming.health import health, outbox_health
 from roaming.metrics import metrics
@@ -15,6 +16,10 @@ ocpi_urlpatterns = [
 ]
 
 urlpatterns = [
+    # One login for the admin and /finance/: password, then the second factor (before the
+    # admin's own /admin/login/, which it replaces); enrolment and backup codes under /account/.
+    path("admin/login/", StaffLoginView.as_view(), name="staff-login"),
+    path("", include("roaming.accounts.urls")),
     path("admin/", admin.site.urls),
     path("finance/", include("sessions.finance.urls")),
     path("health", health, name="health"),

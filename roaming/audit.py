@@ -4,7 +4,9 @@ Rule (developers' guide): every staff action — admin action, custom admin view
 command changing state — leaves an audit entry. Entries are Django `LogEntry` rows, one per
 object, so each object's admin History shows them; `AuditEntry` lists them all (read-only).
 Commands have no logged-in user: they are recorded under the inactive user `commands`,
-with "command:<name>" and the OS user in the message.
+with "command:<name>" and the OS user in the message. Failed logins and lockouts have no
+user either (the name typed may not exist): they go under the inactive user `anonymous`, with
+the account concerned as the object when it exists (roaming.accounts).
 """
 
 from __future__ import annotations
@@ -44,8 +46,17 @@ ACTIONS = {
     "create_csms": "CSMS connection created",
     "credit_cdr": "CDR credited",
     "rebill_cdr": "CDR re-billed",
+    # Staff accounts (roaming.accounts): logins, lockouts, second factors.
+    "login": "Logged in",
+    "login_failed": "Login failed",
+    "lockout": "Login locked out",
+    "unlock": "Login lockout lifted",
+    "otp_enrolled": "Two-factor device enrolled",
+    "backup_codes": "Backup codes generated",
+    "otp_reset": "Two-factor devices reset",
 }
 COMMANDS_USERNAME = "commands"
+ANONYMOUS_USERNAME = "anonymous"
 
 
 def command_actor(name: str) -> str:
@@ -64,11 +75,15 @@ def record(
     objects: Iterable[models.Model] = (),
     detail: str = "",
 ) -> list[LogEntry]:
-    """Write one entry per object (or one without object); `actor` is a User or
-    `command_actor(...)`. Call it inside the transaction of the change it describes."""
+    """Write one entry per object (or one without object); `actor` is a User,
+    `command_actor(...)`, or None for someone not logged in. Call it inside the transaction
+    of the change it describes."""
     label = ACTIONS[action]  # an unknown code is a programming error: fail loudly
-    if isinstance(actor, str):
-        user = _commands_user()
+    if actor is None:
+        user = _system_user(ANONYMOUS_USERNAME, "Not logged in")
+        message = f"{label}: {detail}" if detail else label
+    elif isinstance(actor, str):
+        user = _system_user(COMMANDS_USERNAME, "Management commands")
         message = f"{label}: {detail} — by {actor}" if detail else f"{label} — by {actor}"
     else:
         user = actor
@@ -96,10 +111,19 @@ def action_of(entry: LogEntry) -> str | None:
     return None
 
 
-def _commands_user():
+def is_action(code: str) -> models.Q:
+    """The entries of one action code (the audit list's filter, /metrics' login counters)."""
+    label = ACTIONS[code]
+    return (
+        models.Q(change_message=label)
+        | models.Q(change_message__startswith=f"{label}:")
+        | models.Q(change_message__startswith=f"{label} —")
+    )
+
+
+def _system_user(username: str, first_name: str):
     user, created = get_user_model().objects.get_or_create(
-        username=COMMANDS_USERNAME,
-        defaults={"is_active": False, "first_name": "Management commands"},
+        username=username, defaults={"is_active": False, "first_name": first_name}
     )
     if created:  # nobody logs in as it
         user.set_unusable_password()

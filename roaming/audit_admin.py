@@ -1,29 +1,23 @@
 """The audit trail screen: every form save and staff action (roaming.audit), read-only.
 
 Also keeps the trail whole: a user with entries cannot be deleted (Django would cascade
-their LogEntry rows away); deactivate them instead.
+their LogEntry rows away); deactivate them instead. The user screen also resets a lost
+second factor (roaming.accounts), with `auth.change_user` and an audit entry.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.models import ADDITION, CHANGE, DELETION
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Q
 from django.utils.html import format_html
+from django_otp import user_has_device
 
 from . import audit
+from .accounts import services as accounts
 from .models import AuditEntry
 
 FORM_SAVES = {"added": ADDITION, "changed": CHANGE, "deleted": DELETION}
-
-
-def _is_action(code: str) -> Q:
-    label = audit.ACTIONS[code]
-    return (
-        Q(change_message=label)
-        | Q(change_message__startswith=f"{label}:")
-        | Q(change_message__startswith=f"{label} —")
-    )
 
 
 class ActionFilter(admin.SimpleListFilter):
@@ -41,10 +35,10 @@ class ActionFilter(admin.SimpleListFilter):
         if value.startswith("form-") and value[5:] in FORM_SAVES:
             any_action = Q()
             for code in audit.ACTIONS:
-                any_action |= _is_action(code)
+                any_action |= audit.is_action(code)
             return queryset.filter(action_flag=FORM_SAVES[value[5:]]).exclude(any_action)
         if value in audit.ACTIONS:
-            return queryset.filter(_is_action(value))
+            return queryset.filter(audit.is_action(value))
         return queryset.none()
 
 
@@ -96,6 +90,21 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class AuditedUserAdmin(UserAdmin):
+    list_display = [*UserAdmin.list_display, "two_factor"]
+    actions = ["reset_second_factor"]
+
+    @admin.display(boolean=True, description="two-factor")
+    def two_factor(self, obj):
+        return user_has_device(obj)
+
+    @admin.action(
+        description="Reset two-factor devices (lost phone: enrols again at next login)",
+        permissions=["change"],
+    )
+    def reset_second_factor(self, request, queryset):
+        removed = accounts.reset_second_factor(actor=request.user, users=queryset)
+        messages.success(request, f"Removed {removed} device(s) of {len(queryset)} user(s).")
+
     def has_delete_permission(self, request, obj=None):
         # Deleting a user would delete their audit entries (LogEntry cascades): deactivate.
         allowed = super().has_delete_permission(request, obj)

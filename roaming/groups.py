@@ -23,8 +23,11 @@ OPERATIONS_PERMISSIONS = (
 )
 # Finance's own actions (the finance UI, sessions/finance/): credit and re-bill a CDR.
 FINANCE_PERMISSIONS = ("charging.credit_cdr",)
-# Django's own bookkeeping is not business data.
-INTERNAL_APPS = ("admin", "auth", "contenttypes", "sessions")
+# Django's own bookkeeping is not business data; nor are logins and second factors
+# (roaming.accounts): superusers only.
+INTERNAL_APPS = (
+    "admin", "auth", "contenttypes", "sessions", "axes", "otp_totp", "otp_static", "two_factor",
+)  # fmt: skip
 
 
 def ensure_staff_groups() -> dict[str, Group]:

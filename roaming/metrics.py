@@ -2,7 +2,8 @@
 
 The database is the source of truth (Celery may lose a task, the outbox never loses a message),
 so every figure is computed from it on each scrape; no process-local counters.
-Set METRICS_TOKEN to require `Authorization: Bearer <token>`.
+Set METRICS_TOKEN to require `Authorization: Bearer <token>`. Failed staff logins and
+lockouts come from the audit trail (roaming.accounts.metrics).
 """
 
 import hmac
@@ -13,6 +14,7 @@ from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
+from roaming.accounts.metrics import LoginCollector
 from roaming.outbox import selectors
 
 
@@ -80,4 +82,5 @@ def metrics(request):
             return HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
     registry = CollectorRegistry(auto_describe=False)
     registry.register(OutboxCollector())
+    registry.register(LoginCollector())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -87,3 +87,38 @@ def workers(transactional_db, private_redis, tmp_path, settings):
     subprocess.run(
         ["redis-cli", "-p", str(private_redis.port), "flushall"], capture_output=True, check=False
     )
+
+
+# --- staff accounts (roaming.accounts) -------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _second_factor_off_unless_a_test_asks(settings):
+    """The suite's default: STAFF_2FA_REQUIRED off, so `client.force_login` opens staff
+    pages as before. Production's default is on (DEBUG off); tests/accounts, the admin
+    permission walk and the finance permissions turn it on and log in with a device
+    (`login_with_second_factor`)."""
+    settings.STAFF_2FA_REQUIRED = False
+
+
+@pytest.fixture
+def login_with_second_factor(settings):
+    """login_with_second_factor(client, user): a session verified by an enrolled TOTP
+    device, through django-otp's own login (as the login page's code step does)."""
+    settings.STAFF_2FA_REQUIRED = True
+
+    def login(client, user):
+        import django_otp
+        from django.http import HttpRequest
+
+        from tests.factories import TOTPDeviceFactory
+
+        device = user.totpdevice_set.first() or TOTPDeviceFactory(user=user)
+        client.force_login(user)
+        request = HttpRequest()
+        request.session, request.user = client.session, user
+        django_otp.login(request, device)
+        request.session.save()
+        return device
+
+    return login

@@ -432,6 +432,36 @@ class TariffFactory(factory.django.DjangoModelFactory):
     start_date_time = factory.LazyFunction(lambda: dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
 
 
+# --- staff accounts (roaming.accounts) ----------------------------------------
+
+
+class TOTPDeviceFactory(factory.django.DjangoModelFactory):
+    """An authenticator app enrolled by `user` (django-otp); `device.bin_key` makes codes."""
+
+    class Meta:
+        model = "otp_totp.TOTPDevice"
+
+    user = factory.SubFactory(UserFactory)
+    name = "default"
+    confirmed = True
+
+
+class AccessAttemptFactory(factory.django.DjangoModelFactory):
+    """Failed logins counted by django-axes; `failures_since_start=5`: locked out."""
+
+    class Meta:
+        model = "axes.AccessAttempt"
+
+    username = factory.Sequence(lambda n: f"guess{n}")
+    ip_address = "203.0.113.7"
+    user_agent = "Mozilla/5.0"
+    http_accept = "text/html"
+    path_info = "/admin/login/"
+    get_data = ""
+    post_data = ""
+    failures_since_start = 5
+
+
 def factory_for(model):
     """The factory of `model` in this module, or None."""
     for _, candidate in inspect.getmembers(sys.modules[__name__], inspect.isclass):

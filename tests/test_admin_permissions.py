@@ -2,7 +2,8 @@
 
 A new admin action without declared permissions, or a custom admin view without
 `roaming.admin_base.permission_view`, fails here; so does a change to what a group may do
-that is not written in the tables below.
+that is not written in the tables below. Walked as production runs: STAFF_2FA_REQUIRED on,
+each user logged in with an enrolled device (issue 23).
 """
 
 import pytest
@@ -37,6 +38,9 @@ ACTIONS = {
     },
     "outbox.stream": {"retry_now", "hold_streams", "resend_head", "skip_head"},
     "csms.csms": {"rotate_key"},
+    # Staff accounts (roaming.accounts): superusers only (auth.change_user, axes.delete_*).
+    "auth.user": {"reset_second_factor"},
+    "axes.accessattempt": {"unlock"},
 }
 # What operations may add by hand; everything else comes from the hub or from services.
 OPERATIONS_ADD = {
@@ -52,6 +56,11 @@ OPERATIONS_ADD = {
 # Django's own custom views check their own permission (UserAdmin: change_user).
 DJANGO_VIEWS = {"auth_user_password_change"}
 STANDARD_VIEWS = ("changelist", "add", "history", "delete", "change")
+
+
+@pytest.fixture
+def login(login_with_second_factor):
+    return login_with_second_factor
 
 
 @pytest.fixture
@@ -106,13 +115,13 @@ def test_nobody_may_bulk_delete():
 
 @pytest.mark.parametrize("group", GROUPS)
 @pytest.mark.parametrize("model", REGISTERED, ids=[m._meta.label for m in REGISTERED])
-def test_walk_every_admin_url_and_action_as_each_group(client, staff, group, model):
+def test_walk_every_admin_url_and_action_as_each_group(client, login, staff, group, model):
     user = staff[group]
     obj = factories.factory_for(model)()
     model_admin = admin.site._registry[model]
     label, app = model._meta.label_lower, model._meta.app_label
     info = model._meta.app_label, model._meta.model_name
-    client.force_login(user)
+    login(client, user)
 
     def status(view, *args):
         return client.get(reverse("admin:{}_{}_{}".format(*info, view), args=args)).status_code
@@ -145,10 +154,10 @@ def test_walk_every_admin_url_and_action_as_each_group(client, staff, group, mod
 
 @pytest.mark.parametrize("group", ["finance", "no group"])
 @pytest.mark.parametrize("label", sorted(ACTIONS))
-def test_actions_posted_by_finance_or_no_group_do_nothing(client, staff, group, label):
+def test_actions_posted_by_finance_or_no_group_do_nothing(client, login, staff, group, label):
     model = next(m for m in REGISTERED if m._meta.label_lower == label)
     obj = factories.factory_for(model)()
-    client.force_login(staff[group])
+    login(client, staff[group])
     changelist = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     entries = LogEntry.objects.count()
     before = {f.name: getattr(obj, f.attname) for f in model._meta.concrete_fields}
@@ -163,8 +172,8 @@ def test_actions_posted_by_finance_or_no_group_do_nothing(client, staff, group, 
     assert LogEntry.objects.count() == entries
 
 
-def test_finance_cannot_change_or_post_any_form(client, staff):
-    client.force_login(staff["finance"])
+def test_finance_cannot_change_or_post_any_form(client, login, staff):
+    login(client, staff["finance"])
     for model in REGISTERED:
         obj = factories.factory_for(model)()
         info = model._meta.app_label, model._meta.model_name
@@ -175,18 +184,18 @@ def test_finance_cannot_change_or_post_any_form(client, staff):
         )
 
 
-def test_buttons_a_user_may_not_use_are_not_shown(client, staff):
+def test_buttons_a_user_may_not_use_are_not_shown(client, login, staff):
     platform = factories.PlatformFactory(status="CONNECTED")
     tariffs = reverse("admin:tariffs_tariff_changelist")
     platforms = reverse("admin:roaming_platform_changelist")
     platform_page = reverse("admin:roaming_platform_change", args=[platform.pk])
 
-    client.force_login(staff["finance"])
+    login(client, staff["finance"])
     assert "Assign tariffs to EVSEs" not in client.get(tariffs).content.decode()
     assert "Issue a registration token A" not in client.get(platforms).content.decode()
     assert "Resync with the hub" not in client.get(platform_page).content.decode()
 
-    client.force_login(staff["operations"])
+    login(client, staff["operations"])
     assert "Assign tariffs to EVSEs" in client.get(tariffs).content.decode()
     assert "Issue a registration token A" in client.get(platforms).content.decode()
     assert "Resync with the hub" in client.get(platform_page).content.decode()

@@ -18,6 +18,16 @@ CHROMIUM = "/usr/bin/chromium"
 PASSWORD = "browser-test-pass-1"
 
 
+def next_code(device) -> str:
+    """The authenticator's next code (one step ahead, within django-otp's tolerance): a code
+    already used in this 30 s step is refused as a replay, and tests do not wait."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.drift = max(device.last_t + 1 - totp.t(), device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
 @pytest.fixture(scope="session")
 def chromium():
     with sync_playwright() as playwright:
@@ -47,21 +57,28 @@ def staff_user(transactional_db):
 
 @pytest.fixture
 def browse(chromium, live_server):
-    """browse(user) -> a logged-in page at 1280x800; page.shot(name) saves a screenshot."""
+    """browse(user) -> a logged-in page at 1280x800; page.shot(name) saves a screenshot.
+    `address`: the client address a reverse proxy would forward (X-Forwarded-For)."""
     contexts = []
 
-    def open_as(user):
+    def open_as(user, address=None):
         context = chromium.new_context(
-            viewport={"width": 1280, "height": 800}, locale="en-GB", timezone_id="Europe/Paris"
+            viewport={"width": 1280, "height": 800},
+            locale="en-GB",
+            timezone_id="Europe/Paris",
+            extra_http_headers={"X-Forwarded-For": address} if address else None,
         )
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         page.base = live_server.url
         page.goto(f"{live_server.url}/admin/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", PASSWORD)
+        page.fill("#id_auth-username", user.username)
+        page.fill("#id_auth-password", PASSWORD)
         page.click("input[type=submit]")
+        if page.locator("#id_token-otp_token").count():  # an enrolled user: the code step
+            page.fill("#id_token-otp_token", next_code(user.totpdevice_set.get()))
+            page.click("input[type=submit]")
         page.wait_for_url(f"{live_server.url}/admin/")
 
         def shot(name: str, full_page: bool = False):

@@ -57,7 +57,7 @@ def _codenames(group: Group) -> set[str]:
 def test_ensure_admin_sets_up_staff_groups(capsys):
     Group.objects.all().delete()
 
-    call_command("ensure_admin", "--password", "pw")
+    call_command("ensure_admin", "--password", "embedded-run-pass-1")
 
     operations = _codenames(Group.objects.get(name="operations"))
     finance = _codenames(Group.objects.get(name="finance"))
@@ -69,7 +69,7 @@ def test_ensure_admin_sets_up_staff_groups(capsys):
     assert {c for c in finance if not c.startswith("view_")} == {"credit_cdr"}
     assert "view_user" not in finance
 
-    call_command("ensure_admin", "--password", "pw")  # re-runnable
+    call_command("ensure_admin", "--password", "embedded-run-pass-1")  # re-runnable
     assert _codenames(Group.objects.get(name="operations")) == operations
 
 
