@@ -304,11 +304,12 @@ AXES_CLIENT_IP_CALLABLE = "roaming.api.access.client_address"
 AXES_SENSITIVE_PARAMETERS = ["password", "auth-password"]
 
 # Sessions: a staff login lasts at most STAFF_SESSION_HOURS, and ends after
-# STAFF_IDLE_MINUTES without a request (Django renews the cookie at each request).
+# STAFF_IDLE_MINUTES without a request (roaming.accounts.policy renews the expiry at most
+# once a minute, so a page view does not write its session row each time).
 STAFF_SESSION_HOURS = env.float("STAFF_SESSION_HOURS", default=8)
 STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=60)
 SESSION_COOKIE_AGE = STAFF_IDLE_MINUTES * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 # Cookies: HTTPS only unless DEBUG, out of reach of scripts, not sent by other sites' forms.
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)

@@ -31,6 +31,7 @@ class StaffAccessMiddleware:
             refusal = self._session_over(request) or self._second_factor_missing(request)
             if refusal is not None:
                 return refusal
+            policy.renew_idle_timeout(request.session)
         return self.get_response(request)
 
     def _session_over(self, request):

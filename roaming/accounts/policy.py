@@ -12,8 +12,13 @@ from django.conf import settings
 
 # Groups whose members act on the network and on money (roaming.groups).
 STAFF_GROUPS = ("operations", "finance")
-# Session key: when this login started (seconds since the epoch).
+# Session keys: when this login started, and when a request last renewed the idle timeout
+# (seconds since the epoch).
 LOGIN_STARTED = "accounts_login_started"
+LAST_RENEWED = "accounts_last_renewed"
+# The idle timeout is renewed at most this often: a session row is written once a minute of
+# activity, not on every request (a write per page would cost every admin view 3 queries).
+RENEW_EVERY_SECONDS = 60
 
 
 def second_factor_required(user) -> bool:
@@ -27,11 +32,24 @@ def second_factor_required(user) -> bool:
 
 
 def session_expired(session) -> bool:
-    """True once STAFF_SESSION_HOURS have passed since the login (the idle timeout is
-    Django's own: SESSION_COOKIE_AGE renewed by SESSION_SAVE_EVERY_REQUEST)."""
-    started = session.setdefault(LOGIN_STARTED, int(time.time()))
+    """True once STAFF_SESSION_HOURS have passed since the login. A session without the
+    mark (made before this rule) counts from now."""
+    started = session.get(LOGIN_STARTED)
+    if started is None:
+        mark_login(session)
+        return False
     return time.time() - started > settings.STAFF_SESSION_HOURS * 3600
 
 
+def renew_idle_timeout(session) -> None:
+    """Push the session's expiry (SESSION_COOKIE_AGE = the idle timeout) forward, at most once
+    a minute: modifying the session makes Django save it with a fresh expiry and cookie."""
+    now = int(time.time())
+    if now - session.get(LAST_RENEWED, 0) >= RENEW_EVERY_SECONDS:
+        session[LAST_RENEWED] = now
+
+
 def mark_login(session) -> None:
-    session[LOGIN_STARTED] = int(time.time())
+    now = int(time.time())
+    session[LOGIN_STARTED] = now
+    session[LAST_RENEWED] = now

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from roaming.accounts.policy import LOGIN_STARTED
+from roaming.accounts.policy import LAST_RENEWED, LOGIN_STARTED
 
 from .conftest import PASSWORD, post_password
 
@@ -44,7 +44,7 @@ def test_production_defaults_secure_cookies_8_hours_and_a_second_factor():
     assert production["SESSION_COOKIE_SECURE"] and production["CSRF_COOKIE_SECURE"]
     assert production["SESSION_COOKIE_HTTPONLY"] and production["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert production["STAFF_SESSION_HOURS"] == 8 and production["SESSION_COOKIE_AGE"] == 3600
-    assert production["SESSION_SAVE_EVERY_REQUEST"]  # idle timeout: renewed at each request
+    assert not production["SESSION_SAVE_EVERY_REQUEST"]  # renewed once a minute (policy)
     assert production["STAFF_2FA_REQUIRED"] and production["AXES_FAILURE_LIMIT"] == 5
 
     embedded = _settings_with(DEBUG="1")  # .ci/start
@@ -80,6 +80,9 @@ def test_an_idle_session_ends(client, people):
 
 def test_each_request_renews_the_idle_timeout(client, people, settings):
     post_password(client, "finance-user")
+    session = client.session
+    session[LAST_RENEWED] = int(time.time()) - 61  # the last renewal was over a minute ago
+    session.save()
     Session.objects.update(expire_date=timezone.now() + timezone.timedelta(seconds=5))
     client.get("/finance/")
     renewed = Session.objects.get().expire_date
@@ -118,3 +121,11 @@ def test_weak_passwords_are_refused(people, password):
 
 def test_a_long_uncommon_password_is_accepted(people):
     validate_password("correct-horse-battery-9", people["finance"])
+
+
+def test_requests_within_a_minute_do_not_write_the_session(client, people):
+    post_password(client, "finance-user")
+    client.get("/finance/")
+    before = Session.objects.get().expire_date
+    client.get("/finance/")
+    assert Session.objects.get().expire_date == before  # no write per page view
