@@ -74,6 +74,11 @@ class LocationsKind(Kind):
                     f"  {location.ocpi_id}: not publishable to Gireve, missing "
                     + "; ".join(location.gireve_missing)
                 )
+            for evse, missing in location.held_back_evses():
+                lines.append(
+                    f"  {location.ocpi_id}, EVSE {evse}: held back from the hub, missing "
+                    + "; ".join(missing)
+                )
         return lines
 
 

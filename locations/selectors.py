@@ -1,10 +1,12 @@
 """Reads of charging infrastructure, shaped for OCPI serialization."""
 
 from django.db import connection, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
 from roaming.models import Operator
 from roaming.ocpi_json import RawJSON
+from roaming.outbox.models import Stream
 
 from .models import EVSE, Connector, Location
 from .ocpi import location_to_hub
@@ -23,19 +25,34 @@ def locations_for_ocpi(queryset: QuerySet[Location] | None = None) -> QuerySet[L
     )
 
 
-def sender_locations(operator: Operator | None = None) -> QuerySet[Location]:
-    """What our sender serves (GET /locations), no prefetch: published locations, complete or
-    not; one Gireve cannot take yet goes out as `locations.ocpi.location_to_hub` shows it
-    (publish=false, as the withdrawal PUT said, issue 9.7), so a pull agrees with our pushes."""
-    queryset = Location.objects.filter(publish=True)
+def stream_key(location_pk: int) -> str:
+    """The outbox stream of one location (its EVSEs and connectors) on each platform."""
+    return f"location:{location_pk}"
+
+
+def shared_locations(operator: Operator | None = None) -> QuerySet[Location]:
+    """Locations shared with the hub: published and complete for Gireve (§3.5.1)."""
+    queryset = Location.objects.filter(publish=True, gireve_missing=[])
+    return queryset if operator is None else queryset.filter(operator=operator)
+
+
+def sender_locations(operator: Operator | None = None, *, platform=None) -> QuerySet[Location]:
+    """What our sender serves `platform` (GET /locations), no prefetch: the shared locations,
+    and those it holds that were withdrawn since (served with publish=false, as the
+    withdrawal PUT said). A location never sent is not served (issue 18.5: Gireve §3.5.4,
+    publish=false means "do not display", not "never shared")."""
+    held = Stream.objects.filter(
+        platform=platform,
+        key=Concat(Value("location:"), Cast(OuterRef("pk"), CharField())),
+        memo__has_key="synced",
+    )
+    queryset = Location.objects.filter(Q(publish=True, gireve_missing=[]) | Exists(held))
     return queryset if operator is None else queryset.filter(operator=operator)
 
 
 def roaming_locations(operator: Operator | None = None) -> QuerySet[Location]:
-    """Locations shared with the hub: complete for Gireve (§3.5.1) and published."""
-    return locations_for_ocpi(sender_locations(operator).filter(gireve_missing=[])).order_by(
-        "last_updated", "pk"
-    )
+    """Locations shared with the hub, read for OCPI, oldest change first."""
+    return locations_for_ocpi(shared_locations(operator)).order_by("last_updated", "pk")
 
 
 # --- A sender page written by PostgreSQL --------------------------------------------------
@@ -80,8 +97,12 @@ _EVSE = f"""json_build_object(
     'parking_restrictions', {_json("e.parking_restrictions")},
     'images', {_json("e.images")}, 'last_updated', {_time("e.last_updated")})"""
 
-# location_to_hub: withdrawn (publish=false, EVSEs without connector left out) unless shared.
+# location_to_hub: publish=false (withdrawn) unless shared; EVSEs complete for Gireve only
+# (EVSE.missing_for_gireve: held back otherwise).
 _SHARED = "(l.publish AND l.gireve_missing = '[]'::jsonb)"
+_EVSE_SHAREABLE = f"""(EXISTS (SELECT 1 FROM {Connector._meta.db_table} k WHERE k.evse_id = e.id)
+    AND (e.status = 'REMOVED'
+         OR (e.capabilities <> '[]'::jsonb AND e.tariff_ids <> '[]'::jsonb)))"""
 
 _LOCATION = f"""json_build_object(
     'country_code', o.country_code, 'party_id', o.party_id, 'id', l.ocpi_id,
@@ -93,8 +114,7 @@ _LOCATION = f"""json_build_object(
     'related_locations', {_json("l.related_locations")},
     'parking_type', {_text("l.parking_type")},
     'evses', (SELECT COALESCE(json_agg({_EVSE} ORDER BY e.id), '[]'::json)
-              FROM {EVSE._meta.db_table} e WHERE e.location_id = l.id AND ({_SHARED} OR EXISTS
-                  (SELECT 1 FROM {Connector._meta.db_table} k WHERE k.evse_id = e.id))),
+              FROM {EVSE._meta.db_table} e WHERE e.location_id = l.id AND {_EVSE_SHAREABLE}),
     'directions', {_json("l.directions")},
     'operator', COALESCE({_json("l.operator_details")}::json, json_build_object(
         'name', o.name, 'website', {_text("o.website")}, 'logo', {_json("o.logo")})),

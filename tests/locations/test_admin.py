@@ -145,11 +145,9 @@ def test_adding_location_with_evse_of_another_operator_is_refused(admin_client):
     assert response.status_code == 302
     evse = EVSE.objects.get()
     assert (evse.location.ocpi_id, evse.tariff_ids) == ("NEW1", ["AC_1", "AC_2"])
-    # No connector and no capabilities yet: saved, but not publishable.
-    assert evse.location.gireve_missing == [
-        "EVSE FRAB1E1: at least one connector",
-        "EVSE FRAB1E1: capabilities",
-    ]
+    # No connector and no capabilities yet: saved, held back from the hub (issue 19.1).
+    assert evse.location.gireve_missing == []
+    assert evse.missing_for_gireve() == ["at least one connector", "capabilities"]
 
 
 def test_evse_page_edits_capabilities_and_connectors(admin_client):
