@@ -120,7 +120,7 @@ def location_to_hub(location: Location) -> dict:
 
 
 _CONNECTOR_FIELDS = {
-    "id": (oc.string(36, ci=True), True),
+    "id": (oc.url_id, True),
     "standard": (oc.enum(enums.ConnectorType), True),
     "format": (oc.enum(enums.ConnectorFormat), True),
     "power_type": (oc.enum(enums.PowerType), True),
@@ -132,7 +132,7 @@ _CONNECTOR_FIELDS = {
     "last_updated": (oc.datetime, True),
 }
 _EVSE_FIELDS = {
-    "uid": (oc.string(36, ci=True), True),
+    "uid": (oc.url_id, True),
     "evse_id": (oc.string(48, ci=True), False),
     "status": (oc.enum(enums.Status), True),
     "status_schedule": (oc.list_of(oc.status_schedule), False),
@@ -149,7 +149,7 @@ _EVSE_FIELDS = {
 _LOCATION_FIELDS = {
     "country_code": (oc.string(2, ci=True), True),
     "party_id": (oc.string(3, ci=True), True),
-    "id": (oc.string(36, ci=True), True),
+    "id": (oc.url_id, True),
     "publish": (oc.boolean, True),
     "publish_allowed_to": (oc.list_of(oc.publish_token), False),
     "name": (oc.string(255), False),

@@ -7,6 +7,7 @@ from django.db.models.functions import Cast, Concat
 from roaming.models import Operator
 from roaming.ocpi_json import RawJSON
 from roaming.outbox.models import Stream
+from roaming.validators import url_id_problem
 
 from .models import EVSE, Connector, Location
 from .ocpi import location_to_hub
@@ -143,3 +144,35 @@ def locations_ocpi_json(pks: list[int]) -> list:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(_PAGE_SQL, [list(pks)])
         return [RawJSON(text) for (text,) in cursor.fetchall()]
+
+
+# --- ids that would break OCPI URLs (issue 19.2) --------------------------------------
+_SAFE_ID = r"^[A-Za-z0-9._*-]+$"  # roaming.validators.URL_ID_RE, in PostgreSQL's words
+
+
+def bad_url_ids() -> list[str]:
+    """Stored ids that cannot be path segments of OCPI URLs (saved before the rule): one
+    line each, for `manage.py report_bad_ids`. 4 queries (EVSE tariff ids read in Python)."""
+    lines = [
+        f"location {loc.ocpi_id} ({loc.operator.emi3_id}): id {url_id_problem(loc.ocpi_id)}"
+        for loc in Location.objects.exclude(ocpi_id__regex=_SAFE_ID).select_related("operator")
+    ]
+    evses = EVSE.objects.select_related("location").order_by("pk")
+    for evse in evses.exclude(uid__regex=_SAFE_ID):
+        lines.append(
+            f"EVSE {evse.uid} of location {evse.location.ocpi_id}: uid {url_id_problem(evse.uid)}"
+        )
+    for evse in evses.exclude(tariff_ids=[]).only("uid", "tariff_ids", "location__ocpi_id"):
+        for tariff_id in evse.tariff_ids:
+            if url_id_problem(tariff_id):
+                lines.append(
+                    f"EVSE {evse.uid} of location {evse.location.ocpi_id}: tariff_ids: "
+                    f"{url_id_problem(tariff_id)}"
+                )
+    connectors = Connector.objects.exclude(ocpi_id__regex=_SAFE_ID).select_related("evse__location")
+    for connector in connectors:
+        lines.append(
+            f"connector {connector.ocpi_id} of EVSE {connector.evse.uid}, location "
+            f"{connector.evse.location.ocpi_id}: id {url_id_problem(connector.ocpi_id)}"
+        )
+    return lines
