@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from roaming.models import Operator
 from roaming.ocpi_io import run_import
+from roaming.ocpi_json import same_for_receiver
 
 from . import enums, push
 from .models import EVSE, Connector, Location, OutOfOrderInterval
@@ -43,19 +44,6 @@ def save_operator(*, operator: Operator) -> Operator:
     return operator
 
 
-def _same_for_hub(before: dict, after: dict) -> bool:
-    """Two OCPI objects the hub could not tell apart (last_updated aside, at every level)."""
-    return _without_dates(before) == _without_dates(after)
-
-
-def _without_dates(value):
-    if isinstance(value, dict):
-        return {k: _without_dates(v) for k, v in value.items() if k != "last_updated"}
-    if isinstance(value, list):
-        return [_without_dates(v) for v in value]
-    return value
-
-
 def would_withdraw(location: Location) -> bool:
     """Saving `location` as edited would withdraw it from a hub that holds it shared: it is
     unpublished, or no longer complete for Gireve (§3.5.1). Screens ask before that."""
@@ -72,7 +60,7 @@ def save_location(*, location: Location) -> Location:
     if location.pk is not None:
         stored = Location.objects.select_related("operator").filter(pk=location.pk).first()
         before = stored and location_to_ocpi(stored, evses=False)
-    if before is not None and _same_for_hub(before, location_to_ocpi(location, evses=False)):
+    if before is not None and same_for_receiver(before, location_to_ocpi(location, evses=False)):
         location.save(touch=False)  # fields the hub does not see (advenir_reporting)
         refresh_publishability(location)
         push.location_unchanged(location)
@@ -127,7 +115,7 @@ def save_evse(*, evse: EVSE) -> EVSE:
         _refuse_leaving_removed(evse, evse.status, stored)
     before = push.snapshot(evse)
     _refuse_holding_back(evse, before)
-    if before is not None and _same_for_hub(before, evse_to_ocpi(evse)):
+    if before is not None and same_for_receiver(before, evse_to_ocpi(evse)):
         evse.save(touch=False)
         push.location_unchanged(evse.location)
         return evse
@@ -149,7 +137,7 @@ def save_connector(*, connector: Connector) -> Connector:
     """Save; an unchanged connector queues nothing (issue 19.7)."""
     connector.full_clean()
     stored = Connector.objects.filter(pk=connector.pk).first() if connector.pk else None
-    if stored is not None and _same_for_hub(
+    if stored is not None and same_for_receiver(
         connector_to_ocpi(stored), connector_to_ocpi(connector)
     ):
         push.location_unchanged(connector.evse.location)
