@@ -195,16 +195,7 @@ class EVSE(TimestampedModel):
     def missing_for_gireve(self) -> list[str]:
         """What keeps this EVSE from the hub (Gireve §3.5.1; OCPI EVSE.connectors is 1..*);
         [] when it may be sent. Kept equal to `selectors._EVSE_SHAREABLE` (the sender's SQL)."""
-        missing = []
-        if not self.connectors.all():
-            missing.append("at least one connector")
-        if self.status == enums.Status.REMOVED:
-            return missing  # a removed EVSE only says it is gone
-        if not self.capabilities:
-            missing.append("capabilities")
-        if not self.tariff_ids:
-            missing.append("tariff_ids")
-        return missing
+        return evse_missing(self, has_connector=bool(self.connectors.all()))
 
     def save(self, *args, touch: bool = True, **kwargs):
         super().save(*args, touch=touch, **kwargs)
@@ -291,6 +282,18 @@ class EVSE(TimestampedModel):
 
     def clash_message(self, operator: Operator) -> str:
         return f"{self.evse_id!r} is already used by another EVSE of {operator.emi3_id}."
+
+
+def evse_missing(evse: EVSE, *, has_connector: bool) -> list[str]:
+    """EVSE.missing_for_gireve with the connectors counted by the caller (imports)."""
+    missing = [] if has_connector else ["at least one connector"]
+    if evse.status == enums.Status.REMOVED:
+        return missing  # a removed EVSE only says it is gone
+    if not evse.capabilities:
+        missing.append("capabilities")
+    if not evse.tariff_ids:
+        missing.append("tariff_ids")
+    return missing
 
 
 def normalized_evse_id(evse_id: str) -> str:

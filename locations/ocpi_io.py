@@ -26,11 +26,12 @@ from django.utils import timezone
 
 from roaming.models import Operator
 from roaming.ocpi_io import ImportRefused, ImportResult, Kind, error_lines
+from roaming.outbox.models import Stream
 
 from . import enums, push
-from .models import EVSE, Connector, Location, normalized_evse_id
+from .models import EVSE, Connector, Location, evse_missing, normalized_evse_id
 from .ocpi import ParsedEVSE, ParsedLocation, location_to_ocpi, parse_location
-from .selectors import locations_for_ocpi
+from .selectors import locations_for_ocpi, stream_key
 
 CHUNK = 500  # locations per publishability/push round (3 reads, 1 update, 1 insert)
 
@@ -130,6 +131,7 @@ class _Import:
                 continue
             self._build(parsed, operator, existing)
         self._check_evse_ids(operators)
+        self._check_hub_held_evses()
         if self.errors:
             raise ImportRefused(self.errors)
         self._write()
@@ -232,6 +234,7 @@ class _Import:
                 evse._connectors = {}
             else:
                 evse_fields.pop("uid")
+                evse._was_complete = not evse_missing(evse, has_connector=bool(evse._connectors))
             for name, value in evse_fields.items():
                 setattr(evse, name, value)
             errors = _row_errors(evse_data.label, evse, "location")
@@ -292,6 +295,28 @@ class _Import:
                 message = evse.clash_message(evse.location.operator)
                 self.errors += error_lines(evse_data.label, ValidationError({"evse_id": message}))
             taken.add(key)
+
+    def _check_hub_held_evses(self) -> None:
+        """services.save_evse's rule for the file (issue 19.1): an EVSE the hub holds may
+        not become incomplete, or the hub would go on showing a copy we no longer send."""
+        losing = []
+        for evse, evse_data in self.evses:
+            if getattr(evse, "_was_complete", False):
+                missing = evse_missing(evse, has_connector=bool(evse._connectors))
+                if missing:
+                    losing.append((evse, evse_data, missing))
+        if not losing:
+            return
+        keys = {stream_key(evse.location.pk) for evse, _, _ in losing}
+        held = set(
+            Stream.objects.filter(key__in=keys, memo__synced=True).values_list("key", flat=True)
+        )
+        for evse, evse_data, missing in losing:
+            if stream_key(evse.location.pk) in held:
+                self.errors.append(
+                    f"{evse_data.label}: {', '.join(missing)}: the hub holds this EVSE, which "
+                    "cannot lose them (Gireve §3.5.1); give them, or set its status REMOVED."
+                )
 
     # --- write -----------------------------------------------------------------
 

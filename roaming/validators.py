@@ -57,7 +57,7 @@ def url_id_problem(value: str, max_length: int = 36) -> str | None:
     if not value:
         return "An id cannot be empty."
     if len(value) > max_length:
-        return f"At most {max_length} characters (this one has {len(value)})."
+        return f"at most {max_length} characters (got {len(value)})."
     if not URL_ID_RE.match(value):
         bad = sorted({ch for ch in value if not URL_ID_RE.match(ch)})
         shown = ", ".join("a space" if ch == " " else repr(ch) for ch in bad)

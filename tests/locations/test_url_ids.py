@@ -125,7 +125,7 @@ def test_receiver_answers_2001_naming_the_url_segment():
     assert body["status_message"].startswith("URL segment uid: 'a b' contains a space")
     too_long = Client().get("/ocpi/2.2.1/locations/" + "L" * 37, **ocpi_headers())
     assert too_long.json()["status_code"] == 2001
-    assert "location_id: At most 36 characters" in too_long.json()["status_message"]
+    assert "location_id: at most 36 characters" in too_long.json()["status_message"]
 
 
 def test_report_lists_existing_bad_ids():

@@ -94,7 +94,7 @@ def test_evse_uid_and_location_id_compare_case_insensitively(ab1_location):
         ("country", "FR", "alpha-3"),
         ("latitude", "48.85", "5 to 7 decimals"),
         ("time_zone", "Paris", "IANA"),
-        ("ocpi_id", "LOC\t1", "printable ASCII"),
+        ("ocpi_id", "LOC\t1", "use only letters, digits"),
     ],
 )
 def test_location_strings_follow_ocpi_types(field, value, fragment):
