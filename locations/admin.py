@@ -381,6 +381,17 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
 
     @admin.action(description="Unpublish selected locations", permissions=["change"])
     def unpublish(self, request, queryset):
+        if "confirm" not in request.POST:  # issue 19.1: a withdrawal is named before it happens
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Unpublish locations (withdraw them from the hub)",
+                "opts": self.model._meta,
+                "locations": [(loc, push.hub_holds(loc)) for loc in queryset],
+                "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            }
+            return TemplateResponse(
+                request, "admin/locations/location/confirm_unpublish.html", context
+            )
         with transaction.atomic():
             locations = list(queryset.select_related("operator"))
             count = services.unpublish_locations(locations=locations)

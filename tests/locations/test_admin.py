@@ -215,11 +215,14 @@ def test_bulk_status_is_all_or_nothing(admin_client):
     assert EVSE.objects.get(pk=good.pk).status == Status.OUTOFORDER
 
 
-def test_bulk_unpublish(admin_client):
+def test_bulk_unpublish_names_the_withdrawal_then_unpublishes(admin_client):
     locations = [LocationFactory() for _ in range(2)]
-    response = admin_client.post(
-        CHANGELIST, {"action": "unpublish", "_selected_action": [loc.pk for loc in locations]}
-    )
+    data = {"action": "unpublish", "_selected_action": [loc.pk for loc in locations]}
+    asked = admin_client.post(CHANGELIST, data)
+    assert asked.status_code == 200
+    assert "Unpublishing withdraws these locations from the hub." in asked.content.decode()
+    assert Location.objects.filter(publish=True).count() == 2  # nothing before the answer
+    response = admin_client.post(CHANGELIST, {**data, "confirm": "1"})
     assert response.status_code == 302
     assert not Location.objects.filter(publish=True).exists()
 
