@@ -344,7 +344,13 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
 
     def save_model(self, request, obj, form, change):
+        withdrawing = services.would_withdraw(obj)  # confirmed by LocationForm, else refused
         services.save_location(location=obj)
+        if withdrawing:
+            reason = "unpublished" if not obj.publish else ", ".join(obj.gireve_missing)
+            audit.record(
+                actor=request.user, action="withdraw_location", objects=[obj], detail=reason
+            )
 
     def save_formset(self, request, form, formset, change):
         # Nested: the EVSE formset comes first, then each EVSE's connector formset.

@@ -2,6 +2,7 @@
 EVSE is held back and named, a withdrawing save asks first, an unchanged save sends nothing."""
 
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from locations import services
@@ -100,3 +101,5 @@ def test_withdrawing_save_asks_first_and_names_the_consequence(admin_client, sha
     assert admin_client.post(url, data).status_code == 302
     [(method, _, body)] = _pending()
     assert method == "PUT" and body["publish"] is False
+    entry = LogEntry.objects.get(object_id=str(shared.pk), change_message__startswith="Location w")
+    assert entry.change_message == "Location withdrawn from the hub (confirmed on save): owner.name"
