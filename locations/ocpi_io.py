@@ -321,12 +321,23 @@ class _Import:
     # --- write -----------------------------------------------------------------
 
     def _write(self) -> None:
+        self.changed = self._changed_locations()
         # bulk_create fills each child's parent id from its (now saved) parent.
         _bulk_save(Location, self.locations)
         _bulk_save(EVSE, [evse for evse, _ in self.evses], also=self.removed)
         self._delete_gone_connectors()
         _bulk_save(Connector, self.connectors)
         self.result.objects = self.locations
+
+    def _changed_locations(self) -> set[int]:
+        """id() of each location the file changes, itself or below (issue 19.7: the others
+        are sent only to a platform that lacks them). Read before the writes."""
+        changed = {id(loc) for loc in self.locations if _differs(loc)}
+        changed |= {id(evse.location) for evse, _ in self.evses if _differs(evse)}
+        changed |= {id(evse.location) for evse in self.removed}
+        changed |= {id(c.evse.location) for c in self.connectors if _differs(c)}
+        changed |= {id(c.evse.location) for c, _ in self.gone_connectors}
+        return changed
 
     def _delete_gone_connectors(self) -> None:
         if not self.gone_connectors:
@@ -360,7 +371,8 @@ class _Import:
                 if location.gireve_missing != getattr(location, "_stored_missing", []):
                     stale.append(location)
             Location.objects.bulk_update(stale, ["gireve_missing"], batch_size=CHUNK)
-            push.locations_imported(chunk)
+            unchanged = [loc for loc in chunk if id(loc) not in self.changed]
+            push.locations_imported(chunk, unchanged=unchanged)
 
 
 def _as_read_for_ocpi(location: Location) -> None:
@@ -383,6 +395,18 @@ def _chunks(items: list, size: int = 10000):
     """Keep IN lists well below PostgreSQL's 65,535 parameters per statement."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _differs(instance) -> bool:
+    """New, or a field the file changes, last_updated aside (as services compare the OCPI
+    JSON without it: the hub would see nothing new)."""
+    if instance.pk is None:
+        return True
+    return any(
+        getattr(instance, f.attname) != instance._stored[f.attname]
+        for f in _fields(type(instance))
+        if f.name != "last_updated"
+    )
 
 
 def _remember(instance) -> None:

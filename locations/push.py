@@ -109,10 +109,12 @@ def _push(location: Location, changes=None, *, platforms: list[Platform] | None 
     return queued
 
 
-def locations_imported(locations: list[Location]) -> int:
+def locations_imported(locations: list[Location], *, unchanged: list[Location] = ()) -> int:
     """`location_changed` for many locations read by locations_for_ocpi (publishability
-    refreshed), with a few queries per platform whatever their number (imports). Delivery
-    starts at the next sweep rather than with one broker publish per location."""
+    refreshed), with a few queries per platform whatever their number (imports); those in
+    `unchanged` (the file changed nothing) as `location_unchanged`. Delivery starts at the
+    next sweep rather than with one broker publish per location."""
+    same = {id(location) for location in unchanged}
     queued = 0
     for platform in outbox.hub_platforms(MODULE):
         streams = outbox.locked_streams(
@@ -121,6 +123,8 @@ def locations_imported(locations: list[Location]) -> int:
         items = []
         for location in locations:
             synced = streams[_key(location.pk)].memo.get("synced")
+            if id(location) in same and synced and _shared(location):
+                continue  # the hub holds it as it is (issue 19.7)
             put = _whole_put(location, synced, lambda loc=location: location_to_hub(loc))
             if put is not None:
                 items.append(put)

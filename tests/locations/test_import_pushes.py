@@ -93,3 +93,18 @@ def test_import_cannot_take_tariffs_from_an_evse_the_hub_holds(connected_hub):
     Stream.objects.update(memo={"synced": False})  # withdrawn: the hub shows nothing of it
     import_locations(copy.deepcopy(data))
     assert shared.evses.get().tariff_ids == []
+
+
+def test_reimporting_what_the_hub_holds_queues_nothing(connected_hub):
+    """Issue 19.7: a file that changes nothing sends nothing; a changed location is sent."""
+    operator = OperatorFactory(country_code="BE", party_id="BEC", name="BeCharged")
+    same, renamed = _shared_location(operator, "SAME"), _shared_location(operator, "RENAMED")
+    Message.objects.update(state=Message.State.DELIVERED)
+    data = [location_to_hub(same), location_to_hub(renamed)]
+    import_locations(copy.deepcopy(data))
+    assert _queued() == []
+
+    data[1]["name"] = "Renamed"
+    import_locations(copy.deepcopy(data))
+    [(key, method, _, body)] = _queued()
+    assert (key, method, body["name"]) == (f"location:{renamed.pk}", "PUT", "Renamed")
