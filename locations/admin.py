@@ -30,7 +30,7 @@ from .forms import (
     EVSEStatusActionForm,
     LocationForm,
 )
-from .missing import explain
+from .missing import explain, held_back
 from .models import EVSE, Connector, Location
 from .ocpi import location_to_ocpi
 from .selectors import locations_for_ocpi
@@ -51,13 +51,35 @@ def _missing_message(location: Location) -> str:
     return f"Not publishable to Gireve yet (links under Gireve below). Still needed: {still}"
 
 
-def _missing_list(location: Location):
+def _held_back_message(location: Location) -> str | None:
+    """Issue 19.1: name each EVSE kept from the hub and why; the location itself is not."""
+    held = location.held_back_evses()
+    if not held:
+        return None
+    names = "; ".join(f"EVSE {evse} ({', '.join(missing)})" for evse, missing in held)
+    rest = "the rest of the location stays shared" if location.is_publishable else "see below"
+    return (
+        f"Held back from the hub, not sent until complete for Gireve (§3.5.1): {names}. "
+        f"Each is sent once complete; {rest}."
+    )
+
+
+def _missing_list(location: Location, items=None):
     """Gireve's missing items as a list of links to what fixes each (locations.missing)."""
+    items = explain(location) if items is None else items
     return format_html(
         "<ul>{}</ul>",
-        format_html_join(
-            "", '<li><a href="{}">{}</a></li>', ((i.url, i.text) for i in explain(location))
-        ),
+        format_html_join("", '<li><a href="{}">{}</a></li>', ((i.url, i.text) for i in items)),
+    )
+
+
+def _held_back_list(location: Location):
+    items = held_back(location)
+    if not items:
+        return ""
+    return format_html(
+        "<p><strong>EVSEs held back from the hub</strong> (not sent until complete):</p>{}",
+        _missing_list(location, items),
     )
 
 
@@ -260,6 +282,15 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
             return [*self.readonly_fields, "operator", "ocpi_id"]
         return self.readonly_fields
 
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or not push.hub_holds(obj):
+            return fieldsets
+        # Issue 19.1: a save that would withdraw it asks for this box (LocationForm).
+        (name, options), *rest = fieldsets
+        fields = [*options["fields"], "confirm_withdrawal"]
+        return [(name, {**options, "fields": fields}), *rest]
+
     def has_delete_permission(self, request, obj=None):
         # mod_locations: never deleted once the hub may hold it; EVSEs stay (REMOVED) and
         # with them their location.
@@ -296,11 +327,12 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
         if obj.pk is None:
             return "Saved locations are checked against Gireve's requirements (§3.5.1)."
         if obj.is_publishable:
-            return "Complete for Gireve."
+            return format_html("Complete for Gireve. {}", _held_back_list(obj))
         return format_html(
-            "<strong>Not publishable. {}</strong> Still needed:{}",
+            "<strong>Not publishable. {}</strong> Still needed:{}{}",
             push.hub_state(obj),  # issue 9.7: withdrawn from the hub, or never sent
             _missing_list(obj),
+            _held_back_list(obj),
         )
 
     @admin.display(description="OCPI Location JSON")
@@ -312,7 +344,13 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
         return format_html('<pre style="white-space: pre-wrap">{}</pre>', text)
 
     def save_model(self, request, obj, form, change):
+        withdrawing = services.would_withdraw(obj)  # confirmed by LocationForm, else refused
         services.save_location(location=obj)
+        if withdrawing:
+            reason = "unpublished" if not obj.publish else ", ".join(obj.gireve_missing)
+            audit.record(
+                actor=request.user, action="withdraw_location", objects=[obj], detail=reason
+            )
 
     def save_formset(self, request, form, formset, change):
         # Nested: the EVSE formset comes first, then each EVSE's connector formset.
@@ -335,6 +373,9 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
             location = self.get_object(request, object_id)
             if location is not None and location.gireve_missing:
                 messages.warning(request, _missing_message(location))
+            held = location and _held_back_message(location)
+            if held:
+                messages.warning(request, held)
             unknown = location and _unknown_tariffs_message(location)
             if unknown:
                 messages.warning(request, unknown)
@@ -346,6 +387,17 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
 
     @admin.action(description="Unpublish selected locations", permissions=["change"])
     def unpublish(self, request, queryset):
+        if "confirm" not in request.POST:  # issue 19.1: a withdrawal is named before it happens
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Unpublish locations (withdraw them from the hub)",
+                "opts": self.model._meta,
+                "locations": [(loc, push.hub_holds(loc)) for loc in queryset],
+                "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
+            }
+            return TemplateResponse(
+                request, "admin/locations/location/confirm_unpublish.html", context
+            )
         with transaction.atomic():
             locations = list(queryset.select_related("operator"))
             count = services.unpublish_locations(locations=locations)

@@ -9,7 +9,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from roaming import countries
 
-from . import enums
+from . import enums, services
 from . import ocpi_classes as oc
 from .models import EVSE, Connector, Location
 from .widgets import CoordinateField, DatalistInput, time_zone_options
@@ -97,6 +97,13 @@ class LocationForm(ModelRulesForm):
     owner_website = forms.URLField(
         max_length=255, required=False, label="Owner website", assume_scheme="https"
     )
+    # Issue 19.1: a save that withdraws a shared location from the hub asks first.
+    confirm_withdrawal = forms.BooleanField(
+        required=False,
+        label="I understand: withdraw it from the hub",
+        help_text="Needed only when this save unpublishes the location or leaves it "
+        "incomplete for Gireve while the hub holds it.",
+    )
 
     class Meta:
         model = Location
@@ -160,6 +167,24 @@ class LocationForm(ModelRulesForm):
         else:
             self.instance.owner = None
         super()._post_clean()
+        confirmed = self.cleaned_data.get("confirm_withdrawal")
+        if not confirmed and not self.errors and services.would_withdraw(self.instance):
+            self.add_error("confirm_withdrawal", withdrawal_warning(self.instance))
+
+
+def withdrawal_warning(location: Location) -> str:
+    """What a withdrawing save does, said before it happens (issue 19.1)."""
+    reason = (
+        "it is no longer published"
+        if not location.publish
+        else "it would miss " + ", ".join(location.missing_for_gireve())
+    )
+    count = location.evses.count()
+    return (
+        f"Saving withdraws {location.ocpi_id} from the hub because {reason}: the hub gets "
+        f"publish=false and eMSPs stop showing it and its {count} EVSE(s) (Gireve §3.5.4) "
+        "until it is published and complete again. Tick the box to confirm, or undo the change."
+    )
 
 
 class EVSEForm(ModelRulesForm):

@@ -1,8 +1,9 @@
-"""What Gireve still misses (Location.gireve_missing), in plain words, each with where to fix it.
+"""What Gireve still misses, in plain words, each with where to fix it.
 
-Gireve §3.5.1 / §3.5.5 list what a location needs before it may be pushed; the stored items
-are OCPI paths ("owner.name", "EVSE FR*AB1*E1: capabilities") made by
-Location.missing_for_gireve. Staff read sentences and follow links instead.
+Gireve §3.5.1 / §3.5.5 list what a location needs before it may be pushed (stored in
+Location.gireve_missing: "owner.name", "operator.name") and what each EVSE needs before it
+is sent (EVSE.missing_for_gireve: held back until then). Staff read sentences and follow
+links instead.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ class MissingItem:
 
 
 def explain(location: Location) -> list[MissingItem]:
-    """Each missing item as a sentence with a link into the location's page (or the operator)."""
-    evses = list(location.evses.all())  # the inline lists them in this order
+    """Each missing item as a sentence with a link into the location's page (or the operator):
+    what keeps the location from the hub, then each EVSE held back (issue 19.1)."""
     items = []
     for item in location.gireve_missing:
         if item == "owner.name":
@@ -41,11 +42,21 @@ def explain(location: Location) -> list[MissingItem]:
         elif item == "operator.name":
             url = reverse("admin:roaming_operator_change", args=[location.operator_id])
             items.append(MissingItem("The operator's name, on the operator's page.", url))
-        elif match := _EVSE_ITEM.match(item):
-            items.append(_evse_item(evses, match["label"], match["what"]))
+        elif match := _EVSE_ITEM.match(item):  # stored before EVSEs were held back one by one
+            items.append(_evse_item(list(location.evses.all()), match["label"], match["what"]))
         else:
             items.append(MissingItem(item, "#"))
     return items
+
+
+def held_back(location: Location) -> list[MissingItem]:
+    """Each EVSE not sent to the hub, what it misses and a link to the field that fixes it."""
+    evses = list(location.evses.all())  # the inline lists them in this order
+    return [
+        _evse_item(evses, evse.evse_id or evse.uid, what)
+        for evse, missing in location.held_back_evses()
+        for what in missing
+    ]
 
 
 def _evse_item(evses: list, label: str, what: str) -> MissingItem:

@@ -138,26 +138,22 @@ class Location(TimestampedModel):
         return errors
 
     def missing_for_gireve(self) -> list[str]:
-        """What Gireve (§3.5.1, §3.5.5) still needs before this location may be pushed."""
+        """What Gireve (§3.5.1) still needs before this location may be shared at all.
+
+        EVSEs are judged one by one (`EVSE.missing_for_gireve`): an incomplete EVSE is held
+        back, the rest of the location stays shared (issue 19.1)."""
         missing = []
         if not (self.owner or {}).get("name"):
             missing.append("owner.name")
         operator = self.operator_details or self.operator.business_details()
         if not operator.get("name"):
             missing.append("operator.name")
-        for evse in self.evses.all():
-            connectors = list(evse.connectors.all())
-            label = f"EVSE {evse.evse_id or evse.uid}"
-            if not connectors:
-                # OCPI 2.2.1 EVSE.connectors has cardinality +.
-                missing.append(f"{label}: at least one connector")
-            if evse.status == enums.Status.REMOVED:
-                continue
-            if not evse.capabilities:
-                missing.append(f"{label}: capabilities")
-            if not evse.tariff_ids:
-                missing.append(f"{label}: tariff_ids")
         return missing
+
+    def held_back_evses(self) -> list[tuple["EVSE", list[str]]]:
+        """EVSEs not sent to the hub yet, each with what it misses (reads prefetched rows)."""
+        held = [(evse, evse.missing_for_gireve()) for evse in self.evses.all()]
+        return [(evse, missing) for evse, missing in held if missing]
 
 
 class EVSE(TimestampedModel):
@@ -195,6 +191,11 @@ class EVSE(TimestampedModel):
 
     def __str__(self) -> str:
         return self.evse_id or self.uid
+
+    def missing_for_gireve(self) -> list[str]:
+        """What keeps this EVSE from the hub (Gireve §3.5.1; OCPI EVSE.connectors is 1..*);
+        [] when it may be sent. Kept equal to `selectors._EVSE_SHAREABLE` (the sender's SQL)."""
+        return evse_missing(self, has_connector=bool(self.connectors.all()))
 
     def save(self, *args, touch: bool = True, **kwargs):
         super().save(*args, touch=touch, **kwargs)
@@ -281,6 +282,18 @@ class EVSE(TimestampedModel):
 
     def clash_message(self, operator: Operator) -> str:
         return f"{self.evse_id!r} is already used by another EVSE of {operator.emi3_id}."
+
+
+def evse_missing(evse: EVSE, *, has_connector: bool) -> list[str]:
+    """EVSE.missing_for_gireve with the connectors counted by the caller (imports)."""
+    missing = [] if has_connector else ["at least one connector"]
+    if evse.status == enums.Status.REMOVED:
+        return missing  # a removed EVSE only says it is gone
+    if not evse.capabilities:
+        missing.append("capabilities")
+    if not evse.tariff_ids:
+        missing.append("tariff_ids")
+    return missing
 
 
 def normalized_evse_id(evse_id: str) -> str:

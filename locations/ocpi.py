@@ -66,7 +66,8 @@ def evse_to_ocpi(evse: EVSE) -> dict:
     return obj
 
 
-def location_to_ocpi(location: Location) -> dict:
+def location_to_ocpi(location: Location, *, evses: bool = True) -> dict:
+    """OCPI Location; `evses=False` leaves its EVSEs out (compare a location's own fields)."""
     operator = location.operator
     obj: dict = {
         "country_code": operator.country_code,
@@ -84,7 +85,8 @@ def location_to_ocpi(location: Location) -> dict:
     obj["coordinates"] = {"latitude": location.latitude, "longitude": location.longitude}
     _put_optional(obj, "related_locations", location.related_locations)
     _put_optional(obj, "parking_type", location.parking_type)
-    obj["evses"] = [evse_to_ocpi(evse) for evse in location.evses.all()]
+    if evses:
+        obj["evses"] = [evse_to_ocpi(evse) for evse in location.evses.all()]
     _put_optional(obj, "directions", location.directions)
     # OCPI: without `operator` the receiver falls back to credentials, which at a hub
     # are Gireve's; Gireve §3.5.1 wants operator.name, so send the Operator's details.
@@ -102,13 +104,15 @@ def location_to_ocpi(location: Location) -> dict:
 
 
 def location_to_hub(location: Location) -> dict:
-    """The location as the hub may hold it: whole while shared (published and complete for
-    Gireve §3.5.1); else withdrawn, i.e. with publish=false (OCPI 2.2.1 Location.publish)
-    and without EVSEs that have no connector yet (OCPI EVSE.connectors is 1..*)."""
+    """The location as the hub may hold it: its EVSEs complete for Gireve only (an incomplete
+    one is held back, issue 19.1; OCPI EVSE.connectors is 1..*), and publish=false unless
+    the location is shared (published and complete for Gireve §3.5.1: a withdrawal, OCPI
+    2.2.1 Location.publish)."""
     obj = location_to_ocpi(location)
+    sent = {evse.uid for evse in location.evses.all() if not evse.missing_for_gireve()}
+    obj["evses"] = [evse for evse in obj["evses"] if evse["uid"] in sent]
     if not (location.publish and location.is_publishable):
         obj["publish"] = False
-        obj["evses"] = [evse for evse in obj["evses"] if evse["connectors"]]
     return obj
 
 
@@ -116,7 +120,7 @@ def location_to_hub(location: Location) -> dict:
 
 
 _CONNECTOR_FIELDS = {
-    "id": (oc.string(36, ci=True), True),
+    "id": (oc.url_id, True),
     "standard": (oc.enum(enums.ConnectorType), True),
     "format": (oc.enum(enums.ConnectorFormat), True),
     "power_type": (oc.enum(enums.PowerType), True),
@@ -128,7 +132,7 @@ _CONNECTOR_FIELDS = {
     "last_updated": (oc.datetime, True),
 }
 _EVSE_FIELDS = {
-    "uid": (oc.string(36, ci=True), True),
+    "uid": (oc.url_id, True),
     "evse_id": (oc.string(48, ci=True), False),
     "status": (oc.enum(enums.Status), True),
     "status_schedule": (oc.list_of(oc.status_schedule), False),
@@ -145,7 +149,7 @@ _EVSE_FIELDS = {
 _LOCATION_FIELDS = {
     "country_code": (oc.string(2, ci=True), True),
     "party_id": (oc.string(3, ci=True), True),
-    "id": (oc.string(36, ci=True), True),
+    "id": (oc.url_id, True),
     "publish": (oc.boolean, True),
     "publish_allowed_to": (oc.list_of(oc.publish_token), False),
     "name": (oc.string(255), False),

@@ -28,6 +28,7 @@ from roaming.ocpi_checks import (  # noqa: F401 - re-exported: one import for lo
     url,
 )
 from roaming.ocpi_time import parse_datetime
+from roaming.validators import url_id as url_id_check
 
 from . import enums
 
@@ -163,4 +164,6 @@ images = list_of(image)
 capabilities = list_of(enum(enums.Capability), unique=True)
 facilities = list_of(enum(enums.Facility), unique=True)
 parking_restrictions = list_of(enum(enums.ParkingRestriction), unique=True)
-tariff_ids = list_of(string(36, ci=True), unique=True, ci=True)
+# Ids that go into OCPI URLs (issue 19.2): CiString(36) of URL-safe characters.
+url_id = url_id_check(36)
+tariff_ids = list_of(url_id, unique=True, ci=True)

@@ -26,11 +26,12 @@ from django.utils import timezone
 
 from roaming.models import Operator
 from roaming.ocpi_io import ImportRefused, ImportResult, Kind, error_lines
+from roaming.outbox.models import Stream
 
 from . import enums, push
-from .models import EVSE, Connector, Location, normalized_evse_id
+from .models import EVSE, Connector, Location, evse_missing, normalized_evse_id
 from .ocpi import ParsedEVSE, ParsedLocation, location_to_ocpi, parse_location
-from .selectors import locations_for_ocpi
+from .selectors import locations_for_ocpi, stream_key
 
 CHUNK = 500  # locations per publishability/push round (3 reads, 1 update, 1 insert)
 
@@ -73,6 +74,11 @@ class LocationsKind(Kind):
                 lines.append(
                     f"  {location.ocpi_id}: not publishable to Gireve, missing "
                     + "; ".join(location.gireve_missing)
+                )
+            for evse, missing in location.held_back_evses():
+                lines.append(
+                    f"  {location.ocpi_id}, EVSE {evse}: held back from the hub, missing "
+                    + "; ".join(missing)
                 )
         return lines
 
@@ -125,6 +131,7 @@ class _Import:
                 continue
             self._build(parsed, operator, existing)
         self._check_evse_ids(operators)
+        self._check_hub_held_evses()
         if self.errors:
             raise ImportRefused(self.errors)
         self._write()
@@ -227,6 +234,7 @@ class _Import:
                 evse._connectors = {}
             else:
                 evse_fields.pop("uid")
+                evse._was_complete = not evse_missing(evse, has_connector=bool(evse._connectors))
             for name, value in evse_fields.items():
                 setattr(evse, name, value)
             errors = _row_errors(evse_data.label, evse, "location")
@@ -288,15 +296,48 @@ class _Import:
                 self.errors += error_lines(evse_data.label, ValidationError({"evse_id": message}))
             taken.add(key)
 
+    def _check_hub_held_evses(self) -> None:
+        """services.save_evse's rule for the file (issue 19.1): an EVSE the hub holds may
+        not become incomplete, or the hub would go on showing a copy we no longer send."""
+        losing = []
+        for evse, evse_data in self.evses:
+            if getattr(evse, "_was_complete", False):
+                missing = evse_missing(evse, has_connector=bool(evse._connectors))
+                if missing:
+                    losing.append((evse, evse_data, missing))
+        if not losing:
+            return
+        keys = {stream_key(evse.location.pk) for evse, _, _ in losing}
+        held = set(
+            Stream.objects.filter(key__in=keys, memo__synced=True).values_list("key", flat=True)
+        )
+        for evse, evse_data, missing in losing:
+            if stream_key(evse.location.pk) in held:
+                self.errors.append(
+                    f"{evse_data.label}: {', '.join(missing)}: the hub holds this EVSE, which "
+                    "cannot lose them (Gireve §3.5.1); give them, or set its status REMOVED."
+                )
+
     # --- write -----------------------------------------------------------------
 
     def _write(self) -> None:
+        self.changed = self._changed_locations()
         # bulk_create fills each child's parent id from its (now saved) parent.
         _bulk_save(Location, self.locations)
         _bulk_save(EVSE, [evse for evse, _ in self.evses], also=self.removed)
         self._delete_gone_connectors()
         _bulk_save(Connector, self.connectors)
         self.result.objects = self.locations
+
+    def _changed_locations(self) -> set[int]:
+        """id() of each location the file changes, itself or below (issue 19.7: the others
+        are sent only to a platform that lacks them). Read before the writes."""
+        changed = {id(loc) for loc in self.locations if _differs(loc)}
+        changed |= {id(evse.location) for evse, _ in self.evses if _differs(evse)}
+        changed |= {id(evse.location) for evse in self.removed}
+        changed |= {id(c.evse.location) for c in self.connectors if _differs(c)}
+        changed |= {id(c.evse.location) for c, _ in self.gone_connectors}
+        return changed
 
     def _delete_gone_connectors(self) -> None:
         if not self.gone_connectors:
@@ -330,7 +371,8 @@ class _Import:
                 if location.gireve_missing != getattr(location, "_stored_missing", []):
                     stale.append(location)
             Location.objects.bulk_update(stale, ["gireve_missing"], batch_size=CHUNK)
-            push.locations_imported(chunk)
+            unchanged = [loc for loc in chunk if id(loc) not in self.changed]
+            push.locations_imported(chunk, unchanged=unchanged)
 
 
 def _as_read_for_ocpi(location: Location) -> None:
@@ -353,6 +395,18 @@ def _chunks(items: list, size: int = 10000):
     """Keep IN lists well below PostgreSQL's 65,535 parameters per statement."""
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def _differs(instance) -> bool:
+    """New, or a field the file changes, last_updated aside (as services compare the OCPI
+    JSON without it: the hub would see nothing new)."""
+    if instance.pk is None:
+        return True
+    return any(
+        getattr(instance, f.attname) != instance._stored[f.attname]
+        for f in _fields(type(instance))
+        if f.name != "last_updated"
+    )
 
 
 def _remember(instance) -> None:

@@ -9,11 +9,15 @@ and connectors included) per platform, at client-owned URLs
 - static location change -> PUT location; new EVSE or static EVSE/connector change -> PUT evse;
 - EVSE status change -> PATCH evse {status, last_updated} (never twice the same: no change,
   no message); tariff_ids change -> PATCH each connector {tariff_ids, last_updated};
+- an EVSE incomplete for Gireve (§3.5.1: no capabilities, no tariff_ids, no connector) is held
+  back: left out of every location PUT and sent (PUT evse) once complete; the rest of its
+  location stays shared (issue 19.1). An EVSE the hub holds may not become incomplete
+  (services.save_evse refuses: the hub would keep a copy we no longer describe);
 - unpublishable or unpublished locations are never pushed; a location the hub holds that
-  stops being shared (set publish=False, or incomplete for Gireve §3.5.1: owner cleared,
-  capabilities or tariff_ids emptied) gets one PUT with publish=false (the hub withdraws it,
-  instead of keeping a published copy whose statuses freeze), then nothing until it is
-  shared again, when the whole location is PUT.
+  stops being shared (set publish=False, or incomplete for Gireve §3.5.1: owner or operator
+  name cleared) gets one PUT with publish=false (the hub withdraws it, instead of keeping a
+  published copy whose statuses freeze), then nothing until it is shared again, when the
+  whole location is PUT.
 The stream's memo {"synced": bool} remembers whether the hub holds our whole location.
 `whole_object` rebuilds what the hub lost when it answers a PATCH "unknown object"
 (roaming.outbox.healing; registered in apps.py).
@@ -30,16 +34,15 @@ from roaming.outbox import services as outbox
 from roaming.outbox.models import Stream
 
 from .models import EVSE, Connector, Location
-from .ocpi import evse_to_ocpi, location_to_hub, location_to_ocpi
-from .selectors import locations_for_ocpi, roaming_locations
+from .ocpi import evse_to_ocpi, location_to_hub
+from .selectors import locations_for_ocpi, roaming_locations, stream_key
 
 MODULE = "locations"
 # EVSE fields that change by PATCH rather than by a whole PUT (Gireve §3.5.2: dynamic).
 DYNAMIC = {"status", "last_updated"}
 
 
-def _key(location_id: int) -> str:
-    return f"location:{location_id}"
+_key = stream_key
 
 
 def _path(location: Location, *ids: str) -> str:
@@ -106,10 +109,12 @@ def _push(location: Location, changes=None, *, platforms: list[Platform] | None 
     return queued
 
 
-def locations_imported(locations: list[Location]) -> int:
+def locations_imported(locations: list[Location], *, unchanged: list[Location] = ()) -> int:
     """`location_changed` for many locations read by locations_for_ocpi (publishability
-    refreshed), with a few queries per platform whatever their number (imports). Delivery
-    starts at the next sweep rather than with one broker publish per location."""
+    refreshed), with a few queries per platform whatever their number (imports); those in
+    `unchanged` (the file changed nothing) as `location_unchanged`. Delivery starts at the
+    next sweep rather than with one broker publish per location."""
+    same = {id(location) for location in unchanged}
     queued = 0
     for platform in outbox.hub_platforms(MODULE):
         streams = outbox.locked_streams(
@@ -118,6 +123,8 @@ def locations_imported(locations: list[Location]) -> int:
         items = []
         for location in locations:
             synced = streams[_key(location.pk)].memo.get("synced")
+            if id(location) in same and synced and _shared(location):
+                continue  # the hub holds it as it is (issue 19.7)
             put = _whole_put(location, synced, lambda loc=location: location_to_hub(loc))
             if put is not None:
                 items.append(put)
@@ -125,9 +132,14 @@ def locations_imported(locations: list[Location]) -> int:
     return queued
 
 
+def hub_holds(location: Location) -> bool:
+    """Whether a hub platform holds this location shared (its last whole PUT was published)."""
+    # "synced" is written with every whole PUT and withdrawal (messages may be purged).
+    return Stream.objects.filter(key=_key(location.pk), module=MODULE, memo__synced=True).exists()
+
+
 def hub_state(location: Location) -> str:
     """For ops on the location page: what the hub holds of this location, and what next."""
-    # "synced" is written with every whole PUT and withdrawal (messages may be purged).
     memos = list(
         Stream.objects.filter(
             key=_key(location.pk), module=MODULE, memo__has_key="synced"
@@ -151,20 +163,33 @@ def location_changed(location: Location) -> int:
     return _push(location)
 
 
+def location_unchanged(location: Location) -> int:
+    """A save the hub could not see (issue 19.7): nothing where the hub holds the location
+    as it is; only a platform that lacks the shared location (or holds it shared while it
+    no longer is) gets the whole PUT or withdrawal."""
+    return _push(location, list)
+
+
 def evse_changed(evse: EVSE) -> int:
-    """New EVSE, static EVSE change or connector change: PUT the whole EVSE."""
+    """New EVSE, static EVSE change or connector change: PUT the whole EVSE (nothing while it
+    is held back, incomplete for Gireve)."""
 
     def changes():
         fresh = _fresh_evse(evse.pk)
+        if fresh.missing_for_gireve():
+            return []
         return [("PUT", _path(fresh.location, fresh.uid), evse_to_ocpi(fresh))]
 
     return _push(evse.location, changes)
 
 
 def evse_status_changed(evse: EVSE) -> int:
-    """OCPI 2.2.1 mod_locations: PATCH {status, last_updated} in real time."""
+    """OCPI 2.2.1 mod_locations: PATCH {status, last_updated} in real time (a held-back EVSE
+    is not at the hub: nothing)."""
 
     def changes():
+        if evse.missing_for_gireve():
+            return []
         body = {"status": evse.status, "last_updated": format_datetime(evse.last_updated)}
         return [("PATCH", _path(evse.location, evse.uid), body)]
 
@@ -176,6 +201,8 @@ def evse_tariffs_changed(evse: EVSE) -> int:
 
     def changes():
         fresh = _fresh_evse(evse.pk)
+        if fresh.missing_for_gireve():
+            return []
         return [
             (
                 "PATCH",
@@ -192,10 +219,19 @@ def evse_tariffs_changed(evse: EVSE) -> int:
 
 
 def snapshot(evse: EVSE) -> dict | None:
-    """The EVSE as the hub last got it from us, read before a save (None: new EVSE)."""
+    """The EVSE as stored, in OCPI, read before a save (None: new EVSE)."""
     if evse.pk is None or not EVSE.objects.filter(pk=evse.pk).exists():
         return None
     return evse_to_ocpi(_fresh_evse(evse.pk))
+
+
+def complete(obj: dict) -> bool:
+    """An OCPI EVSE object is complete for Gireve (as EVSE.missing_for_gireve, on JSON)."""
+    if not obj["connectors"]:
+        return False
+    if obj["status"] == "REMOVED":
+        return True
+    return bool(obj.get("capabilities")) and bool(obj["connectors"][0].get("tariff_ids"))
 
 
 def _static(obj: dict) -> dict:
@@ -208,10 +244,13 @@ def _static(obj: dict) -> dict:
 
 
 def evse_saved(evse: EVSE, before: dict | None) -> int:
-    """Pick the smallest message for what changed between `before` and now."""
-    if before is None:
-        return evse_changed(evse)
+    """Pick the smallest message for what changed between `before` and now: nothing for a
+    held-back EVSE, its whole PUT once it becomes complete."""
     after = evse_to_ocpi(_fresh_evse(evse.pk))
+    if not complete(after):
+        return _push(evse.location, list)  # held back: only a hub without the location hears
+    if before is None or not complete(before):
+        return evse_changed(evse)
     if _static(before) != _static(after):
         return evse_changed(evse)
     tariffs = [c.get("tariff_ids") for c in before["connectors"]]
@@ -232,9 +271,9 @@ def whole_object(stream_key: str, missing_path: str) -> list[tuple[str, str, dic
         return []
     ids = [p for p in missing_path.split("/") if p][3:]  # below /{cc}/{pid}/{location_id}
     if not ids:
-        return [("PUT", _path(location), location_to_ocpi(location))]
+        return [("PUT", _path(location), location_to_hub(location))]
     evse = next((e for e in location.evses.all() if e.uid == ids[0]), None)
-    if evse is None:
+    if evse is None or evse.missing_for_gireve():
         return []
     return [("PUT", _path(location, evse.uid), evse_to_ocpi(_fresh_evse(evse.pk)))]
 
@@ -250,7 +289,7 @@ def push_all(*, platform: Platform) -> int:
             module=MODULE,
             method="PUT",
             path=_path(location),
-            body=location_to_ocpi(location),
+            body=location_to_hub(location),
             object_id=location.ocpi_id,
             memo={"synced": True},
         )

@@ -1,10 +1,13 @@
 """Reads of charging infrastructure, shaped for OCPI serialization."""
 
 from django.db import connection, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import CharField, Exists, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Cast, Concat
 
 from roaming.models import Operator
 from roaming.ocpi_json import RawJSON
+from roaming.outbox.models import Stream
+from roaming.validators import url_id_problem
 
 from .models import EVSE, Connector, Location
 from .ocpi import location_to_hub
@@ -23,19 +26,34 @@ def locations_for_ocpi(queryset: QuerySet[Location] | None = None) -> QuerySet[L
     )
 
 
-def sender_locations(operator: Operator | None = None) -> QuerySet[Location]:
-    """What our sender serves (GET /locations), no prefetch: published locations, complete or
-    not; one Gireve cannot take yet goes out as `locations.ocpi.location_to_hub` shows it
-    (publish=false, as the withdrawal PUT said, issue 9.7), so a pull agrees with our pushes."""
-    queryset = Location.objects.filter(publish=True)
+def stream_key(location_pk: int) -> str:
+    """The outbox stream of one location (its EVSEs and connectors) on each platform."""
+    return f"location:{location_pk}"
+
+
+def shared_locations(operator: Operator | None = None) -> QuerySet[Location]:
+    """Locations shared with the hub: published and complete for Gireve (§3.5.1)."""
+    queryset = Location.objects.filter(publish=True, gireve_missing=[])
+    return queryset if operator is None else queryset.filter(operator=operator)
+
+
+def sender_locations(operator: Operator | None = None, *, platform=None) -> QuerySet[Location]:
+    """What our sender serves `platform` (GET /locations), no prefetch: the shared locations,
+    and those it holds that were withdrawn since (served with publish=false, as the
+    withdrawal PUT said). A location never sent is not served (issue 18.5: Gireve §3.5.4,
+    publish=false means "do not display", not "never shared")."""
+    held = Stream.objects.filter(
+        platform=platform,
+        key=Concat(Value("location:"), Cast(OuterRef("pk"), CharField())),
+        memo__has_key="synced",
+    )
+    queryset = Location.objects.filter(Q(publish=True, gireve_missing=[]) | Exists(held))
     return queryset if operator is None else queryset.filter(operator=operator)
 
 
 def roaming_locations(operator: Operator | None = None) -> QuerySet[Location]:
-    """Locations shared with the hub: complete for Gireve (§3.5.1) and published."""
-    return locations_for_ocpi(sender_locations(operator).filter(gireve_missing=[])).order_by(
-        "last_updated", "pk"
-    )
+    """Locations shared with the hub, read for OCPI, oldest change first."""
+    return locations_for_ocpi(shared_locations(operator)).order_by("last_updated", "pk")
 
 
 # --- A sender page written by PostgreSQL --------------------------------------------------
@@ -80,8 +98,12 @@ _EVSE = f"""json_build_object(
     'parking_restrictions', {_json("e.parking_restrictions")},
     'images', {_json("e.images")}, 'last_updated', {_time("e.last_updated")})"""
 
-# location_to_hub: withdrawn (publish=false, EVSEs without connector left out) unless shared.
+# location_to_hub: publish=false (withdrawn) unless shared; EVSEs complete for Gireve only
+# (EVSE.missing_for_gireve: held back otherwise).
 _SHARED = "(l.publish AND l.gireve_missing = '[]'::jsonb)"
+_EVSE_SHAREABLE = f"""(EXISTS (SELECT 1 FROM {Connector._meta.db_table} k WHERE k.evse_id = e.id)
+    AND (e.status = 'REMOVED'
+         OR (e.capabilities <> '[]'::jsonb AND e.tariff_ids <> '[]'::jsonb)))"""
 
 _LOCATION = f"""json_build_object(
     'country_code', o.country_code, 'party_id', o.party_id, 'id', l.ocpi_id,
@@ -93,8 +115,7 @@ _LOCATION = f"""json_build_object(
     'related_locations', {_json("l.related_locations")},
     'parking_type', {_text("l.parking_type")},
     'evses', (SELECT COALESCE(json_agg({_EVSE} ORDER BY e.id), '[]'::json)
-              FROM {EVSE._meta.db_table} e WHERE e.location_id = l.id AND ({_SHARED} OR EXISTS
-                  (SELECT 1 FROM {Connector._meta.db_table} k WHERE k.evse_id = e.id))),
+              FROM {EVSE._meta.db_table} e WHERE e.location_id = l.id AND {_EVSE_SHAREABLE}),
     'directions', {_json("l.directions")},
     'operator', COALESCE({_json("l.operator_details")}::json, json_build_object(
         'name', o.name, 'website', {_text("o.website")}, 'logo', {_json("o.logo")})),
@@ -123,3 +144,35 @@ def locations_ocpi_json(pks: list[int]) -> list:
         cursor.execute("SET LOCAL jit = off")
         cursor.execute(_PAGE_SQL, [list(pks)])
         return [RawJSON(text) for (text,) in cursor.fetchall()]
+
+
+# --- ids that would break OCPI URLs (issue 19.2) --------------------------------------
+_SAFE_ID = r"^[A-Za-z0-9._*-]+$"  # roaming.validators.URL_ID_RE, in PostgreSQL's words
+
+
+def bad_url_ids() -> list[str]:
+    """Stored ids that cannot be path segments of OCPI URLs (saved before the rule): one
+    line each, for `manage.py report_bad_ids`. 4 queries (EVSE tariff ids read in Python)."""
+    lines = [
+        f"location {loc.ocpi_id} ({loc.operator.emi3_id}): id {url_id_problem(loc.ocpi_id)}"
+        for loc in Location.objects.exclude(ocpi_id__regex=_SAFE_ID).select_related("operator")
+    ]
+    evses = EVSE.objects.select_related("location").order_by("pk")
+    for evse in evses.exclude(uid__regex=_SAFE_ID):
+        lines.append(
+            f"EVSE {evse.uid} of location {evse.location.ocpi_id}: uid {url_id_problem(evse.uid)}"
+        )
+    for evse in evses.exclude(tariff_ids=[]).only("uid", "tariff_ids", "location__ocpi_id"):
+        for tariff_id in evse.tariff_ids:
+            if url_id_problem(tariff_id):
+                lines.append(
+                    f"EVSE {evse.uid} of location {evse.location.ocpi_id}: tariff_ids: "
+                    f"{url_id_problem(tariff_id)}"
+                )
+    connectors = Connector.objects.exclude(ocpi_id__regex=_SAFE_ID).select_related("evse__location")
+    for connector in connectors:
+        lines.append(
+            f"connector {connector.ocpi_id} of EVSE {connector.evse.uid}, location "
+            f"{connector.evse.location.ocpi_id}: id {url_id_problem(connector.ocpi_id)}"
+        )
+    return lines

@@ -9,15 +9,17 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from roaming.models import Operator
 from roaming.ocpi_io import run_import
+from roaming.ocpi_json import same_for_receiver
 
 from . import enums, push
 from .models import EVSE, Connector, Location, OutOfOrderInterval
+from .ocpi import connector_to_ocpi, evse_to_ocpi, location_to_ocpi
 from .ocpi_io import LOCATIONS, LocationImportResult
 from .selectors import locations_for_ocpi
 
@@ -42,9 +44,27 @@ def save_operator(*, operator: Operator) -> Operator:
     return operator
 
 
+def would_withdraw(location: Location) -> bool:
+    """Saving `location` as edited would withdraw it from a hub that holds it shared: it is
+    unpublished, or no longer complete for Gireve (§3.5.1). Screens ask before that."""
+    if location.pk is None or not push.hub_holds(location):
+        return False
+    return not location.publish or bool(location.missing_for_gireve())
+
+
 @transaction.atomic
 def save_location(*, location: Location) -> Location:
+    """Save; queue the location only when the hub would see a change (issue 19.7)."""
     location.full_clean()
+    before = None
+    if location.pk is not None:
+        stored = Location.objects.select_related("operator").filter(pk=location.pk).first()
+        before = stored and location_to_ocpi(stored, evses=False)
+    if before is not None and same_for_receiver(before, location_to_ocpi(location, evses=False)):
+        location.save(touch=False)  # fields the hub does not see (advenir_reporting)
+        refresh_publishability(location)
+        push.location_unchanged(location)
+        return location
     location.save()
     refresh_publishability(location)
     push.location_changed(location)
@@ -62,13 +82,43 @@ def _refuse_leaving_removed(evse: EVSE, status: str, stored_status: str | None) 
         )
 
 
+_FIELD_OF = {"capabilities": "capabilities", "tariff_ids": "tariff_ids"}
+
+
+def _refuse_holding_back(evse: EVSE, before: dict | None) -> None:
+    """An EVSE the hub holds stays complete (issue 19.1): held back now, the hub would keep
+    its last copy and go on showing it, with statuses we no longer send."""
+    if before is None or not push.complete(before):
+        return
+    missing = evse.missing_for_gireve()
+    if not missing:
+        return
+    if not push.hub_holds(evse.location):
+        return
+    errors: dict[str, list[str]] = {}
+    for item in missing:
+        errors.setdefault(_FIELD_OF.get(item, NON_FIELD_ERRORS), []).append(
+            f"EVSE {evse} is on the hub: it cannot lose its {item} (Gireve §3.5.1 requires "
+            "them; the hub would keep showing the EVSE as it was). Choose another value, or "
+            "mark the EVSE REMOVED."
+        )
+    raise ValidationError(errors)
+
+
 @transaction.atomic
 def save_evse(*, evse: EVSE) -> EVSE:
+    """Save; an EVSE incomplete for Gireve is held back (issue 19.1), an unchanged one queues
+    nothing (issue 19.7)."""
     evse.full_clean()
     if evse.pk is not None:
         stored = EVSE.objects.filter(pk=evse.pk).values_list("status", flat=True).first()
         _refuse_leaving_removed(evse, evse.status, stored)
     before = push.snapshot(evse)
+    _refuse_holding_back(evse, before)
+    if before is not None and same_for_receiver(before, evse_to_ocpi(evse)):
+        evse.save(touch=False)
+        push.location_unchanged(evse.location)
+        return evse
     evse.save()
     if before is not None and before["connectors"] and _tariffs_changed(before, evse):
         # OCPI: each connector reports the EVSE's tariff_ids, so their last_updated moves too.
@@ -84,7 +134,14 @@ def _tariffs_changed(before: dict, evse: EVSE) -> bool:
 
 @transaction.atomic
 def save_connector(*, connector: Connector) -> Connector:
+    """Save; an unchanged connector queues nothing (issue 19.7)."""
     connector.full_clean()
+    stored = Connector.objects.filter(pk=connector.pk).first() if connector.pk else None
+    if stored is not None and same_for_receiver(
+        connector_to_ocpi(stored), connector_to_ocpi(connector)
+    ):
+        push.location_unchanged(connector.evse.location)
+        return connector
     connector.save()
     refresh_publishability(connector.evse.location)
     push.evse_changed(connector.evse)
@@ -93,9 +150,18 @@ def save_connector(*, connector: Connector) -> Connector:
 
 @transaction.atomic
 def delete_connector(*, connector: Connector) -> None:
-    """Connectors may go (OCPI has no connector status); the EVSE then reports the change."""
+    """Connectors may go (OCPI has no connector status); the EVSE then reports the change.
+
+    Not the last one of an EVSE the hub holds: OCPI EVSE.connectors is 1..* (issue 19.1)."""
     evse = connector.evse
+    before = push.snapshot(evse)
     connector.delete()
+    last = not evse.connectors.exists() and before is not None and push.complete(before)
+    if last and push.hub_holds(evse.location):
+        raise ValidationError(
+            f"EVSE {evse} is on the hub: its last connector cannot go (OCPI: an EVSE has "
+            "at least one connector). Mark the EVSE REMOVED instead."
+        )
     evse.save()  # OCPI: EVSE last_updated covers its connectors
     refresh_publishability(evse.location)
     push.evse_changed(evse)

@@ -17,19 +17,26 @@ class LocationsView(OcpiAPIView):
     module = "locations"
 
     def get(self, request, location_id=None, evse_uid=None, connector_id=None):
-        # Issue 9.7: an incomplete location is served with publish=false (location_to_hub).
-        published = sender_locations(request.ocpi_to_operator)
+        # Issue 18.5: shared locations, and withdrawn ones the hub holds (publish=false);
+        # never one the hub was never sent. Held-back EVSEs are left out (issue 19.1).
+        served = sender_locations(request.ocpi_to_operator, platform=request.user)
         if location_id is None:
             # Written by PostgreSQL as location_to_hub would: no Python object per row.
-            ids = published.values_list("pk", flat=True)
+            ids = served.values_list("pk", flat=True)
             return self.paginated(ids, page_to_ocpi=locations_ocpi_json)
-        locations = locations_for_ocpi(published)
-        location = locations.filter(ocpi_id__iexact=location_id).first()
+        location = locations_for_ocpi(served).filter(ocpi_id__iexact=location_id).first()
         if location is None:
             raise _unknown("location")
         if evse_uid is None:
             return Response(location_to_hub(location))
-        evse = next((e for e in location.evses.all() if e.uid.upper() == evse_uid.upper()), None)
+        evse = next(
+            (
+                e
+                for e in location.evses.all()
+                if e.uid.upper() == evse_uid.upper() and not e.missing_for_gireve()
+            ),
+            None,
+        )
         if evse is None:
             raise _unknown("EVSE")
         if connector_id is None:

@@ -24,6 +24,7 @@ ACTIONS = {
     "evse_status": "EVSE status set",
     "evse_removed": "EVSE marked REMOVED",
     "unpublish": "Location unpublished",
+    "withdraw_location": "Location withdrawn from the hub (confirmed on save)",
     "assign_tariffs": "Tariffs assigned to EVSEs",
     "change_prices": "Prices changed from a date",
     "withdraw": "Tariff withdrawn from the hub",

@@ -70,3 +70,17 @@ class ExactJSONDecoder(json.JSONDecoder):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("parse_float", Decimal)
         super().__init__(*args, **kwargs)
+
+
+def same_for_receiver(before, after) -> bool:
+    """Two OCPI objects a receiver could not tell apart, `last_updated` aside at every level
+    (issue 19.7: a save that changes nothing the hub sees sends nothing)."""
+    return _without_dates(before) == _without_dates(after)
+
+
+def _without_dates(value):
+    if isinstance(value, dict):
+        return {k: _without_dates(v) for k, v in value.items() if k != "last_updated"}
+    if isinstance(value, list):
+        return [_without_dates(v) for v in value]
+    return value

@@ -43,7 +43,45 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+# Ids that are path segments of OCPI URLs (Location.id, EVSE.uid, Connector.id, Tariff.id,
+# Token.uid, Session.id, CDR.id ...): CiStrings (printable ASCII) restricted to characters
+# that need no escaping in a URL path, so that a push never goes to a broken URL (issue
+# 19.2: "A/B" or "a b" made the hub answer 404 and held the stream).
+URL_ID_RE = re.compile(r"^[A-Za-z0-9._*-]+\Z")
+# OCPI 2.2.1 CiString lengths of the ids that appear in URLs; 36 unless listed.
+URL_ID_LENGTHS = {"country_code": 2, "party_id": 3, "cdr_id": 39, "command": 36}
+
+
+def url_id_problem(value: str, max_length: int = 36) -> str | None:
+    """Why `value` cannot be an OCPI id in a URL, in words (None when it can)."""
+    if not value:
+        return "An id cannot be empty."
+    if len(value) > max_length:
+        return f"at most {max_length} characters (got {len(value)})."
+    if not URL_ID_RE.match(value):
+        bad = sorted({ch for ch in value if not URL_ID_RE.match(ch)})
+        shown = ", ".join("a space" if ch == " " else repr(ch) for ch in bad)
+        return (
+            f"{value!r} contains {shown}: use only letters, digits, '-', '_', '.' and '*' "
+            "(ids are part of OCPI URLs)."
+        )
+    return None
+
+
+def url_id(max_length: int = 36):
+    """An OCPI JSON check (roaming.ocpi_checks' (value, path) -> problems) for such an id."""
+
+    def check(value, path: str) -> list[str]:
+        if not isinstance(value, str):
+            return [f"{path}: must be a string."]
+        problem = url_id_problem(value, max_length)
+        return [f"{path}: {problem}"] if problem else []
+
+    return check
+
+
 def validate_ocpi_id(value: str) -> None:
-    """OCPI CiString: printable ASCII only."""
-    if not value or any(not (32 <= ord(ch) <= 126) for ch in value):
-        raise ValidationError("Identifiers must be printable ASCII characters.")
+    """An OCPI id that goes into URLs (the field's max_length gives its CiString length)."""
+    problem = url_id_problem(value, max_length=len(value) or 1)
+    if problem:
+        raise ValidationError(problem)

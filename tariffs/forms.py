@@ -15,6 +15,7 @@ from locations.models import EVSE, Location
 from locations.widgets import DatalistInput
 from roaming.models import Operator
 from roaming.ocpi_json import ExactJSONDecoder, dumps
+from roaming.validators import validate_ocpi_id
 
 from .models import Tariff, comparable
 from .selectors import POWER_CLASSES
@@ -125,7 +126,7 @@ class PublishForm(forms.Form):
 class ChangePricesForm(forms.Form):
     """Gireve §3.10.1: the new tariff id, when it starts, and its elements per description."""
 
-    new_id = forms.CharField(max_length=36, label="New tariff id")
+    new_id = forms.CharField(max_length=36, label="New tariff id", validators=[validate_ocpi_id])
 
     def __init__(self, *args, descriptions: list[Tariff], time_zone: str, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from roaming import ocpi_checks as loc
 from roaming.ocpi_io import ImportRefused
 from roaming.ocpi_time import format_datetime, parse_datetime
+from roaming.validators import url_id
 
 from . import enums
 from . import ocpi_classes as oc
@@ -137,7 +138,7 @@ def _any(value, path):
 _TARIFF_FIELDS = {
     "country_code": (loc.string(2, ci=True), True),
     "party_id": (loc.string(3, ci=True), True),
-    "id": (loc.string(36, ci=True), True),
+    "id": (url_id(36), True),
     "currency": (loc.string(3), True),
     "type": (loc.enum(enums.TariffType), False),
     "tariff_alt_text": (_any, False),  # numbers and texts checked by the model below

@@ -9,6 +9,7 @@ from locations import enums as loc_enums
 from locations.models import EVSE, Location
 from roaming import countries
 from roaming.models import Operator
+from roaming.validators import url_id_problem
 
 from .models import Tariff
 
@@ -154,3 +155,10 @@ def operator_time_zone(operator: Operator) -> str:
     if row:
         return row["time_zone"]
     return countries.TIME_ZONES_ALPHA2.get(operator.country_code.upper(), settings.TIME_ZONE)
+
+
+def bad_url_ids() -> list[str]:
+    """Tariff ids that cannot be path segments of OCPI URLs (issue 19.2), one line each."""
+    stored = Tariff.objects.exclude(ocpi_id__regex=r"^[A-Za-z0-9._*-]+$").select_related("operator")
+    seen = {(t.operator.emi3_id, t.ocpi_id) for t in stored}
+    return [f"tariff {tid} ({emi3}): id {url_id_problem(tid)}" for emi3, tid in sorted(seen)]

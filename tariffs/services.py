@@ -18,9 +18,11 @@ from locations import services as location_services
 from locations.models import EVSE
 from roaming.models import Operator
 from roaming.ocpi_io import error_lines
+from roaming.ocpi_json import same_for_receiver
 
 from . import push, selectors
 from .models import Tariff
+from .ocpi import tariff_to_ocpi
 
 
 def publish_and_save(tariff: Tariff, *, touch: bool = True) -> Tariff:
@@ -41,6 +43,14 @@ def save_tariff(*, tariff: Tariff) -> Tariff:
             f"Tariff {tariff.ocpi_id} was withdrawn from the hub: it can no longer change."
         )
     tariff.full_clean()
+    if (
+        stored is not None
+        and stored.published_at is not None
+        and same_for_receiver(tariff_to_ocpi(stored), tariff_to_ocpi(tariff))
+    ):
+        # Issue 19.7: nothing the hub sees changed (it holds the published description).
+        tariff.save(touch=False)
+        return tariff
     return publish_and_save(tariff)
 
 

@@ -19,6 +19,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
 
 from roaming.models import Operator, Platform, hash_token
+from roaming.validators import URL_ID_LENGTHS, url_id_problem
 
 from .errors import INVALID_PARAMETERS, OcpiError
 
@@ -94,20 +95,20 @@ class IpAllowlist(BasePermission):
         raise PermissionDenied("Address not allowed for this token")
 
 
-URL_ID = re.compile(r"[\x21-\x7e]{1,64}")  # types §CiString: printable ASCII
 # transport_and_format: country code CiString(2), party id CiString(3).
 COUNTRY, PARTY = re.compile(r"[A-Z]{2}"), re.compile(r"[A-Z0-9]{3}")
 ROUTING_HEADERS = [f"OCPI-{s}-{p}" for s in ("to", "from") for p in ("country-code", "party-id")]
 
 
 class PrintableUrlIds(BasePermission):
-    """Object ids in the URL are CiStrings: printable ASCII (types §CiString)."""
+    """Object ids in the URL are CiStrings of URL-safe characters within their OCPI length
+    (types §CiString; issue 19.2): a 2001 names the segment."""
 
     def has_permission(self, request, view) -> bool:
-        bad = [name for name, value in view.kwargs.items() if not URL_ID.fullmatch(str(value))]
-        if bad:
-            message = f"URL segment {', '.join(bad)}: printable ASCII, 1 to 64 characters"
-            raise OcpiError(INVALID_PARAMETERS, message)
+        for name, value in view.kwargs.items():
+            problem = url_id_problem(str(value), URL_ID_LENGTHS.get(name, 36))
+            if problem:
+                raise OcpiError(INVALID_PARAMETERS, f"URL segment {name}: {problem}")
         return True
 
 

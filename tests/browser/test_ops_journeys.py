@@ -96,7 +96,8 @@ def test_ops_builds_a_site_and_its_tariff_publishes_assigns_and_changes_prices(b
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     location = Location.objects.get(ocpi_id="NTE-GARE")
     assert (location.latitude, location.longitude) == ("47.21730", "-1.54200")
-    assert location.gireve_missing == ["EVSE FR*AB1*ENTEGARE2: tariff_ids"]
+    assert location.gireve_missing == []  # the location is complete; one EVSE is held back
+    assert [(e.uid, m) for e, m in location.held_back_evses()] == [("NTE-GARE-2", ["tariff_ids"])]
     dc = EVSE.objects.get(uid="NTE-GARE-2")
     assert (dc.status, dc.connectors.get().max_electric_power) == ("AVAILABLE", 150000)
     fix = page.locator(".field-gireve_status a", has_text="EVSE FR*AB1*ENTEGARE2: give its")
@@ -172,3 +173,76 @@ def test_finance_sees_infrastructure_and_tariffs_but_cannot_change_or_publish(br
     assert refused.status == 403
     draft.refresh_from_db()
     assert not draft.is_published
+
+
+def _shared_site(operator: Operator) -> Location:
+    """A location with two complete EVSEs that a connected hub holds (its PUT delivered)."""
+    from locations import services
+    from roaming.outbox.models import Message
+    from tests.factories import (
+        ConnectorFactory,
+        EVSEFactory,
+        LocationFactory,
+        PlatformEndpointFactory,
+        PlatformFactory,
+    )
+
+    PlatformEndpointFactory(platform=PlatformFactory(name="IOP"), url="http://127.0.0.1:9/loc")
+    location = LocationFactory(operator=operator, ocpi_id="NTE-PORT", name="Port de Nantes")
+    for n in (1, 2):
+        evse = EVSEFactory(location=location, uid=f"NTE-PORT-{n}", evse_id=f"FR*AB1*EPORT{n}")
+        ConnectorFactory(evse=evse)
+    services.save_location(location=location)
+    Message.objects.update(state=Message.State.DELIVERED)
+    return location
+
+
+def test_ops_adds_an_evse_without_tariff_to_a_shared_site_and_it_is_held_back(browse, staff_user):
+    """Issue 19.1: the new EVSE is held back and named; the hub keeps the site and its EVSEs."""
+    from locations.ocpi import location_to_hub
+    from locations.selectors import locations_for_ocpi
+    from roaming.outbox.models import Message, Stream
+
+    location = _shared_site(_operator())
+    page = browse(staff_user("olga", "operations"))
+    page.goto(f"{page.base}/admin/locations/location/{location.pk}/change/")
+    add_evse = page.locator("a.djn-add-handler", has_text=re.compile("add another evse", re.I))
+    add_evse.last.click()
+    page.fill("#id_evses-2-uid", "NTE-PORT-3")
+    page.select_option("#id_evses-2-preset", "AC_22")  # capabilities and a connector, no tariff
+    page.click("input[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(page.locator(".messagelist")).to_contain_text(
+        "Held back from the hub, not sent until complete for Gireve (§3.5.1): "
+        "EVSE FR*AB1*ENTEPORT3 (tariff_ids)"
+    )
+    fix = page.locator(".field-gireve_status a", has_text="EVSE FR*AB1*ENTEPORT3: give its")
+    expect(fix).to_have_attribute("href", "#id_evses-2-tariff_ids")
+    page.shot("09-evse-held-back")
+
+    assert not Message.objects.filter(state=Message.State.PENDING).exists()  # no withdrawal
+    assert Stream.objects.get().memo == {"synced": True}
+    hub_copy = location_to_hub(locations_for_ocpi(Location.objects.filter(pk=location.pk)).get())
+    assert hub_copy["publish"] is True
+    assert [e["uid"] for e in hub_copy["evses"]] == ["NTE-PORT-1", "NTE-PORT-2"]
+
+
+def test_ops_types_a_location_id_with_a_slash_and_is_told_on_the_field(browse, staff_user):
+    """Issue 19.2: an id that would break OCPI URLs is refused on its field."""
+    operator = _operator()
+    page = browse(staff_user("olga", "operations"))
+    page.goto(f"{page.base}/admin/locations/location/add/")
+    page.select_option("#id_operator", str(operator.pk))
+    page.fill("#id_ocpi_id", "NTE/GARE 2")
+    page.fill("#id_address", "27 boulevard de Stalingrad")
+    page.fill("#id_city", "Nantes")
+    page.select_option("#id_country", "FRA")
+    page.fill("#id_latitude", "47.2173")
+    page.fill("#id_longitude", "-1.542")
+    page.fill("#id_owner_name", "Nantes Métropole")
+    page.click("input[name=_continue]")
+    error = page.locator(".field-ocpi_id .errorlist")
+    expect(error).to_contain_text("'NTE/GARE 2' contains a space, '/': use only letters, digits")
+    page.locator(".field-ocpi_id").scroll_into_view_if_needed()
+    page.shot("10-id-with-slash-refused")
+    assert not Location.objects.exists()

@@ -145,11 +145,9 @@ def test_adding_location_with_evse_of_another_operator_is_refused(admin_client):
     assert response.status_code == 302
     evse = EVSE.objects.get()
     assert (evse.location.ocpi_id, evse.tariff_ids) == ("NEW1", ["AC_1", "AC_2"])
-    # No connector and no capabilities yet: saved, but not publishable.
-    assert evse.location.gireve_missing == [
-        "EVSE FRAB1E1: at least one connector",
-        "EVSE FRAB1E1: capabilities",
-    ]
+    # No connector and no capabilities yet: saved, held back from the hub (issue 19.1).
+    assert evse.location.gireve_missing == []
+    assert evse.missing_for_gireve() == ["at least one connector", "capabilities"]
 
 
 def test_evse_page_edits_capabilities_and_connectors(admin_client):
@@ -217,11 +215,14 @@ def test_bulk_status_is_all_or_nothing(admin_client):
     assert EVSE.objects.get(pk=good.pk).status == Status.OUTOFORDER
 
 
-def test_bulk_unpublish(admin_client):
+def test_bulk_unpublish_names_the_withdrawal_then_unpublishes(admin_client):
     locations = [LocationFactory() for _ in range(2)]
-    response = admin_client.post(
-        CHANGELIST, {"action": "unpublish", "_selected_action": [loc.pk for loc in locations]}
-    )
+    data = {"action": "unpublish", "_selected_action": [loc.pk for loc in locations]}
+    asked = admin_client.post(CHANGELIST, data)
+    assert asked.status_code == 200
+    assert "Unpublishing withdraws these locations from the hub." in asked.content.decode()
+    assert Location.objects.filter(publish=True).count() == 2  # nothing before the answer
+    response = admin_client.post(CHANGELIST, {**data, "confirm": "1"})
     assert response.status_code == 302
     assert not Location.objects.filter(publish=True).exists()
 

@@ -26,9 +26,10 @@ def test_demo_data_is_idempotent_and_has_one_unpublishable_location(capsys):
     assert {loc.ocpi_id for loc in Location.objects.exclude(gireve_missing=[])} == {
         "BDX-QUINCONCES"
     }
-    assert Location.objects.get(ocpi_id="BDX-QUINCONCES").gireve_missing == [
-        "owner.name",
-        "EVSE FR*XY2*EBDXQC1: capabilities",
+    incomplete = Location.objects.get(ocpi_id="BDX-QUINCONCES")
+    assert incomplete.gireve_missing == ["owner.name"]
+    assert [(str(e), m) for e, m in incomplete.held_back_evses()] == [
+        ("FR*XY2*EBDXQC1", ["capabilities"])
     ]
     assert roaming_locations().count() == 4
 

@@ -71,3 +71,40 @@ def test_import_queues_the_messages_of_the_per_location_path(connected_hub):
         (f"location:{Location.objects.get(ocpi_id=i).pk}", i, published)
         for i, published in [("KEPT", True), ("LOC1", True), ("GOING", False), ("HIDDEN", False)]
     ]
+
+
+def test_import_cannot_take_tariffs_from_an_evse_the_hub_holds(connected_hub):
+    """Issue 19.1: as save_evse, the file is refused (the hub would keep a frozen copy)."""
+    from roaming.ocpi_io import ImportRefused
+
+    operator = OperatorFactory(country_code="BE", party_id="BEC", name="BeCharged")
+    shared = _shared_location(operator, "HELD")
+    Message.objects.update(state=Message.State.DELIVERED)
+    data = location_to_hub(shared)
+    for connector in data["evses"][0]["connectors"]:
+        connector.pop("tariff_ids")
+    with pytest.raises(ImportRefused) as refused:
+        import_locations(copy.deepcopy(data))
+    assert "location HELD, EVSE HELD1: tariff_ids: the hub holds this EVSE" in str(
+        refused.value.errors
+    )
+    assert shared.evses.get().tariff_ids == ["AC_STANDARD"] and _queued() == []
+
+    Stream.objects.update(memo={"synced": False})  # withdrawn: the hub shows nothing of it
+    import_locations(copy.deepcopy(data))
+    assert shared.evses.get().tariff_ids == []
+
+
+def test_reimporting_what_the_hub_holds_queues_nothing(connected_hub):
+    """Issue 19.7: a file that changes nothing sends nothing; a changed location is sent."""
+    operator = OperatorFactory(country_code="BE", party_id="BEC", name="BeCharged")
+    same, renamed = _shared_location(operator, "SAME"), _shared_location(operator, "RENAMED")
+    Message.objects.update(state=Message.State.DELIVERED)
+    data = [location_to_hub(same), location_to_hub(renamed)]
+    import_locations(copy.deepcopy(data))
+    assert _queued() == []
+
+    data[1]["name"] = "Renamed"
+    import_locations(copy.deepcopy(data))
+    [(key, method, _, body)] = _queued()
+    assert (key, method, body["name"]) == (f"location:{renamed.pk}", "PUT", "Renamed")

@@ -41,7 +41,8 @@ def test_remove_evse_keeps_the_row_with_status_removed():
     assert EVSE.objects.get(pk=evse.pk).status == Status.REMOVED
 
 
-def test_deleting_the_last_connector_makes_location_unpublishable():
+def test_deleting_the_last_connector_holds_the_evse_back():
+    """Not shared with a hub yet: allowed, and the EVSE is held back (issue 19.1)."""
     connector = ConnectorFactory()
     location = connector.evse.location
     services.refresh_publishability(location)
@@ -50,7 +51,10 @@ def test_deleting_the_last_connector_makes_location_unpublishable():
     services.delete_connector(connector=connector)
 
     location.refresh_from_db()
-    assert location.gireve_missing == [f"EVSE {connector.evse.evse_id}: at least one connector"]
+    assert location.gireve_missing == []
+    assert [(e.pk, m) for e, m in location.held_back_evses()] == [
+        (connector.evse.pk, ["at least one connector"])
+    ]
 
 
 def test_invalid_save_changes_nothing():

@@ -1,6 +1,7 @@
 """What locations push to the hub, written in the transaction of each change (locations.push)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
 from django.db import transaction
 from py_ocpi.modules.locations.v_2_2_1.schemas import (
@@ -11,7 +12,7 @@ from py_ocpi.modules.locations.v_2_2_1.schemas import Location as PydanticLocati
 
 from locations import push, services
 from locations.models import EVSE, Connector, Location
-from locations.ocpi import evse_to_ocpi, location_to_ocpi
+from locations.ocpi import evse_to_ocpi, location_to_hub, location_to_ocpi
 from locations.selectors import locations_for_ocpi
 from roaming.outbox import delivery
 from roaming.outbox.models import Message, Stream
@@ -123,23 +124,93 @@ def test_connector_change_puts_its_evse(connected_hub):
     assert body["connectors"][0]["max_amperage"] == 16
 
 
-def test_incomplete_location_is_withdrawn_once_then_put_whole_when_complete(connected_hub):
+def test_incomplete_evse_is_held_back_and_its_location_stays_shared(connected_hub):
+    """Issue 19.1: an EVSE without connector or tariff is not sent and withdraws nothing;
+    once complete it is PUT on its own."""
     location = _shared(connected_hub)
     evse_id = f"{location.operator.emi3_id}*EE3"
     new_evse = EVSE(location=location, uid="E3", evse_id=evse_id, capabilities=["RFID_READER"])
-    new_evse.tariff_ids = ["AC_STANDARD"]
-    services.save_evse(evse=new_evse)  # no connector yet: Gireve cannot take it
-    services.set_evse_status(evse=location.evses.get(uid="E1"), status="CHARGING")
-    [(method, _, withdrawn)] = _queued()
-    assert method == "PUT" and withdrawn["publish"] is False
-    assert [e["uid"] for e in withdrawn["evses"]] == ["E1", "E2"]  # OCPI: connectors 1..*
-    PydanticLocation(**withdrawn)
-    assert Stream.objects.get().memo == {"synced": False}
+    services.save_evse(evse=new_evse)  # no connector, no tariff yet: Gireve cannot take it
     services.save_connector(connector=ConnectorFactory.build(evse=new_evse))
-    [_, (method, _, body)] = _queued()
-    assert method == "PUT" and body == _ours(location) and body["publish"] is True
-    assert [e["uid"] for e in body["evses"]] == ["E1", "E2", "E3"]
-    assert body["evses"][0]["status"] == "CHARGING"
+    services.set_evse_status(evse=new_evse, status="CHARGING")
+    services.set_evse_status(evse=location.evses.get(uid="E1"), status="CHARGING")
+    [(method, path, body)] = _queued()
+    assert (method, path.rsplit("/", 1)[-1], body["status"]) == ("PATCH", "E1", "CHARGING")
+    assert Stream.objects.get().memo == {"synced": True}
+    hub_copy = location_to_hub(locations_for_ocpi(Location.objects.filter(pk=location.pk)).get())
+    assert [e["uid"] for e in hub_copy["evses"]] == ["E1", "E2"]
+
+    new_evse.refresh_from_db()
+    new_evse.tariff_ids = ["AC_STANDARD"]
+    services.save_evse(evse=new_evse)
+    [_, (method, path, body)] = _queued()
+    assert (method, path.rsplit("/", 2)[-2:]) == ("PUT", [location.ocpi_id, "E3"])
+    assert body == evse_to_ocpi(EVSE.objects.get(pk=new_evse.pk))
+    assert body["status"] == "CHARGING" and body["connectors"][0]["tariff_ids"]
+    EVSEPartialUpdate(**body)
+
+
+def test_location_with_only_incomplete_evses_is_put_without_them(connected_hub):
+    location = _location(evses=0)
+    EVSEFactory(location=location, uid="BARE", tariff_ids=[])
+    services.save_location(location=location)
+    [(method, _, body)] = _queued()
+    assert method == "PUT" and body["publish"] is True and body["evses"] == []
+    PydanticLocation(**body)
+
+
+def test_evse_the_hub_holds_cannot_lose_its_tariffs_or_last_connector(connected_hub):
+    """Issue 19.1: the hub would keep showing it as it was; refused, nothing changes."""
+    location = _shared(connected_hub)
+    evse = location.evses.get(uid="E1")
+    evse.tariff_ids = []
+    with pytest.raises(ValidationError) as refused:
+        services.save_evse(evse=evse)
+    assert "tariff_ids" in refused.value.message_dict
+    assert "on the hub" in refused.value.message_dict["tariff_ids"][0]
+    with pytest.raises(ValidationError, match="last connector"):
+        services.delete_connector(connector=evse.connectors.get())
+    assert EVSE.objects.get(pk=evse.pk).tariff_ids == ["AC_STANDARD"]
+    assert evse.connectors.count() == 1 and _queued() == []
+
+
+def test_withdrawn_location_lets_its_evses_become_incomplete(connected_hub):
+    location = _shared(connected_hub)
+    services.unpublish_locations(locations=[location])
+    evse = location.evses.get(uid="E1")
+    evse.tariff_ids = []
+    services.save_evse(evse=evse)
+    assert EVSE.objects.get(pk=evse.pk).tariff_ids == []
+    [(method, _, withdrawal)] = _queued()  # the hub holds it withdrawn, then nothing
+    assert method == "PUT" and withdrawal["publish"] is False
+
+
+def test_unchanged_saves_queue_nothing_and_keep_last_updated(connected_hub):
+    """Issue 19.7: only a change the hub could see is sent."""
+    location = _shared(connected_hub)
+    stamp = Location.objects.get(pk=location.pk).last_updated
+    services.save_location(location=Location.objects.get(pk=location.pk))
+    evse = EVSE.objects.get(location=location, uid="E1")
+    services.save_evse(evse=evse)
+    services.save_connector(connector=evse.connectors.get())
+    assert _queued() == []
+    assert Location.objects.get(pk=location.pk).last_updated == stamp
+
+    location.refresh_from_db()
+    location.advenir_reporting = True  # not part of OCPI: saved, not sent
+    services.save_location(location=location)
+    assert _queued() == [] and Location.objects.get(pk=location.pk).advenir_reporting
+    location.name = "Renamed"
+    services.save_location(location=location)
+    [(method, _, body)] = _queued()
+    assert method == "PUT" and body["name"] == "Renamed"
+
+
+def test_unchanged_save_still_sends_a_location_the_hub_lacks(connected_hub):
+    location = _location()  # written without the services: the hub has nothing yet
+    services.save_location(location=location)
+    [(method, _, body)] = _queued()
+    assert method == "PUT" and body == _ours(location)
 
 
 def test_location_made_incomplete_is_withdrawn_then_put_whole_when_complete(connected_hub):
