@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-DB_NAME = "cpo_bench_csms"
+DB_NAME = os.environ.get("BENCH_CSMS_DB", "cpo_bench_csms")  # one per worktree if several run
 PG = "postgres://postgres@127.0.0.1:5432"
 BROKER = "redis://127.0.0.1:6379/14"  # this worktree's broker DB
 os.environ.update(

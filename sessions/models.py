@@ -117,6 +117,11 @@ class Session(models.Model):
     charging_periods = models.JSONField(
         default=list, encoder=ExactJSONEncoder, decoder=ExactJSONDecoder
     )
+    meter_resets = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Readings lower than the one before: [{at, from_wh, to_wh}] (docs/sessions.md).",
+    )
     total_cost = models.JSONField(
         null=True, blank=True, encoder=ExactJSONEncoder, decoder=ExactJSONDecoder
     )

@@ -193,7 +193,16 @@ def record_meter_values(
     derive(session)
     _touch(session, now or timezone.now())
     # The hot path of a charge (a meter value a minute): write only what a sample changes.
-    session.save(update_fields=["samples", "charging_periods", "kwh", "total_cost", "last_updated"])
+    session.save(
+        update_fields=[
+            "samples",
+            "charging_periods",
+            "meter_resets",
+            "kwh",
+            "total_cost",
+            "last_updated",
+        ]
+    )
     session_push.session_updated(session, now=now)
     return session
 
@@ -277,7 +286,8 @@ def ev_left(
         raise ValidationError("left_at is before the last meter value.")
     if session.stopped_at is None:
         # Unplugged without a stop event: the transaction ends here, at the last register.
-        register = max([s.wh for s in samples_of(session)], default=session.meter_start_wh)
+        latest = max(samples_of(session), key=lambda s: s.at, default=None)
+        register = latest.wh if latest else session.meter_start_wh
         _merge_samples(session, [Sample(left_at, register)])
         session.stopped_at = left_at
     _set_out_of_order(session, left_at)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
@@ -18,7 +19,7 @@ from tariffs import selectors as tariff_selectors
 from tariffs.models import Tariff
 from tariffs.pricing import PricingError, compile_tariff, parse_session, price_session
 
-from .charging_periods import Periods, Sample, boundaries_of, build_periods
+from .charging_periods import Periods, Sample, boundaries_of, build_periods, counted_wh
 from .models import Session
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,17 @@ def samples_of(session: Session) -> list[Sample]:
     return [Sample.from_json(data) for data in session.samples]
 
 
+def energy_points(session: Session) -> list[tuple[dt.datetime, Decimal]]:
+    """(time, kWh counted since the start) at each sample, by the meter register rule
+    (charging_periods.counted_wh: a reset adds nothing, counting goes on after it)."""
+    points, counted, before = [], 0, session.meter_start_wh
+    for sample in sorted(samples_of(session), key=lambda s: s.at):
+        counted += counted_wh(before, sample.wh)
+        before = sample.wh
+        points.append((sample.at, Decimal(counted) / 1000))
+    return points
+
+
 def _out_of_order(session: Session) -> list[tuple[dt.datetime, dt.datetime]]:
     return [(parse_datetime(a), parse_datetime(b)) for a, b in session.out_of_order]
 
@@ -90,6 +102,7 @@ def derive(session: Session, *, session_dimensions: bool = True) -> Periods:
     )
     if session_dimensions:
         session.charging_periods = periods.periods
+        session.meter_resets = periods.resets
         session.kwh = periods.total_energy
         session.total_cost = _price(session, compiled, periods.periods, end)
     return periods

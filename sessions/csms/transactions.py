@@ -294,6 +294,7 @@ def meter_values(*, csms: Csms, event: dict) -> dict:
         session = _charging_session(transaction)
         if session is None:
             return _answer(event, transaction, applied=False, reason=_why_not(transaction))
+        before = session.meter_resets
         try:
             # The hot path (a value a minute per charge): the service's session, not a re-read.
             transaction.session = session_services.record_meter_values(
@@ -301,7 +302,7 @@ def meter_values(*, csms: Csms, event: dict) -> dict:
             )
         except ValidationError as exc:
             raise BridgeError(409, "; ".join(exc.messages)) from exc
-        return _answer(event, transaction, applied=True)
+        return _answer(event, transaction, applied=True, reason=_reset(before, transaction))
 
     return once(csms, event, "meter-values", process)
 
@@ -320,8 +321,6 @@ def transaction_stopped(*, csms: Csms, event: dict) -> dict:
                 f"Transaction {transaction.transaction_id} was already stopped at "
                 f"{format_datetime(transaction.stopped_at)}.",
             )
-        if event["meter_stop_wh"] < transaction.meter_start_wh:
-            raise BridgeError(400, "meter_stop_wh is below the transaction's meter_start_wh.")
         transaction.stopped_at, transaction.meter_stop_wh = stopped_at, event["meter_stop_wh"]
         transaction.stop_reason = event["reason"]
         transaction.signed_data = event.get("signed_data")
@@ -331,6 +330,7 @@ def transaction_stopped(*, csms: Csms, event: dict) -> dict:
         session = _charging_session(transaction)
         if session is None:
             return _answer(event, transaction, applied=False, reason=_why_not(transaction))
+        before = session.meter_resets
         try:
             session_services.stop_transaction(
                 session=session,
@@ -344,7 +344,8 @@ def transaction_stopped(*, csms: Csms, event: dict) -> dict:
         if not event["ev_still_plugged"]:
             transaction.ev_left_at = stopped_at
             transaction.save(update_fields=["ev_left_at"])
-        return _answer(event, _reload(transaction), applied=True)
+        transaction = _reload(transaction)
+        return _answer(event, transaction, applied=True, reason=_reset(before, transaction))
 
     return once(csms, event, "transaction-stopped", process)
 
@@ -418,6 +419,13 @@ def _why_not(transaction: Transaction) -> str:
     if transaction.session is None:
         return f"recorded only: {transaction.get_reporting_display()}"
     return f"recorded only: session {transaction.session.status}"
+
+
+def _reset(before: list[dict], transaction: Transaction) -> str:
+    """ "meter_reset" when the event made a reading lower than the one before it in time
+    (sessions.charging_periods.counted_wh: counting goes on from the new register)."""
+    after = transaction.session.meter_resets
+    return "meter_reset" if any(reset not in before for reset in after) else ""
 
 
 def _reload(transaction: Transaction) -> Transaction:

@@ -311,3 +311,59 @@ def test_ocpp_ids_name_the_evse_through_the_mapping(csms, evse, hub_knows_token)
 
     session = Session.objects.get(ocpi_id=started["session_id"])
     assert (session.evse, session.connector) == (evse, evse.connectors.get())
+
+
+def test_a_register_going_backwards_is_a_flagged_reset_and_counting_goes_on(
+    csms, evse, hub_knows_token
+):
+    """Issue 18 item 4: 10,500 then 10,400 Wh is a meter reset, never taken silently; the
+    energy after it is billed on top (docs/sessions.md "Meter register")."""
+    decision = swipe(csms)
+    t0 = now() - dt.timedelta(hours=1)
+    body = transaction_started(
+        "TXR", t0, authorization_id=decision["authorization_id"], meter_start_wh=10_000
+    )
+    ok(call(csms, "transaction-started", body))
+
+    def values(minutes, wh):
+        at = t0 + dt.timedelta(minutes=minutes)
+        event = transaction_event("TXR", now(), samples=[sample(at, wh)])
+        return ok(call(csms, "meter-values", event))
+
+    assert values(10, 10_500)["reason"] == ""
+    assert values(20, 10_500)["reason"] == ""  # the same register again: no reset
+    reset = values(30, 10_400)
+    assert (reset["applied"], reset["reason"], reset["kwh"]) == (True, "meter_reset", "0.5000")
+    assert values(40, 10_700)["kwh"] == "0.8000"  # 500 + 0 across the reset + 300
+    # A late, lower reading with an EARLIER time is out of order, not a reset.
+    late = values(5, 10_200)
+    assert (late["reason"], late["kwh"]) == ("", "0.8000")
+    # The stop register follows the same rule: below meter_start after a replacement is taken.
+    stop = transaction_event("TXR", t0 + dt.timedelta(minutes=50), meter_stop_wh=10_900)
+    stopped = ok(call(csms, "transaction-stopped", stop))
+    assert (stopped["session_status"], stopped["kwh"]) == ("COMPLETED", "1.0000")
+    session = Session.objects.get()
+    assert session.meter_resets == [
+        {"at": stamp(t0 + dt.timedelta(minutes=30))[:19] + "Z", "from_wh": 10_500, "to_wh": 10_400}
+    ]
+    assert Cdr.objects.get().data["total_energy"] == 1
+
+
+def test_a_stop_register_below_the_start_is_a_reset_not_a_refusal(csms, evse, hub_knows_token):
+    decision = swipe(csms)
+    t0 = now() - dt.timedelta(hours=1)
+    body = transaction_started(
+        "TXS", t0, authorization_id=decision["authorization_id"], meter_start_wh=10_000
+    )
+    ok(call(csms, "transaction-started", body))
+    replaced = [sample(t0 + dt.timedelta(minutes=20), 100)]  # a new meter, from 100 Wh
+    assert (
+        ok(call(csms, "meter-values", transaction_event("TXS", now(), samples=replaced)))["reason"]
+        == "meter_reset"
+    )
+
+    stop = transaction_event("TXS", t0 + dt.timedelta(minutes=40), meter_stop_wh=2100)
+    stopped = ok(call(csms, "transaction-stopped", stop))
+
+    assert (stopped["applied"], stopped["kwh"]) == (True, "2.0000")
+    assert Cdr.objects.get().data["total_energy"] == 2
