@@ -8,7 +8,7 @@ import pytest
 
 from roaming.models import MessageLog
 from sessions.csms.models import Transaction
-from sessions.models import Cdr, Session
+from sessions.models import Authorization, Cdr, Session
 from tests.factories import EvseMappingFactory, RemoteStartFactory
 
 from .bridge import (
@@ -367,3 +367,75 @@ def test_a_stop_register_below_the_start_is_a_reset_not_a_refusal(csms, evse, hu
 
     assert (stopped["applied"], stopped["kwh"]) == (True, "2.0000")
     assert Cdr.objects.get().data["total_energy"] == 2
+
+
+# --- one normaliser, one matcher (issue 18 item 6a): authorize and the start agree ----------
+
+
+@pytest.mark.parametrize(
+    ("id_tag", "reader_format"),
+    [
+        ("04:a2:3b:1c:5d:6e:7f", "HEX"),
+        ("04-A2-3B-1C-5D-6E-7F", "HEX"),
+        ("7F6E5D1C3BA204", "HEX_REVERSED"),
+        (str(0x04A23B1C5D6E7F), "DECIMAL"),
+    ],
+)
+def test_every_uid_form_authorized_is_the_one_the_start_links(
+    csms, evse, hub_knows_token, id_tag, reader_format
+):
+    decision = ok(call(csms, "authorize", authorize_event(id_tag, reader_format=reader_format)))
+    assert (decision["accepted"], decision["uid"]) == (True, UID)
+
+    body = transaction_started("TXU", now(), id_tag=id_tag, reader_format=reader_format)
+    started = ok(call(csms, "transaction-started", body))
+
+    assert started["reporting"] == "ROAMING"
+    assert Transaction.objects.get().authorization_id == decision["authorization_id"]
+
+
+def test_an_id_tag_authorize_refuses_as_no_uid_is_no_uid_for_the_start_either(csms, evse):
+    too_long = "APP-" + "X" * 36  # not a CiString(36) Token.uid
+    decision = ok(call(csms, "authorize", authorize_event(too_long, token_type="APP_USER")))
+    assert (decision["reason"], decision["uid"]) == ("INVALID_UID", "")
+
+    body = transaction_started("TXA", now(), id_tag=too_long, token_type="APP_USER")
+    started = ok(call(csms, "transaction-started", body))
+
+    assert (started["reporting"], started["reason"]) == (
+        "NOT_REPORTED",
+        "id tag is not a token uid: not roaming",
+    )
+
+
+def test_a_remote_start_at_the_charge_point_links_a_start_on_its_other_connector(
+    csms, evse, location
+):
+    """OCPP RemoteStartTransaction names the charge point: the EV may plug into its other
+    connector, and the charge point starts without an Authorize. The start matches the remote
+    start as the authorize decision does (EVSE or charge point)."""
+    other = location.evses.get(uid="E2")
+    EvseMappingFactory(csms=csms, evse=evse, charge_point_id="CP-1", connector_id=1)
+    EvseMappingFactory(csms=csms, evse=other, charge_point_id="CP-1", connector_id=2)
+    RemoteStartFactory(
+        evse=evse,
+        charge_point_id="CP-1",
+        created_at=now(),
+        uid=UID,
+        token={**HUB_TOKEN},
+        authorization_reference="REF-CMD-2",
+    )
+    at_other = ok(call(csms, "authorize", authorize_event(UID, evse_uid="E2")))
+    assert (at_other["accepted"], at_other["source"]) == (True, "REMOTE_START")
+    Authorization.objects.all().delete()  # this time the charge point starts without asking
+
+    body = transaction_started("TXC", now(), evse_uid="E2", id_tag=UID)
+    started = ok(call(csms, "transaction-started", body))
+
+    assert started["reporting"] == "ROAMING"
+    session = Session.objects.get(ocpi_id=started["session_id"])
+    assert (session.auth_method, session.authorization_reference, session.evse) == (
+        "COMMAND",
+        "REF-CMD-2",
+        other,
+    )
