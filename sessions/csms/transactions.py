@@ -65,7 +65,7 @@ class Link:
 
 
 # Session JSON that grows with the charge, read by the services themselves.
-HEAVY_SESSION_FIELDS = ("samples", "charging_periods", "tariff", "cdr_location", "out_of_order")
+HEAVY_SESSION_FIELDS = ("live_state", "charging_periods", "tariff", "cdr_location", "out_of_order")
 
 # --- E3: transaction started -----------------------------------------------------------
 

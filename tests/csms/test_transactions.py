@@ -439,3 +439,29 @@ def test_a_remote_start_at_the_charge_point_links_a_start_on_its_other_connector
         "REF-CMD-2",
         other,
     )
+
+
+def test_a_meter_event_costs_the_same_queries_at_the_first_and_the_fortieth_sample(
+    csms, evse, hub_knows_token, django_assert_max_num_queries
+):
+    """Issue 21 item 2: a meter value writes its row and the session's open tail; nothing
+    grows with the samples before it (bench/csms_cpu.py measures the CPU)."""
+    decision = swipe(csms)
+    t0 = now() - dt.timedelta(hours=1)
+    body = transaction_started("TXQ", t0, authorization_id=decision["authorization_id"])
+    ok(call(csms, "transaction-started", body))
+
+    def values(minute):
+        at = t0 + dt.timedelta(minutes=minute)
+        event = transaction_event("TXQ", now(), samples=[sample(at, 1000 + 120 * minute)])
+        return call(csms, "meter-values", event)
+
+    with django_assert_max_num_queries(METER_EVENT_QUERIES):
+        assert values(1).status_code == 200
+    for minute in range(2, 40):
+        assert values(minute).status_code == 200
+    with django_assert_max_num_queries(METER_EVENT_QUERIES):
+        assert values(40).status_code == 200
+
+
+METER_EVENT_QUERIES = 14
