@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-DB_NAME = "cpo_bench_csms"
+DB_NAME = os.environ.get("BENCH_CSMS_DB", "cpo_bench_csms")  # one per worktree if several run
 PG = "postgres://postgres@127.0.0.1:5432"
 BROKER = "redis://127.0.0.1:6379/14"  # this worktree's broker DB
 os.environ.update(
@@ -90,10 +90,11 @@ def setup(hub_url: str) -> tuple[str, list[tuple[str, str]]]:
     from roaming.models import MessageLog, Operator, Platform, PlatformEndpoint
     from roaming.outbox.models import Message, Stream
     from sessions.csms import services as csms_services
-    from sessions.csms.models import Csms, ProcessedEvent
+    from sessions.csms.models import Csms, ProcessedEvent, Transaction
     from sessions.models import Authorization
 
-    for model in (ProcessedEvent, Authorization, Csms, MessageLog, Message, Stream):
+    # Transactions first: the meter figure of csms_cpu.py leaves some (they hold swipes).
+    for model in (Transaction, ProcessedEvent, Authorization, Csms, MessageLog, Message, Stream):
         model.objects.all().delete()
     Platform.objects.all().delete()
     operator, _ = Operator.objects.get_or_create(

@@ -29,6 +29,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=400)
     parser.add_argument("--profile", help="write cProfile stats of each kind into this folder")
+    parser.add_argument(
+        "--meter-samples", type=int, default=600, help="meter events per session (0: none)"
+    )
     options = parser.parse_args()
     (bench.REPO / "var").mkdir(exist_ok=True)
     bench.create_database()
@@ -97,6 +100,59 @@ def run(key: str, ids: list, options) -> None:
             profile = cProfile.Profile()
             profile.runcall(lambda run=call: [run(n) for n in range(10_000, 10_200)])
             profile.dump_stats(str(Path(options.profile) / f"{name.split()[0]}.prof"))
+    if options.meter_samples:
+        meter(post, ids, options.meter_samples, base)
+
+
+def meter(post, ids: list, count: int, base: float, sessions: int = 5) -> None:
+    """Meter events of `sessions` charges, one sample per event, one a minute: the CPU and
+    queries of an event at the first samples and at the last ones (flat: no growth)."""
+    import datetime as dt
+
+    from django.db import connection
+
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=count + 5)
+    stamp = lambda moment: moment.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
+    charges = []
+    for n in range(sessions):
+        location_id, evse_uid = ids[-1 - n]
+        swipe = bench.event(location_id, evse_uid, id_tag=bench.UID)
+        allowed = post("/api/csms/v1/authorize", swipe)
+        tx = f"BENCH-{start:%H%M%S}-{n}"
+        started = bench.event(
+            location_id, evse_uid, timestamp=stamp(start), transaction_id=tx, meter_start_wh=0,
+            authorization_id=allowed["authorization_id"],
+        )  # fmt: skip
+        post("/api/csms/v1/transaction-started", started)
+        charges.append(tx)
+    cpu_at, queries_at = {}, {}
+    for k in range(1, count + 1):
+        at = stamp(start + dt.timedelta(minutes=k))
+        sample = {"timestamp": at, "energy_wh": 120 * k, "power_w": "7200"}
+        for tx in charges:
+            event = {"event_id": f"{tx}-{k}", "timestamp": at, "transaction_id": tx,
+                     "samples": [sample]}  # fmt: skip
+            queries = []
+
+            def counted(execute, sql, params, many, context, log=queries):
+                log.append(sql)
+                return execute(sql, params, many, context)
+
+            cpu = time.process_time()
+            with connection.execute_wrapper(counted):
+                assert post("/api/csms/v1/meter-values", event)["applied"]
+            cpu_at.setdefault(k, []).append(time.process_time() - cpu)
+            queries_at[k] = len(queries)
+    window = max(1, min(10, count // 10))
+    edges = [("first", range(1, window + 1)), ("last", range(count - window + 1, count + 1))]
+    for label, ks in edges:
+        values = [v for k in ks for v in cpu_at[k]]
+        cpu_ms = sum(values) / len(values) * 1000
+        name = f"meter event, samples {ks[0]}-{ks[-1]}"
+        print(f"  {name:28} {queries_at[ks[-1]]:8} {cpu_ms:8.2f} {'':>8} {cpu_ms / base:9.1f}")
+        if label == "first":
+            first = cpu_ms
+    print(f"  meter event at sample {count} / at sample 1: {cpu_ms / first:.2f}x")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from roaming.admin_base import ServiceRefusalsOnForm
 from roaming.ocpi_json import dumps
@@ -171,6 +172,7 @@ class SessionAdmin(_ReadOnly):
         "stop_reason",
         "end_date_time",
         "kwh",
+        "resets",
         "auth_method",
         "authorization_reference",
         "currency",
@@ -179,6 +181,16 @@ class SessionAdmin(_ReadOnly):
         "pushed",
     ]
     readonly_fields = fields
+
+    @admin.display(description="Meter resets (register lower than the reading before)")
+    def resets(self, obj):
+        if not obj.meter_resets:
+            return "none"
+        return format_html_join(
+            mark_safe("<br>"),  # noqa: S308 (a constant)
+            "{}: {} Wh → {} Wh (counting goes on from the new register)",
+            ((r["at"], r["from_wh"], r["to_wh"]) for r in obj.meter_resets),
+        )
 
     @admin.display(description="As the hub sees it (OCPI Session)")
     def ocpi(self, obj):

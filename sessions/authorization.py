@@ -42,6 +42,8 @@ from .rfid import BadUid, normalise_rfid
 
 # OCPI 2.2.1 mod_commands START_SESSION: the token may be used at that charge point for 15 min.
 REMOTE_START_WINDOW = dt.timedelta(minutes=15)
+# A charge point's clock may run this far ahead of ours (the CSMS bridge refuses more).
+CLOCK_AHEAD = dt.timedelta(minutes=5)
 OFFLINE_WHITELISTS = {WhitelistType.ALWAYS, WhitelistType.ALLOWED, WhitelistType.ALLOWED_OFFLINE}
 # OCPI status_codes: the hub could not reach the eMSP (timeout, not connected).
 HUB_UNREACHABLE_STATUSES = {4002, 4003}
@@ -107,10 +109,16 @@ def decide(
 
 def _decide(decision: Authorization, reader_format: str) -> None:
     try:
-        decision.uid = _uid(decision.id_tag, decision.type, reader_format)
+        decision.uid = token_uid(decision.id_tag, decision.type, reader_format)
     except BadUid as exc:
         return _set(decision, Source.LOCAL, Reason.INVALID_UID, message=str(exc))
-    remote_start = _remote_start(decision)
+    remote_start = remote_start_for(
+        evse=decision.evse,
+        uid=decision.uid,
+        type=decision.type,
+        charge_point_id=decision.charge_point_id,
+        at=timezone.now(),
+    )
     if remote_start is not None:
         decision.token = remote_start.token
         decision.authorization_reference = remote_start.authorization_reference
@@ -128,7 +136,10 @@ def _decide(decision: Authorization, reader_format: str) -> None:
         _set(decision, Source.OFFLINE, Reason.OFFLINE_WHITELIST)
 
 
-def _uid(id_tag: str, type: str, reader_format: str) -> str:
+def token_uid(id_tag: str, type: str, reader_format: str = "HEX") -> str:
+    """The one normaliser of a badge's id tag into the Token.uid we send and match on (the
+    authorize decision and the transaction that follows it both call it): RFID by Gireve
+    §2.3.3 (sessions.rfid), any other type as given if a CiString(36). Raises BadUid."""
     if type == TokenType.RFID:
         return normalise_rfid(id_tag, reader_format=reader_format)
     problems = checks.string(36, ci=True)(id_tag, "id_tag")  # Token.uid: CiString(36)
@@ -149,17 +160,33 @@ def _set(decision: Authorization, source: str, reason: str, *, message: str = ""
         decision.hub_message = message[:1000]
 
 
-def _remote_start(decision: Authorization) -> RemoteStart | None:
-    """A START_SESSION for this token at this EVSE or its charge point, under 15 min old."""
-    recent = RemoteStart.objects.filter(
-        uid__iexact=decision.uid,
-        type=decision.type,
-        created_at__gte=timezone.now() - REMOTE_START_WINDOW,
+def _window(at: dt.datetime) -> dict:
+    """From 15 minutes before `at` to CLOCK_AHEAD after it (a charge point's clock may run
+    a little ahead of ours)."""
+    return {"created_at__gte": at - REMOTE_START_WINDOW, "created_at__lte": at + CLOCK_AHEAD}
+
+
+def remote_start_for(
+    *, evse: EVSE, uid: str, type: str, charge_point_id: str = "", at: dt.datetime
+) -> RemoteStart | None:
+    """The one matcher of a START_SESSION: for this token (uid from `token_uid`) at this EVSE
+    or its charge point (an OCPP remote start names the charge point, the EV may plug into
+    another of its connectors), the newest within the window of `at`."""
+    recent = RemoteStart.objects.filter(uid__iexact=uid, type=type, **_window(at))
+    here = recent.filter(evse=evse)
+    if charge_point_id:
+        here = here | recent.filter(charge_point_id=charge_point_id)
+    return here.order_by("-created_at", "-pk").first()
+
+
+def decisions_for(*, evse: EVSE, uid: str, type: str, at: dt.datetime) -> list[Authorization]:
+    """The one matcher of earlier decisions on this token (uid from `token_uid`) at this
+    EVSE within the window of `at`, newest first (the transaction that follows a swipe)."""
+    return list(
+        Authorization.objects.filter(uid__iexact=uid, type=type, evse=evse, **_window(at)).order_by(
+            "-created_at", "-pk"
+        )[:10]
     )
-    here = recent.filter(evse=decision.evse)
-    if decision.charge_point_id:
-        here = here | recent.filter(charge_point_id=decision.charge_point_id)
-    return here.order_by("-created_at").first()
 
 
 def _ask_hub(decision: Authorization) -> None:

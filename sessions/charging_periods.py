@@ -14,7 +14,9 @@ that are relevant for the Tariff changes". A new period starts:
 - at the edges of the EVSE's out-of-order intervals, which count neither as TIME nor as
   PARKING_TIME (Gireve §3.9.2: total_time excludes them; they are free of charge).
 
-Between two samples energy flows evenly (the engine assumes the same, docs/pricing.md). Volumes
+Between two samples energy flows evenly (the engine assumes the same, docs/pricing.md). A
+register lower than the reading before it in time is a meter reset (`counted_wh`): counting
+goes on from the new value, nothing is counted across the reset itself. Volumes
 are rounded to 4 decimals from cumulative sums, so the periods add up exactly to the totals
 (§4.6 invariants). Times are whole seconds, as they leave on the wire.
 """
@@ -131,6 +133,26 @@ class Periods:
     total_energy: Decimal = _ZERO  # kWh
     total_time: Decimal = _ZERO  # h, charging + parking, out-of-order time excluded
     total_parking_time: Decimal = _ZERO  # h
+    resets: list[dict] = field(default_factory=list)  # meter_resets(): {at, from_wh, to_wh}
+
+
+def counted_wh(before: int, after: int) -> int:
+    """The energy between two register readings in time order (docs/sessions.md "Meter
+    resets"). A lower reading is a meter reset or a replaced meter: the energy after it is
+    counted from the new value on, across the reset itself nothing is known and nothing is
+    counted, so energy is never negative and what follows the reset is never lost."""
+    return after - before if after >= before else 0
+
+
+def meter_resets(meter_start_wh: int, samples: list[Sample]) -> list[dict]:
+    """The readings lower than the one before them in time (the start's register first): a
+    late sample with an earlier time takes its place in time, it is not a reset."""
+    resets, before = [], meter_start_wh
+    for sample in sorted(samples, key=lambda s: s.at):
+        if sample.wh < before:
+            resets.append({"at": format_datetime(sample.at), "from_wh": before, "to_wh": sample.wh})
+        before = sample.wh
+    return resets
 
 
 @dataclass(slots=True)
@@ -174,6 +196,7 @@ def build_periods(
     """
     first, last = _seconds(start), max(_seconds(end), _seconds(start))
     intervals = _intervals(first, last, meter_start_wh, samples)
+    inside_session = [s for s in samples if first <= _seconds(s.at) <= last]
     readings = sorted((s for s in samples if first <= _seconds(s.at) <= last), key=lambda s: s.at)
     outages = _merged(
         [(max(_seconds(a), first), min(_seconds(b), last)) for a, b in out_of_order], first, last
@@ -225,6 +248,7 @@ def build_periods(
     result.total_energy = energy_before
     result.total_parking_time = parking_before
     result.total_time = charging_before + parking_before
+    result.resets = meter_resets(meter_start_wh, inside_session)
     return result
 
 
@@ -242,9 +266,8 @@ def _intervals(first: int, last: int, meter_start_wh: int, samples: list[Sample]
     for index, (at, _wh, state, power, current, soc) in enumerate(points):
         following = points[index + 1] if index + 1 < len(points) else None
         end = following[0] if following else last
-        # A register that goes backwards (meter replaced, bad value) adds nothing.
-        next_wh = max(following[1], register) if following else register
-        delta = Decimal(next_wh - register) + carried
+        next_wh = following[1] if following else register
+        delta = Decimal(counted_wh(register, next_wh)) + carried
         register, carried = next_wh, _ZERO
         parking = state == ChargingState.EV_IDLE
         if end > at or (following is None and not intervals):

@@ -66,8 +66,9 @@ class Token(models.Model):
 class Session(models.Model):
     """A charging session at one of our connectors, as OCPI Session (lengths of §3.4).
 
-    The samples are what the CSMS reported; `charging_periods`, `kwh` and `total_cost` are
-    derived from them (sessions.charging_periods, the pricing engine) at every event.
+    The samples (MeterSample) are what the CSMS reported; `charging_periods`, `kwh` and
+    `total_cost` are derived from them (sessions.charging_periods, the pricing engine): while
+    ACTIVE only the open tail at each meter value (sessions.live_periods), whole at the stop.
     The tariff is the token eMSP's description of the EVSE's tariff valid at the start
     (Gireve §3.10.3, §3.10.4), kept as OCPI JSON: later changes never reprice a session.
     """
@@ -110,12 +111,21 @@ class Session(models.Model):
         decoder=ExactJSONDecoder,
         help_text="OCPI Tariff used (the eMSP's description, as at the start).",
     )
-    samples = models.JSONField(default=list, encoder=ExactJSONEncoder, decoder=ExactJSONDecoder)
+    # The open tail of the periods between meter values (sessions.live_periods.LivePeriods);
+    # the samples themselves are MeterSample rows.
+    live_state = models.JSONField(
+        default=dict, blank=True, encoder=ExactJSONEncoder, decoder=ExactJSONDecoder
+    )
     out_of_order = models.JSONField(
         default=list, blank=True, help_text="[[start, end], ...] of the EVSE (Gireve §3.9.2)."
     )
     charging_periods = models.JSONField(
         default=list, encoder=ExactJSONEncoder, decoder=ExactJSONDecoder
+    )
+    meter_resets = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Readings lower than the one before: [{at, from_wh, to_wh}] (docs/sessions.md).",
     )
     total_cost = models.JSONField(
         null=True, blank=True, encoder=ExactJSONEncoder, decoder=ExactJSONDecoder
@@ -141,6 +151,35 @@ class Session(models.Model):
     @property
     def emsp(self) -> str:
         return f"{self.cdr_token.get('country_code')}*{self.cdr_token.get('party_id')}"
+
+
+class MeterSample(models.Model):
+    """One meter value of a session as the CSMS reported it (one per whole second: a second
+    reading of the same second replaces it). Append-only, in their own table so a meter
+    value writes one row instead of rewriting the session's whole history (issue 21).
+
+    Shaped for day partitioning by `at`: a plain id, the session and the time, indexed
+    (session, at); nothing points to this table."""
+
+    id = models.BigAutoField(primary_key=True)
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="meter_samples", db_index=False
+    )
+    at = models.DateTimeField(help_text="Charge point time, whole seconds (UTC).")
+    wh = models.BigIntegerField(help_text="Energy.Active.Import.Register (Wh).")
+    state = models.CharField(max_length=10, help_text="What the charger reports after it.")
+    power_w = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    current_a = models.DecimalField(max_digits=9, decimal_places=3, null=True, blank=True)
+    soc = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        ordering = ["session", "at"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "at"], name="meter_sample_one_per_second")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.wh} Wh at {self.at:%Y-%m-%d %H:%M:%S}"
 
 
 class Cdr(models.Model):

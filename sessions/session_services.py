@@ -28,7 +28,15 @@ from .charging_periods import Sample
 from .enums import AuthMethod, SessionStatus, TokenType
 from .models import Session
 from .session_ocpi import CDR_TOKEN_FIELDS, cdr_location_to_ocpi
-from .session_state import derive, samples_of, tariff_at_start, whole_seconds
+from .session_state import (
+    advance,
+    derive,
+    latest_sample,
+    live_state_of,
+    store_samples,
+    tariff_at_start,
+    whole_seconds,
+)
 
 # OCPI 2.2.1 CdrToken field lengths (mod_cdrs CdrToken class).
 _TOKEN_LENGTHS = {"country_code": 2, "party_id": 3, "uid": 36, "contract_id": 36}
@@ -162,6 +170,7 @@ def start_session(
         invalid_reason=invalid_reason[:255],
     )
     derive(session)
+    session.live_state = live_state_of(session)
     _touch(session, now or timezone.now())
     session.save()
     if invalid_reason:
@@ -189,26 +198,43 @@ def record_meter_values(
             f"Session {session.ocpi_id} stopped at {format_datetime(session.stopped_at)}: "
             "only meter values from before the stop are taken."
         )
-    _merge_samples(session, samples)
-    derive(session)
+    samples = _merge_samples(session, samples)
+    if session.stopped_at is None and not session.out_of_order:
+        advance(session, samples)  # the open tail only: the same cost at every sample
+    else:
+        derive(session)  # late values after the stop: rare, whole
     _touch(session, now or timezone.now())
     # The hot path of a charge (a meter value a minute): write only what a sample changes.
-    session.save(update_fields=["samples", "charging_periods", "kwh", "total_cost", "last_updated"])
+    session.save(
+        update_fields=[
+            "live_state",
+            "charging_periods",
+            "meter_resets",
+            "kwh",
+            "total_cost",
+            "last_updated",
+        ]
+    )
     session_push.session_updated(session, now=now)
     return session
 
 
-def _merge_samples(session: Session, samples: Iterable[Sample]) -> None:
-    by_time = {data["at"]: data for data in session.samples}
+def _merge_samples(session: Session, samples: Iterable[Sample]) -> list[Sample]:
+    """Check and store the samples (whole seconds; one per second: a replay replaces, never
+    adds); returns them as stored, in time order."""
+    by_time = {}
     for sample in samples:
         if not isinstance(sample.wh, int) or sample.wh < 0:
             raise ValidationError("A meter value needs a non-negative Wh register.")
         at = whole_seconds(sample.at)
         if at < session.start_date_time:
             raise ValidationError("A meter value is older than the session start.")
-        fixed = Sample(at, sample.wh, sample.state, sample.power_w, sample.current_a, sample.soc)
-        by_time[format_datetime(at)] = fixed.to_json()  # a replay replaces, never adds
-    session.samples = [by_time[key] for key in sorted(by_time)]
+        by_time[at] = Sample(
+            at, sample.wh, str(sample.state), sample.power_w, sample.current_a, sample.soc
+        )
+    fixed = [by_time[at] for at in sorted(by_time)]
+    store_samples(session, fixed)
+    return fixed
 
 
 def _set_out_of_order(session: Session, end: dt.datetime) -> None:
@@ -272,12 +298,12 @@ def ev_left(
     if session.status != SessionStatus.ACTIVE:
         raise ValidationError(f"Session {session.ocpi_id} is not active.")
     left_at = whole_seconds(left_at)
-    last = max([s.at for s in samples_of(session)], default=session.start_date_time)
-    if left_at < last:
+    latest = latest_sample(session)
+    if left_at < (latest.at if latest else session.start_date_time):
         raise ValidationError("left_at is before the last meter value.")
     if session.stopped_at is None:
         # Unplugged without a stop event: the transaction ends here, at the last register.
-        register = max([s.wh for s in samples_of(session)], default=session.meter_start_wh)
+        register = latest.wh if latest else session.meter_start_wh
         _merge_samples(session, [Sample(left_at, register)])
         session.stopped_at = left_at
     _set_out_of_order(session, left_at)

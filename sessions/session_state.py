@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 
@@ -18,8 +20,9 @@ from tariffs import selectors as tariff_selectors
 from tariffs.models import Tariff
 from tariffs.pricing import PricingError, compile_tariff_once, parse_session, price_session
 
-from .charging_periods import Periods, Sample, boundaries_of, build_periods
-from .models import Session
+from .charging_periods import Periods, Sample, boundaries_of, build_periods, counted_wh
+from .live_periods import LivePeriods
+from .models import MeterSample, Session
 
 logger = logging.getLogger(__name__)
 
@@ -61,8 +64,52 @@ def tariff_at_start(
     return None
 
 
-def samples_of(session: Session) -> list[Sample]:
-    return [Sample.from_json(data) for data in session.samples]
+COLUMNS = ("at", "wh", "state", "power_w", "current_a", "soc")
+
+
+def samples_of(session: Session, *, after: dt.datetime | None = None) -> list[Sample]:
+    """The session's samples in time order (all, or those after `after`): one query."""
+    if session.pk is None:
+        return []
+    rows = MeterSample.objects.filter(session_id=session.pk)
+    if after is not None:
+        rows = rows.filter(at__gt=after)
+    return [Sample(*row) for row in rows.order_by("at").values_list(*COLUMNS)]
+
+
+def latest_sample(session: Session) -> Sample | None:
+    row = (
+        MeterSample.objects.filter(session_id=session.pk)
+        .order_by("-at")
+        .values_list(*COLUMNS)
+        .first()
+    )
+    return Sample(*row) if row else None
+
+
+def store_samples(session: Session, samples: list[Sample]) -> None:
+    """Append the samples (whole seconds, one per second); a second reading of a second
+    already stored replaces it (the CSMS corrected it). One statement."""
+    MeterSample.objects.bulk_create(
+        [
+            MeterSample(session_id=session.pk, **{name: getattr(s, name) for name in COLUMNS})
+            for s in samples
+        ],
+        update_conflicts=True,
+        unique_fields=["session", "at"],
+        update_fields=["wh", "state", "power_w", "current_a", "soc"],
+    )
+
+
+def energy_points(session: Session) -> list[tuple[dt.datetime, Decimal]]:
+    """(time, kWh counted since the start) at each sample, by the meter register rule
+    (charging_periods.counted_wh: a reset adds nothing, counting goes on after it)."""
+    points, counted, before = [], 0, session.meter_start_wh
+    for sample in sorted(samples_of(session), key=lambda s: s.at):
+        counted += counted_wh(before, sample.wh)
+        before = sample.wh
+        points.append((sample.at, Decimal(counted) / 1000))
+    return points
 
 
 def _out_of_order(session: Session) -> list[tuple[dt.datetime, dt.datetime]]:
@@ -90,9 +137,46 @@ def derive(session: Session, *, session_dimensions: bool = True) -> Periods:
     )
     if session_dimensions:
         session.charging_periods = periods.periods
+        session.meter_resets = periods.resets
         session.kwh = periods.total_energy
         session.total_cost = _price(session, compiled, periods.periods, end)
     return periods
+
+
+def live_state_of(session: Session) -> dict:
+    """The live state of a session just started (LivePeriods: nothing after the start yet)."""
+    return LivePeriods.start(
+        start=session.start_date_time, meter_start_wh=session.meter_start_wh
+    ).to_json()
+
+
+def advance(session: Session, samples: list[Sample]) -> None:
+    """Periods, kwh, resets and the live total_cost of an ACTIVE session after `samples`
+    (stored already, whole seconds, one per second): only the open tail is computed again
+    (sessions.live_periods). Samples after the last one: no read at all; a late or replaced
+    one: the stored samples after the snapshot before it are read and folded again (one
+    query). Equal to `derive` (tests/sessions/test_live_periods.py)."""
+    compiled = compiled_tariff(session)
+    boundaries = boundaries_of(compiled)
+    tariff_id = session.tariff["id"] if session.tariff else None
+    samples = sorted(samples, key=lambda s: s.at)
+    live = LivePeriods.from_json(session.live_state)
+    if live is None:  # no live state (sessions from before the samples table): all of them
+        live = LivePeriods.start(
+            start=session.start_date_time, meter_start_wh=session.meter_start_wh
+        )
+        samples = samples_of(session)
+    elif samples and int(samples[0].at.timestamp()) <= live.last_at:
+        samples = samples_of(session, after=live.rewind(samples[0].at))
+    zone = ZoneInfo(session.time_zone)
+    for sample in samples:
+        live.add(sample, boundaries, zone, tariff_id)
+    periods = live.periods(boundaries, tariff_id)
+    session.live_state = live.to_json()
+    session.charging_periods = periods.periods
+    session.kwh = periods.total_energy
+    session.meter_resets = periods.resets
+    session.total_cost = _price(session, compiled, periods.periods, live.end)
 
 
 def compiled_tariff(session: Session):

@@ -28,14 +28,14 @@ from django.utils import timezone
 from locations.models import EVSE, Connector
 from roaming.ocpi_time import format_datetime
 from sessions import session_services
-from sessions.authorization import REMOTE_START_WINDOW
+from sessions.authorization import decisions_for, remote_start_for, token_uid
 from sessions.charging_periods import Sample
-from sessions.enums import AuthMethod, AuthorizationSource, SessionStatus, TokenType
+from sessions.enums import AuthMethod, AuthorizationSource, SessionStatus
 from sessions.models import Authorization, RemoteStart, Session, Token
-from sessions.rfid import BadUid, normalise_rfid
+from sessions.rfid import BadUid
 from sessions.session_ocpi import CDR_TOKEN_FIELDS
 
-from .models import Csms, Transaction
+from .models import Csms, EvseMapping, Transaction
 from .services import MAX_CLOCK_AHEAD, BridgeError, once, resolve_evse
 
 logger = logging.getLogger(__name__)
@@ -49,9 +49,6 @@ AUTH_METHODS = {
     AuthorizationSource.OFFLINE: AuthMethod.WHITELIST,
     AuthorizationSource.REMOTE_START: AuthMethod.COMMAND,
 }
-# An id tag is matched to a decision at most this long before the start (the driver swipes,
-# then plugs in); the same window as a remote start (OCPI mod_commands: 15 minutes).
-AUTHORIZATION_WINDOW = REMOTE_START_WINDOW
 
 
 @dataclass
@@ -68,7 +65,7 @@ class Link:
 
 
 # Session JSON that grows with the charge, read by the services themselves.
-HEAVY_SESSION_FIELDS = ("samples", "charging_periods", "tariff", "cdr_location", "out_of_order")
+HEAVY_SESSION_FIELDS = ("live_state", "charging_periods", "tariff", "cdr_location", "out_of_order")
 
 # --- E3: transaction started -----------------------------------------------------------
 
@@ -165,49 +162,46 @@ def _link(csms: Csms, evse: EVSE, event: dict, started_at: dt.datetime) -> Link:
         return _from_authorization(authorization)
     if not event.get("id_tag"):
         return Link(Reporting.NOT_REPORTED, note="no id tag: not a roaming charge")
-    uid = _uid(event)
-    if uid is None:
-        return Link(Reporting.NOT_REPORTED, note="id tag is not a token uid: not roaming")
-    return _latest_for_token(evse, uid, event["token_type"], started_at)
-
-
-def _uid(event: dict) -> str | None:
-    if event["token_type"] != TokenType.RFID:
-        return event["id_tag"]
     try:
-        return normalise_rfid(event["id_tag"], reader_format=event["reader_format"])
+        # The same normaliser as the authorize decision (sessions.authorization).
+        uid = token_uid(event["id_tag"], event["token_type"], event["reader_format"])
     except BadUid:
-        return None
+        return Link(Reporting.NOT_REPORTED, note="id tag is not a token uid: not roaming")
+    return _latest_for_token(evse, uid, event, started_at)
 
 
-def _latest_for_token(evse: EVSE, uid: str, type: str, started_at: dt.datetime) -> Link:
-    """The newest decision on this token at this EVSE, or remote start, shortly before the
-    start (an authorization already used by another transaction does not count)."""
-    window = {
-        "created_at__gte": started_at - AUTHORIZATION_WINDOW,
-        "created_at__lte": started_at + MAX_CLOCK_AHEAD,
-    }
-    recent = list(
-        Authorization.objects.filter(uid__iexact=uid, type=type, evse=evse, **window).order_by(
-            "-created_at", "-pk"
-        )[:10]
-    )
+def _latest_for_token(evse: EVSE, uid: str, event: dict, started_at: dt.datetime) -> Link:
+    """The newest decision on this token at this EVSE, or remote start at this EVSE or its
+    charge point, shortly before the start (an authorization already used by another
+    transaction does not count): the matchers of sessions.authorization."""
+    type = event["token_type"]
+    recent = decisions_for(evse=evse, uid=uid, type=type, at=started_at)
     used = set(
         Transaction.objects.filter(authorization__in=recent).values_list(
             "authorization_id", flat=True
         )
     )
     authorization = next((a for a in recent if a.pk not in used), None)
-    remote_start = (
-        RemoteStart.objects.filter(uid__iexact=uid, type=type, evse=evse, **window)
-        .order_by("-created_at", "-pk")
-        .first()
+    remote_start = remote_start_for(
+        evse=evse,
+        uid=uid,
+        type=type,
+        charge_point_id=_charge_point_id(evse, event),
+        at=started_at,
     )
     if remote_start and (not authorization or remote_start.created_at > authorization.created_at):
         return _from_remote_start(remote_start)
     if authorization is not None:
         return _from_authorization(authorization)
     return Link(Reporting.NOT_REPORTED, note="no authorization for this token: not roaming")
+
+
+def _charge_point_id(evse: EVSE, event: dict) -> str:
+    """The charge point as the authorize decision takes it: named, else the EVSE's mapping."""
+    if event.get("charge_point_id"):
+        return event["charge_point_id"]
+    mapping = EvseMapping.objects.filter(evse=evse).only("charge_point_id").first()
+    return mapping.charge_point_id if mapping else ""
 
 
 def _from_remote_start(remote_start: RemoteStart) -> Link:
@@ -294,6 +288,7 @@ def meter_values(*, csms: Csms, event: dict) -> dict:
         session = _charging_session(transaction)
         if session is None:
             return _answer(event, transaction, applied=False, reason=_why_not(transaction))
+        before = session.meter_resets
         try:
             # The hot path (a value a minute per charge): the service's session, not a re-read.
             transaction.session = session_services.record_meter_values(
@@ -301,7 +296,7 @@ def meter_values(*, csms: Csms, event: dict) -> dict:
             )
         except ValidationError as exc:
             raise BridgeError(409, "; ".join(exc.messages)) from exc
-        return _answer(event, transaction, applied=True)
+        return _answer(event, transaction, applied=True, reason=_reset(before, transaction))
 
     return once(csms, event, "meter-values", process)
 
@@ -320,8 +315,6 @@ def transaction_stopped(*, csms: Csms, event: dict) -> dict:
                 f"Transaction {transaction.transaction_id} was already stopped at "
                 f"{format_datetime(transaction.stopped_at)}.",
             )
-        if event["meter_stop_wh"] < transaction.meter_start_wh:
-            raise BridgeError(400, "meter_stop_wh is below the transaction's meter_start_wh.")
         transaction.stopped_at, transaction.meter_stop_wh = stopped_at, event["meter_stop_wh"]
         transaction.stop_reason = event["reason"]
         transaction.signed_data = event.get("signed_data")
@@ -331,6 +324,7 @@ def transaction_stopped(*, csms: Csms, event: dict) -> dict:
         session = _charging_session(transaction)
         if session is None:
             return _answer(event, transaction, applied=False, reason=_why_not(transaction))
+        before = session.meter_resets
         try:
             session_services.stop_transaction(
                 session=session,
@@ -344,7 +338,8 @@ def transaction_stopped(*, csms: Csms, event: dict) -> dict:
         if not event["ev_still_plugged"]:
             transaction.ev_left_at = stopped_at
             transaction.save(update_fields=["ev_left_at"])
-        return _answer(event, _reload(transaction), applied=True)
+        transaction = _reload(transaction)
+        return _answer(event, transaction, applied=True, reason=_reset(before, transaction))
 
     return once(csms, event, "transaction-stopped", process)
 
@@ -418,6 +413,13 @@ def _why_not(transaction: Transaction) -> str:
     if transaction.session is None:
         return f"recorded only: {transaction.get_reporting_display()}"
     return f"recorded only: session {transaction.session.status}"
+
+
+def _reset(before: list[dict], transaction: Transaction) -> str:
+    """ "meter_reset" when the event made a reading lower than the one before it in time
+    (sessions.charging_periods.counted_wh: counting goes on from the new register)."""
+    after = transaction.session.meter_resets
+    return "meter_reset" if any(reset not in before for reset in after) else ""
 
 
 def _reload(transaction: Transaction) -> Transaction:

@@ -22,6 +22,7 @@ from roaming.ocpi_time import parse_datetime
 
 from .. import cdr_services
 from ..models import Cdr
+from ..session_state import energy_points
 from . import charts, exports, selectors
 from .access import CREDIT, can_credit, finance_view
 from .explanation import explain_cdr
@@ -145,6 +146,10 @@ def cdr_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "creditable": _creditable(cdr, chain),
             "can_credit": can_credit(request.user),
             "zone": session.time_zone,
+            "meter_resets": [
+                {**reset, "at": parse_datetime(reset["at"]).astimezone(zone)}
+                for reset in session.meter_resets
+            ],
         },
     )
 
@@ -159,10 +164,8 @@ def _timeline(cdr: Cdr, explanation, zone) -> str:
     end = parse_datetime(cdr.data["end_date_time"])
     session = cdr.session
     points = [(start, Decimal(0))]
-    for sample in session.samples:
-        at = parse_datetime(sample["at"])
-        if start <= at <= end:
-            points.append((at, Decimal(int(sample["wh"]) - session.meter_start_wh) / 1000))
+    # The meter register rule (docs/sessions.md): a reset adds nothing, counting goes on.
+    points += [(at, kwh) for at, kwh in energy_points(session) if start <= at <= end]
     if len(points) == 1:  # no samples kept: the periods' energy, cumulated
         total = Decimal(0)
         for period in cdr.data.get("charging_periods", []):

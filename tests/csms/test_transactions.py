@@ -8,7 +8,7 @@ import pytest
 
 from roaming.models import MessageLog
 from sessions.csms.models import Transaction
-from sessions.models import Cdr, Session
+from sessions.models import Authorization, Cdr, Session
 from tests.factories import EvseMappingFactory, RemoteStartFactory
 
 from .bridge import (
@@ -311,3 +311,157 @@ def test_ocpp_ids_name_the_evse_through_the_mapping(csms, evse, hub_knows_token)
 
     session = Session.objects.get(ocpi_id=started["session_id"])
     assert (session.evse, session.connector) == (evse, evse.connectors.get())
+
+
+def test_a_register_going_backwards_is_a_flagged_reset_and_counting_goes_on(
+    csms, evse, hub_knows_token
+):
+    """Issue 18 item 4: 10,500 then 10,400 Wh is a meter reset, never taken silently; the
+    energy after it is billed on top (docs/sessions.md "Meter register")."""
+    decision = swipe(csms)
+    t0 = now() - dt.timedelta(hours=1)
+    body = transaction_started(
+        "TXR", t0, authorization_id=decision["authorization_id"], meter_start_wh=10_000
+    )
+    ok(call(csms, "transaction-started", body))
+
+    def values(minutes, wh):
+        at = t0 + dt.timedelta(minutes=minutes)
+        event = transaction_event("TXR", now(), samples=[sample(at, wh)])
+        return ok(call(csms, "meter-values", event))
+
+    assert values(10, 10_500)["reason"] == ""
+    assert values(20, 10_500)["reason"] == ""  # the same register again: no reset
+    reset = values(30, 10_400)
+    assert (reset["applied"], reset["reason"], reset["kwh"]) == (True, "meter_reset", "0.5000")
+    assert values(40, 10_700)["kwh"] == "0.8000"  # 500 + 0 across the reset + 300
+    # A late, lower reading with an EARLIER time is out of order, not a reset.
+    late = values(5, 10_200)
+    assert (late["reason"], late["kwh"]) == ("", "0.8000")
+    # The stop register follows the same rule: below meter_start after a replacement is taken.
+    stop = transaction_event("TXR", t0 + dt.timedelta(minutes=50), meter_stop_wh=10_900)
+    stopped = ok(call(csms, "transaction-stopped", stop))
+    assert (stopped["session_status"], stopped["kwh"]) == ("COMPLETED", "1.0000")
+    session = Session.objects.get()
+    assert session.meter_resets == [
+        {"at": stamp(t0 + dt.timedelta(minutes=30))[:19] + "Z", "from_wh": 10_500, "to_wh": 10_400}
+    ]
+    assert Cdr.objects.get().data["total_energy"] == 1
+
+
+def test_a_stop_register_below_the_start_is_a_reset_not_a_refusal(csms, evse, hub_knows_token):
+    decision = swipe(csms)
+    t0 = now() - dt.timedelta(hours=1)
+    body = transaction_started(
+        "TXS", t0, authorization_id=decision["authorization_id"], meter_start_wh=10_000
+    )
+    ok(call(csms, "transaction-started", body))
+    replaced = [sample(t0 + dt.timedelta(minutes=20), 100)]  # a new meter, from 100 Wh
+    assert (
+        ok(call(csms, "meter-values", transaction_event("TXS", now(), samples=replaced)))["reason"]
+        == "meter_reset"
+    )
+
+    stop = transaction_event("TXS", t0 + dt.timedelta(minutes=40), meter_stop_wh=2100)
+    stopped = ok(call(csms, "transaction-stopped", stop))
+
+    assert (stopped["applied"], stopped["kwh"]) == (True, "2.0000")
+    assert Cdr.objects.get().data["total_energy"] == 2
+
+
+# --- one normaliser, one matcher (issue 18 item 6a): authorize and the start agree ----------
+
+
+@pytest.mark.parametrize(
+    ("id_tag", "reader_format"),
+    [
+        ("04:a2:3b:1c:5d:6e:7f", "HEX"),
+        ("04-A2-3B-1C-5D-6E-7F", "HEX"),
+        ("7F6E5D1C3BA204", "HEX_REVERSED"),
+        (str(0x04A23B1C5D6E7F), "DECIMAL"),
+    ],
+)
+def test_every_uid_form_authorized_is_the_one_the_start_links(
+    csms, evse, hub_knows_token, id_tag, reader_format
+):
+    decision = ok(call(csms, "authorize", authorize_event(id_tag, reader_format=reader_format)))
+    assert (decision["accepted"], decision["uid"]) == (True, UID)
+
+    body = transaction_started("TXU", now(), id_tag=id_tag, reader_format=reader_format)
+    started = ok(call(csms, "transaction-started", body))
+
+    assert started["reporting"] == "ROAMING"
+    assert Transaction.objects.get().authorization_id == decision["authorization_id"]
+
+
+def test_an_id_tag_authorize_refuses_as_no_uid_is_no_uid_for_the_start_either(csms, evse):
+    too_long = "APP-" + "X" * 36  # not a CiString(36) Token.uid
+    decision = ok(call(csms, "authorize", authorize_event(too_long, token_type="APP_USER")))
+    assert (decision["reason"], decision["uid"]) == ("INVALID_UID", "")
+
+    body = transaction_started("TXA", now(), id_tag=too_long, token_type="APP_USER")
+    started = ok(call(csms, "transaction-started", body))
+
+    assert (started["reporting"], started["reason"]) == (
+        "NOT_REPORTED",
+        "id tag is not a token uid: not roaming",
+    )
+
+
+def test_a_remote_start_at_the_charge_point_links_a_start_on_its_other_connector(
+    csms, evse, location
+):
+    """OCPP RemoteStartTransaction names the charge point: the EV may plug into its other
+    connector, and the charge point starts without an Authorize. The start matches the remote
+    start as the authorize decision does (EVSE or charge point)."""
+    other = location.evses.get(uid="E2")
+    EvseMappingFactory(csms=csms, evse=evse, charge_point_id="CP-1", connector_id=1)
+    EvseMappingFactory(csms=csms, evse=other, charge_point_id="CP-1", connector_id=2)
+    RemoteStartFactory(
+        evse=evse,
+        charge_point_id="CP-1",
+        created_at=now(),
+        uid=UID,
+        token={**HUB_TOKEN},
+        authorization_reference="REF-CMD-2",
+    )
+    at_other = ok(call(csms, "authorize", authorize_event(UID, evse_uid="E2")))
+    assert (at_other["accepted"], at_other["source"]) == (True, "REMOTE_START")
+    Authorization.objects.all().delete()  # this time the charge point starts without asking
+
+    body = transaction_started("TXC", now(), evse_uid="E2", id_tag=UID)
+    started = ok(call(csms, "transaction-started", body))
+
+    assert started["reporting"] == "ROAMING"
+    session = Session.objects.get(ocpi_id=started["session_id"])
+    assert (session.auth_method, session.authorization_reference, session.evse) == (
+        "COMMAND",
+        "REF-CMD-2",
+        other,
+    )
+
+
+def test_a_meter_event_costs_the_same_queries_at_the_first_and_the_fortieth_sample(
+    csms, evse, hub_knows_token, django_assert_max_num_queries
+):
+    """Issue 21 item 2: a meter value writes its row and the session's open tail; nothing
+    grows with the samples before it (bench/csms_cpu.py measures the CPU)."""
+    decision = swipe(csms)
+    t0 = now() - dt.timedelta(hours=1)
+    body = transaction_started("TXQ", t0, authorization_id=decision["authorization_id"])
+    ok(call(csms, "transaction-started", body))
+
+    def values(minute):
+        at = t0 + dt.timedelta(minutes=minute)
+        event = transaction_event("TXQ", now(), samples=[sample(at, 1000 + 120 * minute)])
+        return call(csms, "meter-values", event)
+
+    with django_assert_max_num_queries(METER_EVENT_QUERIES):
+        assert values(1).status_code == 200
+    for minute in range(2, 40):
+        assert values(minute).status_code == 200
+    with django_assert_max_num_queries(METER_EVENT_QUERIES):
+        assert values(40).status_code == 200
+
+
+METER_EVENT_QUERIES = 14

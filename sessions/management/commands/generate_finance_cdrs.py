@@ -20,12 +20,12 @@ INSERT INTO charging_session (
     operator_id, ocpi_id, location_id, evse_id, connector_id, origin, transaction_id,
     start_date_time, end_date_time, stopped_at, stop_reason, meter_start_wh, kwh, cdr_token,
     auth_method, authorization_reference, meter_id, currency, time_zone, cdr_location, tariff,
-    samples, out_of_order, charging_periods, total_cost, status, invalid_reason, last_updated,
-    created_at)
+    live_state, meter_resets, out_of_order, charging_periods, total_cost, status, invalid_reason,
+    last_updated, created_at)
 SELECT c.operator_id, 'BENCH-' || lpad(g::text, 9, '0'), c.location_id, c.evse_id,
        c.connector_id, 'ROAMING', '', t.start, t.start + t.minutes, t.start + t.minutes, '',
        0, t.kwh, t.token, 'AUTH_REQUEST', '', '', 'EUR', c.time_zone, c.cdr_location, c.tariff,
-       '[]', '[]', '[]', NULL, 'COMPLETED', '', now(), now()
+       '{}', '[]', '[]', '[]', NULL, 'COMPLETED', '', now(), now()
 FROM generate_series(1::bigint, %(count)s::bigint) AS g
 JOIN LATERAL (
     SELECT * FROM bench_chargers WHERE n = g %% (SELECT count(*) FROM bench_chargers)
