@@ -1,0 +1,40 @@
+"""Exactly one beat: a second `celery beat` against the same Redis exits (config/celery.py)."""
+
+import subprocess
+import time
+
+import redis
+from django.conf import settings
+
+from config.celery import BEAT_LOCK_NAME
+
+from .conftest import BIN, ROOT, database_url_of_tests, production_env, stop
+
+
+def beat(tmp_path, name: str) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(BIN / "celery"), "-A", "config", "beat", "--loglevel=INFO",
+         f"--schedule={tmp_path / name}"],
+        cwd=ROOT, env=production_env(DATABASE_URL=database_url_of_tests()),
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+
+
+def test_a_second_beat_exits_while_the_first_runs(tmp_path, transactional_db):
+    broker = redis.Redis.from_url(settings.CELERY_BROKER_URL)
+    broker.delete(BEAT_LOCK_NAME)
+    first = beat(tmp_path, "first")
+    try:
+        for _ in range(300):
+            if broker.exists(BEAT_LOCK_NAME) or first.poll() is not None:
+                break
+            time.sleep(0.2)
+        assert first.poll() is None and broker.exists(BEAT_LOCK_NAME)
+        second = beat(tmp_path, "second")
+        output, _ = second.communicate(timeout=120)
+        assert second.returncode == 1
+        assert "another beat holds the Redis lock" in output
+        assert first.poll() is None  # the first one goes on
+    finally:
+        stop(first)
+        broker.delete(BEAT_LOCK_NAME)
