@@ -91,6 +91,7 @@ def admin_login_works(base: str, password: str) -> bool:
 
 
 def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--minutes", type=float, default=30)
     parser.add_argument("--no-kill", action="store_true", help="do not kill the worker halfway")
@@ -116,6 +117,8 @@ def main() -> int:
                 break
             except requests.RequestException:
                 time.sleep(1)
+        else:
+            raise SystemExit(f".ci/start did not answer: see {scratch / 'start.log'}")
         password = re.search(r"Password: (\S+)", (scratch / "start.log").read_text()).group(1)
         manage_env = {**env, "PYTHONUNBUFFERED": "1"}
         hub = subprocess.Popen(
