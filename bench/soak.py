@@ -141,10 +141,13 @@ def main() -> int:
         )).group(0)
         evses = manage("shell", "-c", (
             "from locations.models import EVSE\n"
-            "for e in EVSE.objects.exclude(status__in=['REMOVED','PLANNED'])"
-            ".select_related('location'):"
-            " print(f'{e.location.location_id}/{e.uid}')"
+            "from sessions.csms.models import Csms\n"
+            "csms = Csms.objects.get(name='Demo CSMS')\n"
+            "for e in EVSE.objects.filter(csms.evses_in_scope()).distinct()"
+            ".exclude(status__in=['REMOVED', 'PLANNED']).select_related('location'):"
+            " print(f'{e.location.ocpi_id}/{e.uid}')"
         )).split()
+        print(f"{len(evses)} EVSEs in the CSMS's scope")
 
         deadline = time.monotonic() + args.minutes * 60
         halfway = time.monotonic() + args.minutes * 30

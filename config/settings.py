@@ -183,7 +183,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("sqla+sqlite"):
     VAR_DIR.mkdir(exist_ok=True)
     # The web server enqueues while the worker polls: wait for the file's lock, do not fail.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"engine_options": {"connect_args": {"timeout": 30}}}
+    # (kombu passes these options to SQLAlchemy's create_engine.)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
@@ -199,9 +200,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Prefork processes per worker (pushes are I/O bound: more than the CPU count is fine).
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=4)
 # Redis: an unacknowledged task comes back after this; tasks are short and carry no ETA.
-CELERY_BROKER_TRANSPORT_OPTIONS.setdefault(
-    "visibility_timeout", env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
-)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int(
+        "CELERY_VISIBILITY_TIMEOUT", default=300
+    )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Push outbox (roaming.outbox) ---
@@ -225,6 +227,8 @@ OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
 OUTBOX_STUCK_SECONDS = env.int("OUTBOX_STUCK_SECONDS", default=900)
 # /metrics requires `Authorization: Bearer <METRICS_TOKEN>` when set.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# What /metrics reads from the database at each scrape, one collector per app (roaming/metrics.py).
+METRICS_COLLECTORS = ["roaming.metrics.OutboxCollector", "sessions.metrics.WorkflowCollector"]
 
 # --- Charging sessions and CDRs (sessions.session_services, sessions.session_push) ---
 # Seconds between two meter-value updates of one session to the hub. The later Gireve
