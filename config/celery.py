@@ -55,7 +55,10 @@ def _unbind_task_correlation(task_id=None, **kwargs):
 # twice the load and misleading heartbeats). With a Redis broker a beat takes a Redis lock at
 # start and refreshes it with its heartbeat; a second beat finds it taken and exits with
 # status 1 (systemd restarts it after RestartSec: it takes over once the first one is gone).
+# The embedded run (.ci/start) locks a file instead: a worker killed by SIGKILL leaves its
+# embedded beat process behind, and the restarted worker's beat must not double it.
 BEAT_LOCK_NAME = "cpo-roaming:beat"
+_beat_lock_file = None  # the embedded run's lock, held open for the life of the process
 
 
 def beat_lock(url: str):
@@ -89,6 +92,22 @@ def _beat_alive(lock, stop: threading.Event) -> None:
             logger.exception("beat heartbeat failed")
 
 
+def _lock_file() -> bool:
+    """flock on var/celerybeat.lock; the system releases it when the process dies."""
+    import fcntl
+
+    from django.conf import settings
+
+    global _beat_lock_file
+    settings.VAR_DIR.mkdir(exist_ok=True)
+    _beat_lock_file = open(settings.VAR_DIR / "celerybeat.lock", "w")  # noqa: SIM115
+    try:
+        fcntl.flock(_beat_lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
 @beat_init.connect
 def _single_beat(sender=None, **kwargs):
     from roaming import heartbeat
@@ -99,6 +118,9 @@ def _single_beat(sender=None, **kwargs):
             "another beat holds the Redis lock %s: exactly one beat may run; exiting",
             BEAT_LOCK_NAME,
         )
+        sys.exit(1)
+    if lock is None and not _lock_file():
+        logger.error("another beat holds var/celerybeat.lock: exactly one beat may run; exiting")
         sys.exit(1)
     heartbeat.touch("beat")
     threading.Thread(

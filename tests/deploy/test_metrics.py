@@ -6,7 +6,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from sessions.models import Cdr
 from tests.csms.bridge import authorize_event, call
-from tests.csms.conftest import csms, evse, location, operator  # noqa: F401 (fixtures)
+from tests.csms.conftest import (  # noqa: F401 (the CSMS bridge tests' fixtures)
+    csms,
+    evse,
+    location,
+    operator,
+)
 from tests.factories import CdrFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +31,9 @@ def value(samples: dict, name: str, **labels) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-def test_a_badge_decided_by_the_hub_counts_everywhere(csms, evse, connected_hub, hub_simulator):
+def test_a_badge_decided_by_the_hub_counts_everywhere(
+    csms, evse, connected_hub, hub_simulator  # noqa: F811
+):
     hub_simulator.authorize_as("04A23B1C5D6E7F", "ALLOWED")
     before = scrape()
 
