@@ -38,3 +38,29 @@ def test_a_second_beat_exits_while_the_first_runs(tmp_path, transactional_db):
     finally:
         stop(first)
         broker.delete(BEAT_LOCK_NAME)
+
+
+def test_embedded_run_a_second_beat_exits_too(tmp_path, transactional_db):
+    """Without Redis (.ci/start) the lock is var/celerybeat.lock, held by the live process."""
+    broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    env = production_env(DATABASE_URL=database_url_of_tests(), CELERY_BROKER_URL=broker)
+
+    def embedded_beat(name):
+        return subprocess.Popen(
+            [str(BIN / "celery"), "-A", "config", "beat", "--loglevel=INFO",
+             f"--schedule={tmp_path / name}"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+
+    first = embedded_beat("first")
+    try:
+        for line in first.stdout:  # started once it sends its first task
+            if "Sending due task" in line:
+                break
+        second = embedded_beat("second")
+        output, _ = second.communicate(timeout=120)
+        assert second.returncode == 1
+        assert "another beat holds var/celerybeat.lock" in output
+        assert first.poll() is None
+    finally:
+        stop(first)
