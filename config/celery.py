@@ -80,7 +80,12 @@ def _beat_alive(lock, stop: threading.Event) -> None:
 
     from roaming import heartbeat
 
+    parent = os.getppid()
     while not stop.wait(settings.HEARTBEAT_SECONDS):
+        if os.getppid() != parent:
+            # The worker this beat was embedded in (.ci/start) died: its restart brings one.
+            logger.error("beat's parent process is gone; stopping")
+            os._exit(0)
         try:
             if lock is not None:
                 lock.reacquire()
@@ -93,19 +98,25 @@ def _beat_alive(lock, stop: threading.Event) -> None:
 
 
 def _lock_file() -> bool:
-    """flock on var/celerybeat.lock; the system releases it when the process dies."""
+    """flock on var/celerybeat.lock; the system releases it when the process dies. Waits for
+    an orphaned beat to notice its worker died (it checks every HEARTBEAT_SECONDS)."""
     import fcntl
+    import time
 
     from django.conf import settings
 
     global _beat_lock_file
     settings.VAR_DIR.mkdir(exist_ok=True)
     _beat_lock_file = open(settings.VAR_DIR / "celerybeat.lock", "w")  # noqa: SIM115
-    try:
-        fcntl.flock(_beat_lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False
-    return True
+    deadline = time.monotonic() + 2 * settings.HEARTBEAT_SECONDS + 5
+    while True:
+        try:
+            fcntl.flock(_beat_lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(1)
 
 
 @beat_init.connect
