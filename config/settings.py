@@ -328,3 +328,9 @@ CELERY_BEAT_SCHEDULE = {
     # Proves a worker takes tasks from the broker (the beat's own heartbeat is its process's).
     "worker-heartbeat": {"task": "roaming.tasks.worker_heartbeat", "schedule": HEARTBEAT_SECONDS},
 }
+if CELERY_BROKER_URL.startswith("sqla+sqlite"):
+    # The embedded broker keeps consumed messages: delete them (config/tasks.py).
+    CELERY_BEAT_SCHEDULE["purge-embedded-broker"] = {
+        "task": "config.tasks.purge_consumed_broker_messages",
+        "schedule": 3600,
+    }

@@ -64,3 +64,20 @@ def test_embedded_run_a_second_beat_exits_too(tmp_path, transactional_db):
         assert first.poll() is None
     finally:
         stop(first)
+
+
+def test_consumed_messages_of_the_embedded_broker_are_deleted(tmp_path, settings):
+    """kombu's SQLAlchemy transport keeps consumed rows; the hourly task deletes them."""
+    from kombu import Connection
+
+    from config.tasks import purge_consumed_broker_messages
+
+    settings.CELERY_BROKER_URL = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    with Connection(settings.CELERY_BROKER_URL) as conn:
+        queue = conn.SimpleQueue("test")
+        for n in range(3):
+            queue.put({"n": n})
+        queue.get(timeout=5).ack()
+        assert purge_consumed_broker_messages() == 1  # the consumed one, not the two waiting
+        assert queue.qsize() == 2
+        queue.close()
