@@ -19,10 +19,31 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# --- Production: HTTPS behind a reverse proxy (docs/deployment.md, .env.production.example) ---
+# HTTPS=1 when nginx (deploy/nginx/cpo-roaming.conf) terminates TLS and sets
+# X-Forwarded-Proto: the proxy header is trusted, cookies are secure, HTTP is redirected and
+# HSTS is sent. Off for the embedded run and the tests (plain HTTP on 127.0.0.1).
+HTTPS = env.bool("HTTPS", default=False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    # Probes and Prometheus call gunicorn directly on the machine, over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health(/|$)", r"^metrics$"]
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# The subject DN of the client certificate nginx verified, as a WSGI environ key
+# (nginx: proxy_set_header X-SSL-Client-Subject $ssl_client_s_dn; cleared on every other route).
+OCPI_CLIENT_SUBJECT_HEADER = "HTTP_X_SSL_CLIENT_SUBJECT"
+# --- end of production: HTTPS ---
+
 # Public base URL of our OCPI API, used in versions, credentials and Link headers.
 OCPI_BASE_URL = env("OCPI_BASE_URL", default="http://127.0.0.1:8000/ocpi").rstrip("/")
 
 INSTALLED_APPS = [
+    "config.apps.ConfigConfig",  # deploy system checks (config/checks.py)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -43,7 +64,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The request's correlation id on every log line below (roaming/logs.py).
+    "roaming.logs.CorrelationIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from the web process itself, hashed and compressed (no nginx location).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -78,17 +103,29 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # transaction takes the write lock when it starts, so one that read first and writes
     # later waits its turn instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {}).update(timeout=20, transaction_mode="IMMEDIATE")
+else:
+    # Production: keep a connection per gunicorn thread / Celery process for DB_CONN_MAX_AGE
+    # seconds (a new PostgreSQL connection costs as much as a short request), checked before
+    # each request so one dropped by a PostgreSQL restart is replaced instead of failing.
+    DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+        "DB_CONN_MAX_AGE", default=DATABASES["default"].get("CONN_MAX_AGE", 0)
+    )
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Shared cache (the OCPI per-token rate limit counts in it): Redis when CACHE_URL (or
-# REDIS_URL) is set, e.g. redis://127.0.0.1:6379/8, so every web process counts together;
-# per-process memory for the embedded run (.ci/start, no server). Use a Redis DB of its own:
-# the test suite clears the cache before each test.
+# Shared cache (the OCPI per-token rate limit counts in it, workers and beat write their
+# heartbeats in it): Redis when CACHE_URL (or REDIS_URL) is set, e.g.
+# redis://127.0.0.1:6379/8, so every process on every machine shares it; files in var/cache
+# for the embedded run (.ci/start, no server; the web server and the worker still share it).
+# Use a Redis DB of its own: the test suite clears the cache before each test.
 _CACHE_URL = env("CACHE_URL", default="") or env("REDIS_URL", default="")
 CACHES = {
     "default": environ.Env.cache_url_config(_CACHE_URL)
     if _CACHE_URL
-    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+    }
 }
 
 # AUTH_PASSWORD_VALIDATORS: in the staff accounts block at the end.
@@ -100,6 +137,20 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = env("STATIC_ROOT", default=str(VAR_DIR / "static"))
+# WhiteNoise serves STATIC_ROOT (filled by `manage.py collectstatic`, the release step) with
+# hashed names cached for a year and gzip/brotli copies. STATIC_MANIFEST=0 (DEBUG, the tests)
+# serves the apps' files as they are, without collectstatic.
+STATIC_MANIFEST = env.bool("STATIC_MANIFEST", default=not DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+# Without the manifest (no collectstatic) WhiteNoise finds files in the apps, as runserver does.
+WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
@@ -116,23 +167,22 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name for OCPI's ProfileType (Token.default_profile_type, SetChargingProfile
+    # profile_type): without it `check` warns (drf_spectacular.W001).
+    "ENUM_NAME_OVERRIDES": {"ProfileTypeEnum": "sessions.enums.ProfileType.values"},
 }
 
-# Celery. The default broker needs no server (kombu's filesystem transport), for a
-# single-machine trial; production sets CELERY_BROKER_URL=redis://...
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
+# Celery. The default broker needs no server, for a single-machine trial (.ci/start): kombu's
+# SQLAlchemy transport on a SQLite file, each message a row written in a transaction (the
+# filesystem transport it replaces let the worker read a half-written file and crash).
+# Production sets CELERY_BROKER_URL=redis://... (config/checks.py warns otherwise).
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_queue_dir / _sub).mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir / "queue"),
-        "data_folder_out": str(_queue_dir / "queue"),
-        "processed_folder": str(_queue_dir / "processed"),
-        "store_processed": False,
-        "control_folder": str(_queue_dir / "control"),  # kombu's default is ./control
-    }
+if CELERY_BROKER_URL.startswith("sqla+sqlite"):
+    VAR_DIR.mkdir(exist_ok=True)
+    # The web server enqueues while the worker polls: wait for the file's lock, do not fail.
+    # (kombu passes these options to SQLAlchemy's create_engine.)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"connect_args": {"timeout": 30}}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = "UTC"
@@ -148,9 +198,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Prefork processes per worker (pushes are I/O bound: more than the CPU count is fine).
 CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=4)
 # Redis: an unacknowledged task comes back after this; tasks are short and carry no ETA.
-CELERY_BROKER_TRANSPORT_OPTIONS.setdefault(
-    "visibility_timeout", env.int("CELERY_VISIBILITY_TIMEOUT", default=300)
-)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = env.int(
+        "CELERY_VISIBILITY_TIMEOUT", default=300
+    )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
 # --- Push outbox (roaming.outbox) ---
@@ -174,6 +225,12 @@ OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=30)
 OUTBOX_STUCK_SECONDS = env.int("OUTBOX_STUCK_SECONDS", default=900)
 # /metrics requires `Authorization: Bearer <METRICS_TOKEN>` when set.
 METRICS_TOKEN = env("METRICS_TOKEN", default="")
+# What /metrics reads from the database at each scrape, one collector per app (roaming/metrics.py).
+METRICS_COLLECTORS = [
+    "roaming.metrics.OutboxCollector",
+    "sessions.metrics.WorkflowCollector",
+    "roaming.accounts.metrics.LoginCollector",  # failed staff logins and lockouts
+]
 
 # --- Charging sessions and CDRs (sessions.session_services, sessions.session_push) ---
 # Seconds between two meter-value updates of one session to the hub. The later Gireve
@@ -191,20 +248,30 @@ ADVENIR_TOKEN_UID = env("ADVENIR_TOKEN_UID", default="12345671234567")
 ADVENIR_TOKEN_TYPE = env("ADVENIR_TOKEN_TYPE", default="RFID")
 ADVENIR_TOKEN_CONTRACT_ID = env("ADVENIR_TOKEN_CONTRACT_ID", default="Gireve2Advenir")
 
-CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
-CELERY_BEAT_SCHEDULE["outbox-sweep"] = {
-    "task": "roaming.outbox.tasks.sweep",
-    "schedule": OUTBOX_SWEEP_SECONDS,
-}
-CELERY_BEAT_SCHEDULE["outbox-purge"] = {
-    "task": "roaming.outbox.tasks.purge",
-    "schedule": 24 * 3600,
-}
-
+# --- Logging (roaming/logs.py) ---
+# LOG_FORMAT=json: one JSON object per line (for journald / a log shipper); text otherwise.
+# Every line of a request or a Celery task carries its correlation id (the OCPI
+# X-Correlation-ID, else a fresh one; a task's own id).
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"correlation": {"()": "roaming.logs.CorrelationFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(correlation_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["correlation"],
+            "formatter": "json" if LOG_FORMAT == "json" else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
 
@@ -224,12 +291,6 @@ OCPI_LOG_BODY_LIMIT = env.int("OCPI_LOG_BODY_LIMIT", default=10_000)
 # --- OCPI connection (roaming: client, registration, message log retention) ---
 # Exchanges older than this are deleted by roaming.tasks.purge_message_log.
 OCPI_MESSAGE_LOG_RETENTION_DAYS = env.int("OCPI_MESSAGE_LOG_RETENTION_DAYS", default=30)
-# Beat entry of roaming (D owns the beat schedule: merge into it, keep this entry).
-CELERY_BEAT_SCHEDULE = globals().get("CELERY_BEAT_SCHEDULE", {})
-CELERY_BEAT_SCHEDULE["purge-ocpi-message-log"] = {
-    "task": "roaming.tasks.purge_message_log",
-    "schedule": 24 * 3600,
-}
 
 # --- Real-time authorization (sessions.authorization, CSMS bridge) ---
 # Seconds we wait for the hub's answer to POST tokens/{uid}/authorize: a driver is waiting
@@ -248,11 +309,33 @@ COMMAND_TIMEOUT_MARGIN_SECONDS = env.int("COMMAND_TIMEOUT_MARGIN_SECONDS", defau
 COMMAND_CSMS_TIMEOUT_SECONDS = env.float("COMMAND_CSMS_TIMEOUT_SECONDS", default=5.0)
 # A signed CSMS request older or newer than this is refused by the CSMS (replay window).
 COMMAND_SIGNATURE_MAX_AGE_SECONDS = env.int("COMMAND_SIGNATURE_MAX_AGE_SECONDS", default=300)
-CELERY_BEAT_SCHEDULE["commands-sweep"] = {
+COMMAND_SWEEP_SECONDS = env.float("COMMAND_SWEEP_SECONDS", default=5.0)
+
+# --- Heartbeats (roaming/heartbeat.py, /health/workers) ---
+# Beat and each worker write a timestamp in the cache every HEARTBEAT_SECONDS;
+# /health/workers answers 503 when one is older than HEARTBEAT_MAX_AGE_SECONDS.
+HEARTBEAT_SECONDS = env.float("HEARTBEAT_SECONDS", default=15.0)
+HEARTBEAT_MAX_AGE_SECONDS = env.float("HEARTBEAT_MAX_AGE_SECONDS", default=90.0)
+
+# --- The beat schedule: every periodic task, defined once (run exactly one beat: deploy/) ---
+CELERY_BEAT_SCHEDULE = {
+    # Re-enqueues due streams: retries, and anything whose task was lost.
+    "outbox-sweep": {"task": "roaming.outbox.tasks.sweep", "schedule": OUTBOX_SWEEP_SECONDS},
+    # Delivered, skipped and superseded messages older than OUTBOX_RETENTION_DAYS.
+    "outbox-purge": {"task": "roaming.outbox.tasks.purge", "schedule": 24 * 3600},
+    # Exchanges older than OCPI_MESSAGE_LOG_RETENTION_DAYS.
+    "purge-ocpi-message-log": {"task": "roaming.tasks.purge_message_log", "schedule": 24 * 3600},
     # Safety net if a timeout or callback task was lost: the database says what is due.
-    "task": "sessions.commands.tasks.sweep",
-    "schedule": env.float("COMMAND_SWEEP_SECONDS", default=5.0),
+    "commands-sweep": {"task": "sessions.commands.tasks.sweep", "schedule": COMMAND_SWEEP_SECONDS},
+    # Proves a worker takes tasks from the broker (the beat's own heartbeat is its process's).
+    "worker-heartbeat": {"task": "roaming.tasks.worker_heartbeat", "schedule": HEARTBEAT_SECONDS},
 }
+if CELERY_BROKER_URL.startswith("sqla+sqlite"):
+    # The embedded broker keeps consumed messages: delete them (config/tasks.py).
+    CELERY_BEAT_SCHEDULE["purge-embedded-broker"] = {
+        "task": "config.tasks.purge_consumed_broker_messages",
+        "schedule": 3600,
+    }
 
 # --- Staff accounts (roaming.accounts; issue 23, docs/accounts.md) ---------------------------
 # Logins throttled by django-axes, a second factor from django-otp / django-two-factor-auth,
@@ -311,8 +394,8 @@ STAFF_IDLE_MINUTES = env.int("STAFF_IDLE_MINUTES", default=60)
 SESSION_COOKIE_AGE = STAFF_IDLE_MINUTES * 60
 SESSION_SAVE_EVERY_REQUEST = False
 # Cookies: HTTPS only unless DEBUG, out of reach of scripts, not sent by other sites' forms.
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=HTTPS or not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=HTTPS or not DEBUG)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -4,7 +4,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from roaming.accounts.views import StaffLoginView
 from roaming.api.errors import unknown_endpoint
-from roaming.health import health, outbox_health
+from roaming.health import health, outbox_health, workers_health
 from roaming.metrics import metrics
 
 # The OCPI route table: roaming serves the configuration modules, each app its own module.
@@ -24,6 +24,7 @@ urlpatterns = [
     path("finance/", include("sessions.finance.urls")),
     path("health", health, name="health"),
     path("health/outbox", outbox_health, name="health-outbox"),
+    path("health/workers", workers_health, name="health-workers"),
     path("metrics", metrics, name="metrics"),
     # OpenAPI 3 description of our OCPI endpoints (drf-spectacular).
     path(

@@ -99,6 +99,7 @@ class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
         "client_certificate",
         "client_key",
         "ip_allowlist",
+        "required_client_subject",
         "push_paused",
         "coalesce_pushes",
         "created_at",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from . import message_log, ocpi_json
+from . import message_log, metrics, ocpi_json
 from .models import Platform
 from .ocpi_time import format_datetime
 
@@ -214,6 +214,7 @@ class OcpiClient:
             kind, ocpi_status, message = "technical", None, error
         else:
             kind, ocpi_status, message = classify(http_status, body)
+        metrics.HUB_CALL_SECONDS.labels(module or "other", method, kind).observe(duration_ms / 1000)
         log = message_log.record(
             direction="OUT",
             method=method,

@@ -1,27 +1,49 @@
-"""Prometheus /metrics: the outbox backlog per platform, read from the database at scrape time.
+"""Prometheus /metrics: states read from the database at scrape time, events counted live.
 
-The database is the source of truth (Celery may lose a task, the outbox never loses a message),
-so every figure is computed from it on each scrape; no process-local counters.
-Set METRICS_TOKEN to require `Authorization: Bearer <token>`. Failed staff logins and
-lockouts come from the audit trail (roaming.accounts.metrics).
+States (the outbox backlog, active sessions, held CDRs…) are computed from the database on each
+scrape: it is the source of truth, shared by every machine. Events (hub calls and their latency,
+authorize decisions, CSMS bridge events) are counted where they happen, with prometheus_client;
+with PROMETHEUS_MULTIPROC_DIR set (deploy/systemd) every gunicorn and Celery process of the
+machine writes there and /metrics sums them. The collectors of each app are listed in
+settings.METRICS_COLLECTORS (roaming imports no domain app). Set METRICS_TOKEN to require
+`Authorization: Bearer <token>`. Failed staff logins and lockouts come from the audit trail
+(roaming.accounts.metrics).
 """
 
 import hmac
+import os
 
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from django.utils.module_loading import import_string
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from roaming.accounts.metrics import LoginCollector
-from roaming.outbox import selectors
+# Hub calls (roaming.client.OcpiClient.send): seconds per module, method and outcome
+# (success, rejected, technical); the count of {module="cdrs", method="POST",
+# outcome="success"} is the CDRs the hub accepted.
+HUB_CALL_SECONDS = Histogram(
+    "ocpi_hub_call_seconds",
+    "Duration of our calls to the hub, by OCPI module, method and outcome.",
+    ["module", "method", "outcome"],
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30),
+)
 
 
 class OutboxCollector:
     """Gauges of what waits and counters of what happened, labelled by platform name."""
 
     def collect(self):
+        from roaming.outbox import selectors  # (it imports the client, which imports us)
+
         now = timezone.now()
         labels = ["platform"]
         pending = GaugeMetricFamily(
@@ -81,6 +103,11 @@ def metrics(request):
         if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
             return HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(OutboxCollector())
-    registry.register(LoginCollector())
-    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)
+    for path in settings.METRICS_COLLECTORS:
+        registry.register(import_string(path)())
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)  # every process of this machine
+        body = generate_latest(registry)
+    else:
+        body = generate_latest(registry) + generate_latest(REGISTRY)  # this process
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)

@@ -169,6 +169,12 @@ class Platform(models.Model):
     ip_allowlist = models.JSONField(
         default=list, blank=True, help_text="Addresses or networks allowed to call us; empty: any."
     )
+    required_client_subject = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Subject of the client certificate it must present to our TLS proxy, as nginx "
+        "writes it (e.g. CN=iop.gireve.com,O=GIREVE,C=FR); empty: not required.",
+    )
     push_paused = models.BooleanField(default=False, help_text="Hold every outbound push.")
     coalesce_pushes = models.BooleanField(
         default=False, help_text="Drop queued messages fully superseded by a later one."

@@ -33,6 +33,7 @@ from roaming.client import OcpiClient
 from roaming.enums import InterfaceRole
 from roaming.models import Platform
 
+from . import metrics
 from .enums import AllowedType, TokenType, WhitelistType
 from .enums import AuthorizationReason as Reason
 from .enums import AuthorizationSource as Source
@@ -104,6 +105,7 @@ def decide(
     )
     _decide(decision, reader_format)
     decision.latency_ms = int((time.monotonic() - started) * 1000)
+    metrics.count_decision(decision)
     return decision
 
 

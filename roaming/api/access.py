@@ -61,10 +61,27 @@ class OcpiTokenAuthentication(BaseAuthentication):
         view = request.parser_context["view"]
         if platform.incoming_token_is_registration and not view.registration_allowed:
             raise AuthenticationFailed("Registration token only valid for versions and credentials")
+        check_client_subject(request, platform)
         return platform, candidate
 
     def authenticate_header(self, request) -> str:
         return "Token"  # a 401, not DRF's 403 for schemes without a challenge
+
+
+def check_client_subject(request, platform: Platform) -> None:
+    """Gireve §2.1.2: the client certificate our TLS proxy verified (deploy/nginx), logged, and
+    required to match when the platform names one. Only the proxy sets the header (it
+    overwrites any the caller sends); gunicorn listens on 127.0.0.1 behind it."""
+    subject = request.META.get(settings.OCPI_CLIENT_SUBJECT_HEADER, "")
+    if subject:
+        logger.info("OCPI call of %s with client certificate %s", platform.name, subject)
+    required = platform.required_client_subject
+    if required and subject != required:
+        logger.warning(
+            "OCPI call of %s refused: client certificate %r, required %r",
+            platform.name, subject or None, required,
+        )
+        raise AuthenticationFailed("Client certificate required for this platform")
 
 
 def client_address(request) -> str:

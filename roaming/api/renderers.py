@@ -8,7 +8,7 @@ from django.utils import timezone
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
-from roaming import ocpi_json
+from roaming import logs, ocpi_json
 from roaming.ocpi_time import format_datetime
 
 
@@ -46,7 +46,9 @@ def transport_ids(headers) -> tuple[str, str]:
     """Gireve §2.1.4: their X-Request-ID / X-Correlation-ID, or fresh ones."""
     return (
         headers.get("X-Request-ID") or str(uuid.uuid4()),
-        headers.get("X-Correlation-ID") or str(uuid.uuid4()),
+        # Else the one our log lines of this request already carry (roaming/logs.py).
+        headers.get("X-Correlation-ID")
+        or (logs.current() if logs.current() != "-" else str(uuid.uuid4())),
     )
 
 

@@ -71,6 +71,8 @@ class HubSimulator:
     ):
         self.host, self.port = host, port
         self.ssl_context = ssl_context  # serve HTTPS (and require client certificates if set so)
+        # (cert, key) it presents when calling the client, as IOP does (Gireve §2.1.2).
+        self.client_cert: tuple[str, str] | None = None
         self.token = token  # the token we must send it
         self.registration_token = "hub-token-a"  # token A it gives us for Register ToIOP
         self.client_token: str | None = None  # the token it sends us
@@ -267,7 +269,8 @@ class HubSimulator:
         # They read our versions with token B while handling the POST: it must work already.
         previous, self.token, self.unregistered = self.token, token_b, False
         answer = requests.post(
-            credentials_url, json=body, headers=self.call_headers(token_a), timeout=10
+            credentials_url, json=body, headers=self.call_headers(token_a), timeout=10,
+            cert=self.client_cert,
         ).json()
         if answer.get("status_code") != 1000:
             self.token = previous
@@ -302,7 +305,9 @@ class HubSimulator:
                 "OCPI-to-country-code": to[0],
                 "OCPI-to-party-id": to[1],
             }
-        return requests.request(method, url, json=json_body, headers=headers, timeout=10)
+        return requests.request(
+            method, url, json=json_body, headers=headers, timeout=10, cert=self.client_cert
+        )
 
     @staticmethod
     def call_headers(token: str) -> dict:
@@ -314,11 +319,10 @@ class HubSimulator:
         }
 
     def read_details(self, versions_url: str, token: str) -> dict:
-        versions = requests.get(versions_url, headers=self.call_headers(token), timeout=10).json()
+        call = dict(headers=self.call_headers(token), timeout=10, cert=self.client_cert)
+        versions = requests.get(versions_url, **call).json()
         chosen = next(v for v in versions["data"] if v["version"] == "2.2.1")
-        return requests.get(chosen["url"], headers=self.call_headers(token), timeout=10).json()[
-            "data"
-        ]
+        return requests.get(chosen["url"], **call).json()["data"]
 
     def send_command(self, command: str, body: dict, *, to, **options) -> "commands.SentCommand":
         """Forward an eMSP's command to the client: POST {its commands RECEIVER}/{command}

@@ -19,6 +19,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from roaming import message_log
+from sessions import metrics
 
 from . import serializers, services, transactions
 from .auth import ApiKeyAuthentication, IsCsms
@@ -70,6 +71,8 @@ class CsmsView(APIView):
         if csms is not None:
             headers["CSMS"] = str(csms)  # who called: the key itself is hidden
         event_id = _event_id(raw)  # from the bytes: a refused body may not parse
+        event = request.path.rstrip("/").rsplit("/", 1)[-1]  # authorize, evse-status…
+        metrics.BRIDGE_EVENTS.labels(event, str(response.status_code)).inc()
         message_log.record(
             direction="IN",
             method=request.method,

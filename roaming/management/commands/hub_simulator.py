@@ -1,6 +1,7 @@
 """Run the hub simulator for people: a local IOP to register with and push to."""
 
 import json
+import ssl
 import time
 
 from django.core.management.base import BaseCommand, CommandError
@@ -30,9 +31,18 @@ class Command(BaseCommand):
         parser.add_argument(
             "--quiet", action="store_true", help="do not print each request it receives"
         )
+        tls = parser.add_argument_group("TLS as Gireve runs it (§2.1.2; docs/deployment.md)")
+        tls.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate (chain)")
+        tls.add_argument("--tls-key", help="its PEM key")
+        tls.add_argument("--client-ca", help="require client certificates signed by this CA")
+        tls.add_argument("--client-cert", help="PEM certificate it presents when calling us")
+        tls.add_argument("--client-key", help="its PEM key")
 
     def handle(self, *args, port, token, register_with, token_a, demo_tokens, quiet, **options):
-        hub = HubSimulator(port=port, token=token).start()
+        hub = HubSimulator(port=port, token=token, ssl_context=_tls(options))
+        if options["client_cert"]:
+            hub.client_cert = (options["client_cert"], options["client_key"])
+        hub.start()
         if demo_tokens:
             load_demo_tokens(hub)
         self.stdout.write(f"Hub simulator (FR*107) listening: versions {hub.versions_url}")
@@ -67,3 +77,14 @@ class Command(BaseCommand):
             body = json.dumps(request.json)[:160] if request.json is not None else ""
             self.stdout.write(f"<- {request.method} {request.path} {body}")
         return printed + len(new)
+
+
+def _tls(options) -> ssl.SSLContext | None:
+    if not options["tls_cert"]:
+        return None
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(options["tls_cert"], options["tls_key"])
+    if options["client_ca"]:
+        context.load_verify_locations(options["client_ca"])
+        context.verify_mode = ssl.CERT_REQUIRED
+    return context
