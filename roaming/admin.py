@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import audit, audit_admin, registration, resync  # noqa: F401 (audit_admin registers)
-from .admin_base import ServiceRefusalsOnForm, permission_view
+from .admin_base import ReadOnlyAdmin, ServiceRefusalsOnForm, permission_view
 from .models import HubClientInfo, MessageLog, Platform, PlatformEndpoint
 
 # The product's name instead of "Django administration"; no "View site" link: there is no
@@ -226,6 +226,7 @@ class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
             "title": f"Register with {platform.name}",
             "opts": self.model._meta,
             "platform": platform,
+            "selected": [platform],
             "form": form,
         }
         return TemplateResponse(request, "admin/roaming/platform/register.html", context)
@@ -341,7 +342,7 @@ def _has_history(platform: Platform) -> bool:
 
 
 @admin.register(MessageLog)
-class MessageLogAdmin(admin.ModelAdmin):
+class MessageLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only audit of OCPI exchanges; search by correlation id, object id or party."""
 
     list_display = [
@@ -360,29 +361,11 @@ class MessageLogAdmin(admin.ModelAdmin):
     list_select_related = ["platform"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the record of hub exchanges: removed by retention purges only
-
 
 @admin.register(HubClientInfo)
-class HubClientInfoAdmin(admin.ModelAdmin):
+class HubClientInfoAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: the hub owns ClientInfo objects (OCPI 2.2.1 mod_hub_client_info)."""
 
     list_display = ["country_code", "party_id", "role", "status", "last_updated", "platform"]
     list_filter = ["status", "role", "platform"]
     search_fields = ["country_code", "party_id"]
-
-    def has_add_permission(self, request):
-        return False  # the hub pushes them
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the hub owns them; it says when a party goes (status), never us

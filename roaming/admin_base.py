@@ -34,6 +34,23 @@ def _no_nul(value) -> None:
         raise ValidationError("Remove the NUL character (\\u0000): it cannot be stored.")
 
 
+class ReadOnlyAdmin:
+    """A record written only by services (hub exchanges, audit, sessions, CDRs): viewed, never
+    added, edited or deleted by hand, not even by a superuser (retention purges only).
+
+    Mix in before admin.ModelAdmin; `obj` is optional so inlines may use it too.
+    """
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ServiceRefusalsOnForm:
     """A ValidationError raised by a service while saving (save_model, save_formset) is shown
     on the form with everything typed kept, instead of a server error; nothing is saved.

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
-from roaming.admin_base import ServiceRefusalsOnForm
+from roaming.admin_base import ReadOnlyAdmin, ServiceRefusalsOnForm
 from roaming.ocpi_json import dumps
 from roaming.ocpi_time import format_datetime
 from roaming.outbox.models import Message
@@ -35,22 +35,12 @@ class TokenAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
 # --- Sessions and CDRs: read-only, what the hub received ---------------------------------
 
 
-class _ReadOnly(admin.ModelAdmin):
-    """Sessions, CDRs and authorizations change only through services (CSMS events,
-    credit_cdr): never by hand in admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+# Sessions, CDRs and authorizations change only through services (CSMS events, credit_cdr):
+# never by hand in admin (roaming.admin_base.ReadOnlyAdmin).
 
 
 @admin.register(Authorization)
-class AuthorizationAdmin(_ReadOnly):
+class AuthorizationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Every decision on a badge (CSMS bridge): read-only, it is what sessions and CDRs use."""
 
     list_display = [
@@ -140,7 +130,7 @@ def _messages_table(stream_key: str, *, endpoint_module: str | None = None, obje
 
 
 @admin.register(Session)
-class SessionAdmin(_ReadOnly):
+class SessionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "ocpi_id",
         "status",
@@ -190,7 +180,7 @@ class SessionAdmin(_ReadOnly):
 
 
 @admin.register(Cdr)
-class CdrAdmin(_ReadOnly):
+class CdrAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "ocpi_id",
         "state",
@@ -245,15 +235,9 @@ class CdrAdmin(_ReadOnly):
 
 
 @admin.register(RemoteStart)
-class RemoteStartAdmin(admin.ModelAdmin):
+class RemoteStartAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Remote starts of the last minutes: their tokens skip real-time authorization (15 min)."""
 
     list_display = ["created_at", "uid", "type", "evse", "charge_point_id"]
     list_select_related = ["evse"]
     search_fields = ["uid", "charge_point_id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

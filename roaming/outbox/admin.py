@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from roaming import audit
+from roaming.admin_base import ReadOnlyAdmin
 from roaming.ocpi_time import format_datetime
 
 from . import selectors, services
@@ -263,7 +264,7 @@ class StreamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Every queued, delivered, rejected or skipped request, with its last exchange."""
 
     list_display = [
@@ -301,15 +302,6 @@ class MessageAdmin(admin.ModelAdmin):
         "note",
     ]
     fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="HTTP / OCPI")
     def last_status(self, obj):
