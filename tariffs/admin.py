@@ -18,10 +18,10 @@ from roaming.ocpi_json import dumps
 
 from . import ocpi_classes as oc
 from . import selectors, services
-from .forms import AssignTariffsForm, ChangePricesForm, ExactJSONField, PublishForm, TariffForm
+from .forms import AssignTariffsForm, ChangePricesForm, PricesField, PublishForm, TariffForm
 from .models import FROZEN_WHEN_PUBLISHED, IDENTITY, MUTABLE_WHEN_PUBLISHED, Tariff
 from .ocpi import tariff_to_ocpi
-from .wording import describe_elements
+from .wording import describe_elements, problem_in_words
 
 
 @admin.register(Tariff)
@@ -440,11 +440,11 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
 @require_POST
 def _describe(request):
     try:
-        elements = ExactJSONField().clean(request.POST.get("elements", ""))
+        elements = PricesField().clean(request.POST.get("elements", ""))
     except ValidationError as exc:
         return JsonResponse({"text": "", "errors": exc.messages})
     elements = oc.normalize_elements(elements)
-    errors = oc.elements(elements, "prices")
+    errors = [problem_in_words(problem) for problem in oc.elements(elements, "prices")]
     if errors:
         return JsonResponse({"text": "", "errors": errors})
     return JsonResponse({"text": describe_elements(elements, request.POST.get("currency", "EUR"))})
