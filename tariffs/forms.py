@@ -297,6 +297,15 @@ class TariffForm(ModelRulesForm):
         super().__init__(*args, **kwargs)
         if "elements" in self.fields:
             self.fields["elements"].widget.currency = self.instance.currency or "EUR"
+        if "end_date_time" in self.fields:
+            # Typed and shown in the active zone: the operator's (TariffAdmin.changeform_view).
+            zone = timezone.get_current_timezone_name()
+            self.fields["end_date_time"].label = f"Ends ({zone})"
+            self.fields[
+                "end_date_time"
+            ].help_text = (
+                f"Date and time in {zone}, e.g. 2027-12-31 23:59:59: the tariff applies until then."
+            )
 
     def _update_errors(self, errors):
         # The model's checks speak OCPI paths ("elements[0].price_components[0].price"): words.
