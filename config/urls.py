@@ -6,6 +6,8 @@ from roaming.api.errors import unknown_endpoint
 from roaming.health import health, outbox_health
 from roaming.metrics import metrics
 
+from .views import home
+
 # The OCPI route table: roaming serves the configuration modules, each app its own module.
 ocpi_urlpatterns = [
     path("ocpi/", include("roaming.urls")),
@@ -15,6 +17,7 @@ ocpi_urlpatterns = [
 ]
 
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("finance/", include("sessions.finance.urls")),
     path("health", health, name="health"),
@@ -39,5 +42,6 @@ urlpatterns = [
 ]
 
 # OCPI 2.2.1 transport_and_format: answers under /ocpi/ are always in the OCPI envelope.
+handler403 = "config.views.permission_denied"  # says what the user may do instead
 handler404 = "roaming.api.errors.page_not_found"
 handler500 = "roaming.api.errors.server_error"
