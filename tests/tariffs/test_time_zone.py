@@ -56,9 +56,7 @@ def test_an_end_date_typed_on_the_tariff_page_is_read_in_the_operators_zone(admi
         ({"ended": True}, "already ends at 2027-03-01 00:00 (Europe/Paris)"),
     ],
 )
-def test_the_change_prices_preview_refuses_what_confirm_refuses_once(
-    admin_client, change, message
-):
+def test_the_change_prices_preview_refuses_what_confirm_refuses_once(admin_client, change, message):
     tariff = _published(ocpi_id="T1")
     services.save_tariff(tariff=TariffFactory.build(operator=tariff.operator, ocpi_id="OTHER"))
     if change.pop("ended", False):
