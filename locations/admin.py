@@ -162,6 +162,7 @@ class EVSEInline(nested_admin.NestedStackedInline):
     """EVSEs with their connectors on the location's page (one submit builds a site)."""
 
     model = EVSE
+    verbose_name, verbose_name_plural = "EVSE", "EVSEs"  # "Add another EVSE", not "Evse"
     form = EVSEInlineForm
     formset = EVSEInlineFormSet
     inlines = [ConnectorNestedInline]

@@ -80,3 +80,34 @@ def test_the_locations_list_says_what_the_hub_holds(admin_client):
     assert rows[never.ocpi_id] == "never sent"
     assert rows[shared.ocpi_id] == "shared"
     assert rows[withdrawn.ocpi_id].startswith("withdrawn (unpublished")
+
+
+def test_wide_lists_are_cut_to_fit_and_name_objects_not_database_keys(admin_client):
+    from roaming.admin_base import truncated
+    from tests.factories import MessageFactory, MessageLogFactory
+
+    message = MessageFactory(object_id="PAR-SAINT-GERMAIN", path="/FR/AB1/" + "X" * 80)
+    MessageLogFactory(platform=message.stream.platform, http_status=None, error="refused")
+    html = admin_client.get(reverse("admin:outbox_message_changelist")).content.decode()
+    assert "PAR-SAINT-GERMAIN (locations) →" in html
+    assert str(truncated(f"PATCH {message.path}", 45)) in html
+    logs = admin_client.get(reverse("admin:roaming_messagelog_changelist")).content.decode()
+    assert "no answer: refused" in logs and "None/None" not in logs
+    streams = admin_client.get(reverse("admin:outbox_stream_changelist")).content.decode()
+    assert "Select stream to change" not in streams
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert ">CDRs<" in index and ">EVSE status reports<" in index and "Cdrs" not in index
+
+
+def test_a_refused_value_is_not_the_page_title(admin_client):
+    from tests.admin_forms import form_data
+
+    evse = ConnectorFactory().evse
+    url = reverse("admin:locations_evse_change", args=[evse.pk])
+    data = form_data(admin_client.get(url).content.decode())
+    data["evse_id"] = ["FR*ZZ9*E1"]  # another operator's prefix: refused
+    page = admin_client.post(url, data)
+    html = page.content.decode()
+    assert page.status_code == 200 and "errornote" in html
+    assert "FR*ZZ9*E1 |" not in html.split("</title>")[0]
+    assert str(evse) in html.split("</title>")[0]
