@@ -314,6 +314,8 @@ class TariffForm(ModelRulesForm):
                 {
                     name: [problem_in_words(m, field=name) for e in items for m in e.messages]
                     for name, items in errors.error_dict.items()
+                    # A field refused as typed is not judged again as empty by the model.
+                    if name not in self._errors
                 }
             )
         super()._update_errors(errors)

@@ -62,6 +62,7 @@ def test_a_huge_price_is_refused_with_the_maximum(admin_client):
     page = response.content.decode()
     assert "Prices 1, line 1: the price must be at most 100000 (got 1e20)." in page
     assert "at least one price component" not in page
+    assert "At least one tariff element is required" not in page
     assert not Tariff.objects.exists()
 
 
