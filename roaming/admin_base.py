@@ -81,7 +81,10 @@ class ServiceRefusalsOnForm:
             stored = type(obj)._default_manager.filter(pk=obj.pk).first()
             if stored is not None:
                 context.update(original=stored, subtitle=str(stored))
-        return super().render_change_form(request, context, add, change, form_url, obj)
+        # Keywords: nested_admin's override takes `obj` third.
+        return super().render_change_form(
+            request, context, add=add, change=change, form_url=form_url, obj=obj
+        )
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)

@@ -22,7 +22,8 @@ from roaming.ocpi_json import dumps
 
 from . import ocpi_classes as oc
 from . import selectors, services
-from .forms import AssignTariffsForm, ChangePricesForm, PricesField, PublishForm, TariffForm
+from .form_fields import PricesField
+from .forms import AssignTariffsForm, ChangePricesForm, PublishForm, TariffForm
 from .models import FROZEN_WHEN_PUBLISHED, IDENTITY, MUTABLE_WHEN_PUBLISHED, Tariff
 from .ocpi import tariff_to_ocpi
 from .wording import describe_elements, problem_in_words
@@ -98,8 +99,9 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
         tariff = self.get_object(request, object_id) if object_id else None
         operator = tariff.operator if tariff else None
         if operator is None:
-            chosen = request.POST.get("operator") or request.GET.get("operator")
-            operator = Operator.objects.filter(pk=chosen).first() if chosen else None
+            chosen = str(request.POST.get("operator") or request.GET.get("operator") or "")
+            # Whatever was posted (a bad value is the form's to refuse, not a server error).
+            operator = Operator.objects.filter(pk=chosen).first() if chosen.isdigit() else None
         if operator is None:
             operator = Operator.objects.order_by("pk").first()  # most installs have one
         return selectors.operator_time_zone(operator) if operator else settings.TIME_ZONE
@@ -127,10 +129,7 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
 
     @admin.display(description="Applies from")
     def applies_from(self, obj):
-        if obj.start_date_time is None:
-            return "- (set by Publish)"
-        local = timezone.localtime(obj.start_date_time)
-        return f"{local:%Y-%m-%d %H:%M:%S} ({timezone.get_current_timezone_name()})"
+        return _named_local(obj.start_date_time, "- (set by Publish)")
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -142,10 +141,7 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
 
     @admin.display(description="Ends")
     def ends_at(self, obj):
-        if obj.end_date_time is None:
-            return "-"
-        local = timezone.localtime(obj.end_date_time)
-        return f"{local:%Y-%m-%d %H:%M:%S} ({timezone.get_current_timezone_name()})"
+        return _named_local(obj.end_date_time, "-")
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
@@ -508,6 +504,14 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
 
     def _assign_page(self, request, form):
         return self._page(request, "assign_evses.html", "Assign tariffs to EVSEs", form=form)
+
+
+def _named_local(value, empty: str) -> str:
+    """A moment in the active zone (the operator's on tariff pages), with the zone named."""
+    if value is None:
+        return empty
+    local = timezone.localtime(value)
+    return f"{local:%Y-%m-%d %H:%M:%S} ({timezone.get_current_timezone_name()})"
 
 
 def _swap_end(field):
