@@ -7,6 +7,8 @@ from roaming.api.errors import unknown_endpoint
 from roaming.health import health, outbox_health, workers_health
 from roaming.metrics import metrics
 
+from .views import home
+
 # The OCPI route table: roaming serves the configuration modules, each app its own module.
 ocpi_urlpatterns = [
     path("ocpi/", include("roaming.urls")),
@@ -20,6 +22,7 @@ urlpatterns = [
     # admin's own /admin/login/, which it replaces); enrolment and backup codes under /account/.
     path("admin/login/", StaffLoginView.as_view(), name="staff-login"),
     path("", include("roaming.accounts.urls")),
+    path("", home, name="home"),
     path("admin/", admin.site.urls),
     path("finance/", include("sessions.finance.urls")),
     path("health", health, name="health"),
@@ -45,5 +48,6 @@ urlpatterns = [
 ]
 
 # OCPI 2.2.1 transport_and_format: answers under /ocpi/ are always in the OCPI envelope.
+handler403 = "config.views.permission_denied"  # says what the user may do instead
 handler404 = "roaming.api.errors.page_not_found"
 handler500 = "roaming.api.errors.server_error"

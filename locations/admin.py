@@ -7,7 +7,8 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Count
+from django.db.models import CharField, Count, Exists, OuterRef, Value
+from django.db.models.functions import Cast, Concat
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -18,6 +19,7 @@ from nested_admin.formsets import NestedInlineFormSet
 from roaming import audit
 from roaming.admin_base import ServiceRefusalsOnForm
 from roaming.models import Operator
+from roaming.outbox.models import Stream
 from tariffs.selectors import unknown_tariff_ids
 
 from . import enums, push, services
@@ -170,11 +172,19 @@ class ConnectorNestedInline(nested_admin.NestedTabularInline):
     extra = 1
     min_num = 0
 
+    def has_delete_permission(self, request, obj=None):
+        # On the location page (audit 2, A6): no "Delete?" where the hub may hold the site,
+        # not even for a superuser; `obj` is the location (or the EVSE, as nested_admin goes).
+        location = obj.location if isinstance(obj, EVSE) else obj
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (location is None or not push.known_to_hub(location))
+
 
 class EVSEInline(nested_admin.NestedStackedInline):
     """EVSEs with their connectors on the location's page (one submit builds a site)."""
 
     model = EVSE
+    verbose_name, verbose_name_plural = "EVSE", "EVSEs"  # "Add another EVSE", not "Evse"
     form = EVSEInlineForm
     formset = EVSEInlineFormSet
     inlines = [ConnectorNestedInline]
@@ -273,7 +283,7 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
         return (
             super()
             .get_queryset(request)
-            .annotate(evse_total=Count("evses", distinct=True))
+            .annotate(evse_total=Count("evses", distinct=True), **_hub_annotations())
             .prefetch_related("evses", "operator__tariffs")
         )
 
@@ -307,9 +317,12 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
 
     @admin.display(description="at the hub", ordering="publish")
     def hub_state(self, obj):
-        if not obj.publish:
-            return "unpublished"
-        return "shared" if obj.is_publishable else "incomplete"
+        return hub_words(
+            shared=obj.hub_shared,
+            ever_sent=obj.hub_ever_sent,
+            publish=obj.publish,
+            complete=obj.is_publishable,
+        )
 
     @admin.display(description="missing for Gireve")
     def missing_for_gireve(self, obj):
@@ -327,7 +340,10 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
         if obj.pk is None:
             return "Saved locations are checked against Gireve's requirements (§3.5.1)."
         if obj.is_publishable:
-            return format_html("Complete for Gireve. {}", _held_back_list(obj))
+            # What the hub holds too, and which EVSEs wait (per-EVSE publishability).
+            return format_html(
+                "Complete for Gireve. {} {}", push.hub_state(obj), _held_back_list(obj)
+            )
         return format_html(
             "<strong>Not publishable. {}</strong> Still needed:{}{}",
             push.hub_state(obj),  # issue 9.7: withdrawn from the hub, or never sent
@@ -357,6 +373,9 @@ class LocationAdmin(ServiceRefusalsOnForm, nested_admin.NestedModelAdmin):
         if formset.model is Connector:
             for connector in formset.save(commit=False):
                 services.save_connector(connector=connector)
+            # What History records as deleted is deleted (it was recorded and kept).
+            for connector in formset.deleted_objects:
+                services.delete_connector(connector=connector)
         else:
             for evse in formset.save(commit=False):
                 services.save_evse(evse=evse)
@@ -571,3 +590,28 @@ class EVSEAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
             "selected": request.POST.getlist(ACTION_CHECKBOX_NAME),
         }
         return TemplateResponse(request, "admin/locations/evse/confirm_removed.html", context)
+
+
+# --- what the hub holds, in words (audit 2, 1a: "shared" said of locations never sent) ------
+
+
+def _hub_annotations() -> dict:
+    """hub_shared / hub_ever_sent per location from its streams' "synced" memo (written with
+    every whole PUT and withdrawal, locations.push): two EXISTS, no query per row."""
+    streams = Stream.objects.filter(
+        key=Concat(Value("location:"), Cast(OuterRef("pk"), CharField())),
+        module=push.MODULE,
+    )
+    return {
+        "hub_shared": Exists(streams.filter(memo__synced=True)),
+        "hub_ever_sent": Exists(streams.filter(memo__has_key="synced")),
+    }
+
+
+def hub_words(*, shared: bool, ever_sent: bool, publish: bool, complete: bool) -> str:
+    """The hub's copy first (shared / withdrawn / never sent), then why it waits, if it does."""
+    held = "shared" if shared else "withdrawn" if ever_sent else "never sent"
+    waiting = [
+        word for word, why in (("unpublished", not publish), ("incomplete", not complete)) if why
+    ]
+    return f"{held} ({', '.join(waiting)})" if waiting and not shared else held

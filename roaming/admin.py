@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from . import audit, audit_admin, registration, resync  # noqa: F401 (audit_admin registers)
-from .admin_base import ServiceRefusalsOnForm, permission_view
+from .admin_base import ReadOnlyAdmin, ServiceRefusalsOnForm, permission_view, short_time, truncated
 from .models import HubClientInfo, MessageLog, Platform, PlatformEndpoint
 
 # The product's name instead of "Django administration"; no "View site" link: there is no
@@ -227,6 +227,7 @@ class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
             "title": f"Register with {platform.name}",
             "opts": self.model._meta,
             "platform": platform,
+            "selected": [platform],
             "form": form,
         }
         return TemplateResponse(request, "admin/roaming/platform/register.html", context)
@@ -342,48 +343,51 @@ def _has_history(platform: Platform) -> bool:
 
 
 @admin.register(MessageLog)
-class MessageLogAdmin(admin.ModelAdmin):
+class MessageLogAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only audit of OCPI exchanges; search by correlation id, object id or party."""
 
-    list_display = [
-        "created_at",
-        "direction",
-        "method",
-        "url",
-        "http_status",
-        "ocpi_status",
-        "duration_ms",
-        "party",
-        "correlation_id",
-    ]
+    # Within 1280 px with the filters (audit 2, E3): long values cut, whole in the title.
+    list_display = ["when", "direction", "request", "status", "duration_ms", "party", "correlation"]
     list_filter = ["direction", "module", "http_status", "platform"]
     search_fields = ["correlation_id", "request_id", "object_id", "party", "url"]
     list_select_related = ["platform"]
     date_hierarchy = "created_at"
 
-    def has_add_permission(self, request):
-        return False
+    def get_fields(self, request, obj=None):
+        # "party" without its model help "e.g. FR*107" next to a real party (audit 2, item 21).
+        fields = [f if f != "party" else "party_of" for f in super().get_fields(request, obj)]
+        return list(dict.fromkeys(fields))
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "party_of"]
 
-    def has_delete_permission(self, request, obj=None):
-        return False  # the record of hub exchanges: removed by retention purges only
+    @admin.display(description="party (country*party)")
+    def party_of(self, obj):
+        return obj.party or "—"
+
+    @admin.display(description="when", ordering="created_at")
+    def when(self, obj):
+        return short_time(obj.created_at)
+
+    @admin.display(description="request", ordering="url")
+    def request(self, obj):
+        return truncated(f"{obj.method} {obj.url}", 50)
+
+    @admin.display(description="HTTP / OCPI")
+    def status(self, obj):
+        if obj.http_status is None:  # no answer: say why (audit 2, item 21: "None/None")
+            return truncated(f"no answer: {obj.error}" if obj.error else "no answer", 40)
+        return f"{obj.http_status} / {obj.ocpi_status or '—'}"
+
+    @admin.display(description="correlation id", ordering="correlation_id")
+    def correlation(self, obj):
+        return truncated(obj.correlation_id, 13)
 
 
 @admin.register(HubClientInfo)
-class HubClientInfoAdmin(admin.ModelAdmin):
+class HubClientInfoAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: the hub owns ClientInfo objects (OCPI 2.2.1 mod_hub_client_info)."""
 
     list_display = ["country_code", "party_id", "role", "status", "last_updated", "platform"]
     list_filter = ["status", "role", "platform"]
     search_fields = ["country_code", "party_id"]
-
-    def has_add_permission(self, request):
-        return False  # the hub pushes them
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # the hub owns them; it says when a party goes (status), never us

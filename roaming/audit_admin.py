@@ -15,6 +15,7 @@ from django_otp import user_has_device
 
 from . import audit
 from .accounts import services as accounts
+from .admin_base import ReadOnlyAdmin
 from .models import AuditEntry
 
 FORM_SAVES = {"added": ADDITION, "changed": CHANGE, "deleted": DELETION}
@@ -43,7 +44,7 @@ class ActionFilter(admin.SimpleListFilter):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Who, when, what, on which object; filter by user, action and date."""
 
     list_display = ["action_time", "user", "action", "object", "message"]
@@ -52,15 +53,6 @@ class AuditEntryAdmin(admin.ModelAdmin):
     date_hierarchy = "action_time"
     list_select_related = ["user", "content_type"]
     list_display_links = None  # nothing to open: the row says it all
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="action")
     def action(self, obj):

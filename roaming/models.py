@@ -315,7 +315,10 @@ class MessageLog(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.direction} {self.method} {self.url} → {self.http_status}/{self.ocpi_status}"
+        if self.http_status is None:  # no answer (audit 2: titled "→ None/None")
+            return f"{self.direction} {self.method} {self.url} → no answer"
+        status = f"{self.http_status}/{self.ocpi_status or '-'}"
+        return f"{self.direction} {self.method} {self.url} → {status}"
 
 
 class AuditEntry(LogEntry):

@@ -223,6 +223,7 @@ class Cdr(models.Model):
 
     class Meta:
         ordering = ["-created_at", "pk"]
+        verbose_name, verbose_name_plural = "CDR", "CDRs"  # not "Cdrs" (audit 2, E4)
         permissions = [("credit_cdr", "Can credit and re-bill CDRs")]
         constraints = [
             # mod_cdrs: "SHALL be unique per country_code/party_id combination" (CiString).

@@ -1,7 +1,9 @@
 """Admin for tariffs; every save and action goes through tariffs.services."""
 
 import datetime as dt
+import zoneinfo
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
@@ -9,19 +11,22 @@ from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from roaming import audit
 from roaming.admin_base import ServiceRefusalsOnForm, permission_view
+from roaming.models import Operator
 from roaming.ocpi_json import dumps
 
 from . import ocpi_classes as oc
 from . import selectors, services
-from .forms import AssignTariffsForm, ChangePricesForm, ExactJSONField, PublishForm, TariffForm
+from .form_fields import PricesField
+from .forms import AssignTariffsForm, ChangePricesForm, PublishForm, TariffForm
 from .models import FROZEN_WHEN_PUBLISHED, IDENTITY, MUTABLE_WHEN_PUBLISHED, Tariff
 from .ocpi import tariff_to_ocpi
-from .wording import describe_elements
+from .wording import describe_elements, problem_in_words
 
 
 @admin.register(Tariff)
@@ -34,8 +39,8 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
         "target",
         "operator",
         "type",
-        "start_date_time",
-        "end_date_time",
+        "starts",
+        "ends",
         "state",
         "forwarded",
     ]
@@ -45,7 +50,8 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     actions = ["change_prices", "withdraw"]
     readonly_fields = [
         "gireve_status",
-        "start_date_time",
+        "applies_from",
+        "ends_at",
         "in_words",
         "published_at",
         "withdrawn_at",
@@ -63,7 +69,7 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
                     ("target_operator_country_code", "target_operator_party_id"),
                     "type",
                     "currency",
-                    ("start_date_time", "end_date_time"),
+                    ("applies_from", "end_date_time"),
                 ]
             },
         ),
@@ -78,6 +84,53 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
         ),
     ]
 
+    # --- one time zone on screen: the operator's (audit 2, A3, A18) -------------------------
+    # Tariff times are shown and typed in the operator's zone (as Publish and Change prices
+    # take them), named on the page; the database and OCPI keep UTC (roaming.ocpi_time).
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        with timezone.override(self._form_zone(request, object_id)):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # while the zone is active: the page's times are in it
+        return response
+
+    def _form_zone(self, request, object_id) -> str:
+        tariff = self.get_object(request, object_id) if object_id else None
+        operator = tariff.operator if tariff else None
+        if operator is None:
+            chosen = str(request.POST.get("operator") or request.GET.get("operator") or "")
+            # Whatever was posted (a bad value is the form's to refuse, not a server error).
+            operator = Operator.objects.filter(pk=chosen).first() if chosen.isdigit() else None
+        if operator is None:
+            operator = Operator.objects.order_by("pk").first()  # most installs have one
+        return selectors.operator_time_zone(operator) if operator else settings.TIME_ZONE
+
+    def changelist_view(self, request, extra_context=None):
+        # A few operators: their zones read once per page, not once per row.
+        self._zones = {op.pk: selectors.operator_time_zone(op) for op in Operator.objects.all()}
+        return super().changelist_view(request, extra_context)
+
+    def _local(self, obj, value) -> str:
+        if value is None:
+            return "-"
+        zones = getattr(self, "_zones", {})
+        zone = zones.get(obj.operator_id) or selectors.operator_time_zone(obj.operator)
+        local = value.astimezone(zoneinfo.ZoneInfo(zone))
+        return format_html('<span title="{}">{}</span>', zone, f"{local:%Y-%m-%d %H:%M %Z}")
+
+    @admin.display(description="starts (local)", ordering="start_date_time")
+    def starts(self, obj):
+        return self._local(obj, obj.start_date_time)
+
+    @admin.display(description="ends (local)", ordering="end_date_time")
+    def ends(self, obj):
+        return self._local(obj, obj.end_date_time)
+
+    @admin.display(description="Applies from")
+    def applies_from(self, obj):
+        return _named_local(obj.start_date_time, "- (set by Publish)")
+
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
@@ -86,8 +139,18 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
             return [*self.readonly_fields, *IDENTITY, *FROZEN_WHEN_PUBLISHED]
         return [*self.readonly_fields, *IDENTITY]
 
+    @admin.display(description="Ends")
+    def ends_at(self, obj):
+        return _named_local(obj.end_date_time, "-")
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # Shown, not typed: the end in the operator's zone, named.
+            fieldsets = [
+                (name, {**opts, "fields": [_swap_end(f) for f in opts["fields"]]})
+                for name, opts in fieldsets
+            ]
         if obj is not None and (obj.is_published or not self.has_change_permission(request, obj)):
             return fieldsets  # read-only: the words, then the elements
         # While editing, the editor shows the words itself.
@@ -339,16 +402,20 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
         preview = None
         if posted and form.is_valid():
             data = form.cleaned_data
+
+            def change_prices():
+                return services.change_prices_from(
+                    operator=tariff.operator,
+                    tariff_id=tariff.ocpi_id,
+                    new_id=data["new_id"],
+                    start=data["start_date_time"],
+                    elements=form.elements(),
+                )
+
             if "confirm" in request.POST:
                 try:
-                    with transaction.atomic():
-                        change = services.change_prices_from(
-                            operator=tariff.operator,
-                            tariff_id=tariff.ocpi_id,
-                            new_id=data["new_id"],
-                            start=data["start_date_time"],
-                            elements=form.elements(),
-                        )
+                    with transaction.atomic(), timezone.override(zone):
+                        change = change_prices()
                         audit.record(
                             actor=request.user,
                             action="change_prices",
@@ -357,7 +424,7 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
                             f"{data['start_date_time'].isoformat()}",
                         )
                 except ValidationError as exc:
-                    form.add_error(None, exc.messages)
+                    _refusal_on_form(form, exc)
                 else:
                     self.message_user(
                         request,
@@ -366,6 +433,8 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
                         f"ends then; {len(change.evses)} EVSE(s) now name both.",
                     )
                     return redirect("admin:tariffs_tariff_changelist")
+            elif _refused_by_dry_run(form, change_prices, zone):
+                pass  # the preview says what Confirm would refuse (audit 2, A19)
             else:
                 start = data["start_date_time"]  # aware, in `zone`: said in words there
                 preview = {
@@ -437,14 +506,55 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
         return self._page(request, "assign_evses.html", "Assign tariffs to EVSEs", form=form)
 
 
+def _named_local(value, empty: str) -> str:
+    """A moment in the active zone (the operator's on tariff pages), with the zone named."""
+    if value is None:
+        return empty
+    local = timezone.localtime(value)
+    return f"{local:%Y-%m-%d %H:%M:%S} ({timezone.get_current_timezone_name()})"
+
+
+def _swap_end(field):
+    if isinstance(field, tuple):
+        return tuple(_swap_end(f) for f in field)
+    return "ends_at" if field == "end_date_time" else field
+
+
+# A service's refusal keyed by a model field, shown on the form's field of the same meaning.
+_FORM_FIELDS = {"start_date_time": "start_date_time", "ocpi_id": "new_id"}
+
+
+def _refusal_on_form(form, exc: ValidationError) -> None:
+    """The service's messages, each once, on the field they are about (else on the form)."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc.messages)
+        return
+    for name, errors in exc.error_dict.items():
+        messages_ = [m for e in errors for m in e.messages]
+        form.add_error(_FORM_FIELDS.get(name), messages_)
+
+
+def _refused_by_dry_run(form, change, zone: str) -> bool:
+    """Runs the change and rolls it back (its outbox messages too): the preview refuses
+    exactly what Confirm would refuse. True when it was refused."""
+    try:
+        with transaction.atomic(), timezone.override(zone):
+            change()
+            transaction.set_rollback(True)
+    except ValidationError as exc:
+        _refusal_on_form(form, exc)
+        return True
+    return False
+
+
 @require_POST
 def _describe(request):
     try:
-        elements = ExactJSONField().clean(request.POST.get("elements", ""))
+        elements = PricesField().clean(request.POST.get("elements", ""))
     except ValidationError as exc:
         return JsonResponse({"text": "", "errors": exc.messages})
     elements = oc.normalize_elements(elements)
-    errors = oc.elements(elements, "prices")
+    errors = [problem_in_words(problem) for problem in oc.elements(elements, "prices")]
     if errors:
         return JsonResponse({"text": "", "errors": errors})
     return JsonResponse({"text": describe_elements(elements, request.POST.get("currency", "EUR"))})

@@ -14,59 +14,40 @@ from locations.forms import ModelRulesForm, TariffIdsField
 from locations.models import EVSE, Location
 from locations.widgets import DatalistInput
 from roaming.models import Operator
-from roaming.ocpi_json import ExactJSONDecoder, dumps
 from roaming.validators import validate_ocpi_id
 
-from .models import Tariff, comparable
+from .form_fields import DisplayTextsField, EnergyMixField, PriceField, PricesField
+from .models import Tariff
 from .selectors import POWER_CLASSES
 from .widgets import TariffElementsEditor
-
-
-class ExactJSONField(forms.JSONField):
-    """JSON whose numbers are read as Decimal (0.1 stays 0.1) and shown as numbers."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("decoder", ExactJSONDecoder)
-        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 12, "cols": 80}))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, forms.fields.InvalidJSONInput):
-            return value
-        if value is None:
-            return ""  # an empty box, not "null", for an optional value
-        return dumps(_as_numbers(value), indent=2)
-
-    def has_changed(self, initial, data):
-        try:
-            data = self.to_python(data)
-        except forms.ValidationError:
-            return True
-        return _as_numbers(initial) != _as_numbers(data)
-
-
-def _as_numbers(value):
-    """Stored decimal strings shown as JSON numbers (the form reads them back as Decimal)."""
-    return comparable(value)
+from .wording import problem_in_words
 
 
 class TariffForm(ModelRulesForm):
-    elements = ExactJSONField(
+    elements = PricesField(
         label="Prices",
         widget=TariffElementsEditor(),
         help_text="The first line whose conditions match applies (OCPI). Prices exclude VAT.",
     )
-    min_price = ExactJSONField(
+    min_price = PriceField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text='Optional, e.g. {"excl_vat": 0.50, "incl_vat": 0.60}',
+        label="Minimum price",
+        help_text="Optional: a session never costs less, e.g. 0.50 and 0.60.",
     )
-    max_price = ExactJSONField(
+    max_price = PriceField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2, "cols": 60}),
-        help_text='Optional, e.g. {"excl_vat": 10.00, "incl_vat": 12.00}',
+        label="Maximum price",
+        help_text="Optional: a session never costs more, e.g. 10.00 and 12.00.",
+    )
+    tariff_alt_text = DisplayTextsField(
+        required=False,
+        label="Tariff in words",
+        help_text="Optional: the tariff for drivers, one line per language (OCPI tariff_alt_text).",
     )
     tariff_alt_url = forms.URLField(required=False, max_length=255, assume_scheme="https")
+    energy_mix = EnergyMixField(
+        required=False, help_text="Optional: where the energy comes from (OCPI EnergyMix)."
+    )
 
     class Meta:
         model = Tariff
@@ -77,6 +58,28 @@ class TariffForm(ModelRulesForm):
         super().__init__(*args, **kwargs)
         if "elements" in self.fields:
             self.fields["elements"].widget.currency = self.instance.currency or "EUR"
+        if "end_date_time" in self.fields:
+            # Typed and shown in the active zone: the operator's (TariffAdmin.changeform_view).
+            zone = timezone.get_current_timezone_name()
+            self.fields["end_date_time"].label = f"Ends ({zone})"
+            self.fields[
+                "end_date_time"
+            ].help_text = (
+                f"Date and time in {zone}, e.g. 2027-12-31 23:59:59: the tariff applies until then."
+            )
+
+    def _update_errors(self, errors):
+        # The model's checks speak OCPI paths ("elements[0].price_components[0].price"): words.
+        if hasattr(errors, "error_dict"):
+            errors = forms.ValidationError(
+                {
+                    name: [problem_in_words(m, field=name) for e in items for m in e.messages]
+                    for name, items in errors.error_dict.items()
+                    # A field refused as typed is not judged again as empty by the model.
+                    if name not in self._errors
+                }
+            )
+        super()._update_errors(errors)
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -137,7 +140,7 @@ class ChangePricesForm(forms.Form):
             help_text=f"Date and time in {time_zone}; the current tariff ends then.",
         )
         for tariff in descriptions:
-            self.fields[f"elements_{tariff.pk}"] = ExactJSONField(
+            self.fields[f"elements_{tariff.pk}"] = PricesField(
                 label=f"Prices for {tariff.target_label}",
                 initial=tariff.elements,
                 widget=TariffElementsEditor(currency=tariff.currency),

@@ -117,8 +117,9 @@ def change_prices_from(
         if previous.end_date_time and previous.end_date_time <= start:
             raise ValidationError(
                 {
-                    "end_date_time": f"Tariff {previous} already ends at {previous.end_date_time}, "
-                    "before the new prices start."
+                    "end_date_time": f"Tariff {previous} already ends at "
+                    f"{timezone.localtime(previous.end_date_time):%Y-%m-%d %H:%M} "
+                    f"({timezone.get_current_timezone_name()}), before the new prices start."
                 }
             )
         new = Tariff(

@@ -7,6 +7,7 @@ energy in kWh, power in kW, current in A. Pure: no database, numbers as Decimal.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 SYMBOLS = {"EUR": "€", "GBP": "£", "CHF": "CHF", "USD": "$"}
@@ -120,3 +121,69 @@ def _ordinal(n: int) -> str:
 
 def _join(words: list[str]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+# --- OCPI check messages in words: "elements[0].price_components[1].vat: ..." -> "Prices 1,
+# line 2, VAT: ..." (audit 2, A13: errors read as JSON paths).
+
+NAMES = {
+    "price": "price",
+    "vat": "VAT",
+    "step_size": "billed per",
+    "type": "charged for",
+    "price_components": "prices",
+    "restrictions": "only when",
+    "min_duration": "after (duration)",
+    "max_duration": "up to (duration)",
+    "min_kwh": "from (kWh)",
+    "max_kwh": "below (kWh)",
+    "min_power": "from (kW)",
+    "max_power": "below (kW)",
+    "min_current": "from (A)",
+    "max_current": "below (A)",
+    "start_time": "between (start)",
+    "end_time": "and (end)",
+    "day_of_week": "days",
+    "excl_vat": "excl. VAT",
+    "incl_vat": "incl. VAT",
+    "language": "language",
+    "text": "text",
+    "is_green_energy": "green energy",
+    "supplier_name": "supplier",
+    "energy_product_name": "product",
+    "percentage": "%",
+    "amount": "amount",
+}
+LISTS = {
+    "elements": "Prices",
+    "prices": "Prices",
+    "price_components": "line",
+    "tariff_alt_text": "Line",
+    "energy_sources": "Sources, line",
+    "environ_impact": "Environmental impact, line",
+}
+_PATH = re.compile(r"^([a-z_]+(?:\[\d+\])?(?:\.[a-z_]+(?:\[\d+\])?)*): (.*)$", re.S)
+_STEP = re.compile(r"([a-z_]+)(?:\[(\d+)\])?")
+
+
+def problem_in_words(message: str, field: str = "") -> str:
+    """An OCPI check's message with its JSON path said in words; others unchanged.
+
+    `field` is the form field the message is shown on: its own name is not repeated.
+    """
+    match = _PATH.match(message)
+    if not match:
+        return message
+    path, rest = match.groups()
+    words = []
+    for step, index in _STEP.findall(path):
+        if step == field and index == "":
+            continue
+        if index:
+            words.append(f"{LISTS.get(step, NAMES.get(step, step))} {int(index) + 1}")
+        else:
+            words.append(NAMES.get(step, step.replace("_", " ")))
+    rest = rest.replace("; give it as a JSON number, Decimal or decimal string", "")
+    for name in ("excl_vat", "incl_vat", "min_duration", "min_kwh", "min_power", "min_current"):
+        rest = rest.replace(name, NAMES[name])
+    return f"{', '.join(words)}: {rest}" if words else rest[:1].upper() + rest[1:]

@@ -157,3 +157,22 @@ def test_evse_page_shows_removed_read_only_and_refuses_choosing_it(admin_client)
     assert answer.status_code == 200
     assert "REMOVED is final: use the action" in answer.content.decode()
     assert EVSE.objects.get(pk=evse.pk).status == Status.AVAILABLE
+
+
+def test_a_superuser_gets_no_connector_delete_box_on_a_hub_held_location(admin_client):
+    """Audit 2, A6: the box was offered, ignored, and History said "Deleted connector"."""
+    from tests.admin_forms import form_data
+
+    connector = ConnectorFactory()
+    location = connector.evse.location
+    services.save_location(location=location)  # shared: the hub holds it
+    url = reverse("admin:locations_location_change", args=[location.pk])
+
+    page = admin_client.get(url).content.decode()
+    assert 'name="evses-0-connectors-0-DELETE"' not in page
+    # A forged tick changes nothing and is not recorded as a deletion.
+    data = form_data(page)
+    data["evses-0-connectors-0-DELETE"] = ["on"]
+    assert admin_client.post(url, data).status_code == 302
+    assert Connector.objects.filter(pk=connector.pk).exists()
+    assert not LogEntry.objects.filter(change_message__icontains="deleted").exists()

@@ -5,11 +5,13 @@ through the flow (sessions.commands.services)."""
 from django.contrib import admin
 from django.utils.html import format_html
 
+from roaming.admin_base import ReadOnlyAdmin
+
 from .models import Command
 
 
 @admin.register(Command)
-class CommandAdmin(admin.ModelAdmin):
+class CommandAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "received_at",
         "type",
@@ -85,12 +87,3 @@ class CommandAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in self.model._meta.fields] + ["request"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -9,6 +9,7 @@ from django.contrib import admin, messages
 from django.db import models, transaction
 
 from roaming import audit
+from roaming.admin_base import ReadOnlyAdmin
 
 from . import services
 from .models import Csms, EvseMapping, EvseStatusReport, Transaction
@@ -75,22 +76,16 @@ class EvseMappingAdmin(admin.ModelAdmin):
 
 
 @admin.register(EvseStatusReport)
-class EvseStatusReportAdmin(admin.ModelAdmin):
+class EvseStatusReportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The last status each EVSE's CSMS reported and we applied."""
 
     list_display = ["evse", "csms_status", "error_code", "ocpi_status", "reported_at"]
     list_select_related = ["evse"]
     search_fields = ["evse__uid", "evse__evse_id"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Transaction)
-class TransactionAdmin(admin.ModelAdmin):
+class TransactionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Every transaction a CSMS started, reported or not, and why: ops answer "why did the
     hub get no session for this charge?" here. Written only by the bridge's events."""
 
@@ -109,12 +104,3 @@ class TransactionAdmin(admin.ModelAdmin):
     search_fields = ["transaction_id", "id_tag", "evse__uid", "evse__evse_id", "session__ocpi_id"]
     date_hierarchy = "started_at"
     ordering = ["-started_at", "-pk"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -152,6 +152,9 @@ class EvseStatusReport(models.Model):
     error_code = models.CharField(max_length=50, blank=True)
     ocpi_status = models.CharField(max_length=16)
 
+    class Meta:
+        verbose_name = "EVSE status report"  # not "Evse status report" (audit 2, E4)
+
     def __str__(self) -> str:
         return f"{self.evse}: {self.csms_status} at {self.reported_at}"
 

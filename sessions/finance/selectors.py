@@ -280,3 +280,42 @@ def previous_period(first: dt.date, last: dt.date) -> tuple[dt.date, dt.date]:
         return end.replace(day=1), end
     length = (last - first).days + 1
     return first - dt.timedelta(days=length), first - dt.timedelta(days=1)
+
+
+# What the hub holds of each CDR, in words: Cdr.state says only whether it passed our checks
+# (QUEUED) or waits for a person (HELD); the outbox says the rest (audit 2, B4).
+HUB_WORDS = {
+    Message.State.DELIVERED: "acknowledged by the hub",
+    Message.State.PENDING: "waiting to be sent to the hub",
+    Message.State.REJECTED: "refused by the hub (its stream is held)",
+    Message.State.SKIPPED: "not sent: skipped by an operator",
+}
+
+
+def hub_states(cdrs: list[Cdr], session) -> dict[int, str]:
+    """{cdr pk: what the hub holds of it} for the CDRs of `session` (1 query)."""
+    if not cdrs:
+        return {}
+    sent: dict[str, list[str]] = {}
+    for object_id, state in (
+        Message.objects.filter(
+            stream__key=stream_key(session),
+            endpoint_module=CDR_MODULE,
+            object_id__in=[c.ocpi_id for c in cdrs],
+        )
+        .order_by("pk")
+        .values_list("object_id", "state")
+    ):
+        sent.setdefault(object_id, []).append(state)
+    words = {}
+    for cdr in cdrs:
+        states = sent.get(cdr.ocpi_id, [])
+        if cdr.state == Cdr.State.HELD:
+            words[cdr.pk] = "held: failed a check, not sent"
+        elif Message.State.DELIVERED in states:
+            words[cdr.pk] = HUB_WORDS[Message.State.DELIVERED]
+        elif states:
+            words[cdr.pk] = HUB_WORDS.get(states[-1], "sent to the hub")
+        else:
+            words[cdr.pk] = "not sent: no hub platform took CDRs"
+    return words

@@ -127,6 +127,9 @@ def cdr_detail(request: HttpRequest, pk: int) -> HttpResponse:
     zone = ZoneInfo(session.time_zone)
     explanation = explain_cdr(cdr, session.time_zone)
     chain = selectors.chain_of(cdr)
+    states = selectors.hub_states(chain, session)
+    for other in chain:
+        other.hub_state = states[other.pk]
     return render(
         request,
         "finance/cdr_detail.html",

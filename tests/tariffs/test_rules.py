@@ -273,7 +273,8 @@ def test_admin_add_keeps_amounts_exact_and_saves_a_draft_without_start(admin_cli
         TariffFactory.build(),
         elements='[{"price_components": [{"type": "ENERGY", "price": 0.1, "vat": 5.50, '
         '"step_size": 1}], "restrictions": {"max_power": 22.00}}]',
-        min_price='{"excl_vat": 0.30, "incl_vat": 0.36}',
+        min_price_excl_vat="0.30",  # two fields, not JSON (issue 19.3)
+        min_price_incl_vat="0.36",
         start_date_time_0="",
         start_date_time_1="",
     )

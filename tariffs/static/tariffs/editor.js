@@ -30,6 +30,24 @@
     var m = /^(-?\d+)(?:\.(0*))?$/.exec(text);
     return m ? m[1] : null;
   }
+  // text / divisor when exact within 6 more decimals ("3.00" / 60 = "0.05"), else null.
+  function divDecimal(text, divisor) {
+    var m = /^(-?)(\d*)(?:\.(\d+))?$/.exec(String(text).trim());
+    if (!m || text === "") return null;
+    var frac = m[3] || "";
+    for (var extra = 0; extra <= 6; extra++) {
+      var n = BigInt(m[2] + frac + "0".repeat(extra) || "0");
+      if (n % BigInt(divisor) !== 0n) continue;
+      var places = frac.length + extra;
+      var digits = (n / BigInt(divisor)).toString().padStart(places + 1, "0");
+      return m[1] + (places ? digits.slice(0, -places) + "." + digits.slice(-places) : digits);
+    }
+    return null;
+  }
+  // A percentage as people type it: "20", "20 %", "20%", "20,5".
+  function percent(text) { return text.trim().replace(/\s*%$/, "").replace(",", "."); }
+  var MAX_PRICE = "100000";
+  function tooBig(decimalText) { return Number(decimalText) > Number(MAX_PRICE); }
   function div(intText, divisor) {
     var n = BigInt(intText);
     return n % BigInt(divisor) === 0n ? (n / BigInt(divisor)).toString() : null;
@@ -88,16 +106,24 @@
   }
 
   // --- OCPI -> rows ------------------------------------------------------------
+  // c.price is per hour (OCPI) unless c.typed: then it is as typed, in the default unit.
   function componentRow(c, currency) {
     var kind = c.type || "ENERGY";
+    var timed = kind === "TIME" || kind === "PARKING_TIME";
+    var shownPrice = text(c.price), priceUnit = "h";
+    if (timed) {
+      // People quote time per minute (audit 2, A2): show it so when it is exact.
+      var perMinute = c.typed ? shownPrice : divDecimal(shownPrice, 60);
+      if (shownPrice === "" || perMinute !== null) { shownPrice = c.typed ? shownPrice : perMinute; priceUnit = "min"; }
+    }
     var step = text(c.step_size) || "1";
     var stepValue = step, stepUnit = kind === "ENERGY" ? "Wh" : "s";
     if (kind === "ENERGY" && div(step, 1000)) { stepValue = div(step, 1000); stepUnit = "kWh"; }
     if (kind !== "ENERGY" && kind !== "FLAT" && step !== "0" && div(step, 60)) { stepValue = div(step, 60); stepUnit = "min"; }
     var row = el("tr", { class: "te-component" }, [
       el("td", {}, [select("te-type", KINDS, kind)]),
-      el("td", {}, [input("te-price", text(c.price), { "aria-label": "price" }), " ",
-        select("te-price-unit", priceUnits(kind, currency), "h")]),
+      el("td", {}, [input("te-price", shownPrice, { "aria-label": "price" }), " ",
+        select("te-price-unit", priceUnits(kind, currency), timed ? priceUnit : "h")]),
       el("td", {}, [input("te-vat", text(c.vat), { size: "4", "aria-label": "VAT" }), " %"]),
       el("td", {}, [input("te-step", stepValue, { size: "4", "aria-label": "billed per" }), " ",
         select("te-step-unit", stepUnits(kind), stepUnit)]),
@@ -109,7 +135,7 @@
     var s = currency === "EUR" ? "€" : currency;
     if (kind === "ENERGY") return [["kWh", s + " per kWh"]];
     if (kind === "FLAT") return [["session", s + " per session"]];
-    return [["h", s + " per hour"], ["min", s + " per minute (converted to per hour)"]];
+    return [["min", s + " per minute"], ["h", s + " per hour"]];
   }
   function stepUnits(kind) {
     if (kind === "ENERGY") return [["kWh", "kWh"], ["Wh", "Wh"]];
@@ -173,22 +199,40 @@
       box.querySelectorAll(".te-component").forEach(function (row, j) {
         var where = "Prices " + (i + 1) + ", line " + (j + 1) + ": ";
         var kind = row.querySelector(".te-type").value;
-        var price = row.querySelector(".te-price").value.trim().replace(",", ".");
-        if (!DECIMAL.test(price)) { problems.push(where + "the price must be a number, e.g. 0.35"); return; }
-        if (row.querySelector(".te-price-unit").value === "min") price = mul(price, 60);
-        var c = { type: kind, price: { num: price } };
-        var vat = row.querySelector(".te-vat").value.trim().replace(",", ".");
+        // Whatever cannot be read is posted as typed, so the server refuses it on the
+        // field: nothing typed is ever dropped (audit 2, A13: "20%" saved as no VAT).
+        var typedPrice = row.querySelector(".te-price").value.trim();
+        var price = typedPrice.replace(",", ".");
+        var c = { type: kind, price: typedPrice };
+        if (!DECIMAL.test(price)) {
+          // "1e20" is a number, but not a price: say the bound (audit 2, A13).
+          var big = price !== "" && isFinite(Number(price)) && tooBig(price);
+          problems.push(where + (big ? "the price must be at most " + MAX_PRICE : "the price must be a number, e.g. 0.35"));
+        } else if (tooBig(price)) problems.push(where + "the price must be at most " + MAX_PRICE);
+        else {
+          if (row.querySelector(".te-price-unit").value === "min") price = mul(price, 60);
+          c.price = { num: price };
+        }
+        var typedVat = row.querySelector(".te-vat").value.trim();
+        var vat = percent(typedVat);
         if (vat) {
-          if (!DECIMAL.test(vat)) problems.push(where + "VAT must be a percentage, e.g. 20");
-          else c.vat = { num: vat };
+          if (!DECIMAL.test(vat) || Number(vat) > 100) {
+            problems.push(where + "VAT is a percentage from 0 to 100, e.g. 20");
+            c.vat = typedVat;
+          } else c.vat = { num: vat };
         }
         var step = row.querySelector(".te-step").value.trim().replace(",", ".") || "1";
         var unit = row.querySelector(".te-step-unit").value;
         var factor = { kWh: 1000, Wh: 1, min: 60, s: 1, "-": 1 }[unit];
         var stepInt = DECIMAL.test(step) ? asInteger(mul(step, factor)) : null;
         if (kind === "FLAT") stepInt = "1";
-        if (stepInt === null) problems.push(where + "billed per " + step + " " + unit + " is not a whole number of " + (unit === "kWh" ? "Wh" : "seconds"));
-        else c.step_size = { num: stepInt };
+        if (stepInt === null) {
+          problems.push(where + "billed per " + step + " " + unit + " is not a whole number of " + (unit === "kWh" ? "Wh" : "seconds"));
+          c.step_size = step + " " + unit;
+        } else if (stepInt === "0" || stepInt[0] === "-") {
+          problems.push(where + "billed per must be at least 1 " + (unit === "kWh" || unit === "Wh" ? "Wh" : "second"));
+          c.step_size = { num: stepInt };
+        } else c.step_size = { num: stepInt };
         components.push(c);
       });
       var element = { price_components: components };
@@ -266,7 +310,7 @@
       if (e.target === area) { if (render()) describe(); return; }
       if (e.target.classList.contains("te-type")) {
         var row = e.target.closest("tr");
-        row.replaceWith(componentRow({ type: e.target.value, price: { num: row.querySelector(".te-price").value }, vat: { num: row.querySelector(".te-vat").value }, step_size: { num: e.target.value === "ENERGY" ? "1" : "60" } }, currency));
+        row.replaceWith(componentRow({ type: e.target.value, typed: true, price: { num: row.querySelector(".te-price").value }, vat: { num: row.querySelector(".te-vat").value }, step_size: { num: e.target.value === "ENERGY" ? "1" : "60" } }, currency));
       }
       write();
     });
