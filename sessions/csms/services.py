@@ -12,7 +12,7 @@ import hashlib
 import json
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -148,40 +148,49 @@ def body_hash(event: dict) -> str:
 
 def _replayed(csms: Csms, event: dict, kind: str) -> dict | None:
     """The stored answer of an event id seen before (409 if it named another event)."""
-    seen = ProcessedEvent.objects.filter(csms=csms, event_id=event["event_id"]).first()
+    seen = (
+        ProcessedEvent.objects.filter(csms=csms, event_id=event["event_id"])
+        .values("kind", "body_hash", "answer")
+        .first()
+    )
     if seen is None:
         return None
-    if seen.kind != kind or seen.body_hash != body_hash(event):
+    if seen["kind"] != kind or seen["body_hash"] != body_hash(event):
         raise BridgeError(409, f"event_id {event['event_id']} was already used for another event.")
-    return {**seen.answer, "duplicate": True}
+    return {**seen["answer"], "duplicate": True}
 
 
-def _remember(csms: Csms, event: dict, kind: str, answer: dict) -> None:
-    ProcessedEvent.objects.create(
-        csms=csms,
-        event_id=event["event_id"],
-        kind=kind,
-        body_hash=body_hash(event),
-        answer=answer,
-    )
+def _claim(csms: Csms, event: dict, kind: str) -> int | None:
+    """Insert the event's record first: its id, or None when a committed record has it.
+
+    The unique (csms, event_id) makes a concurrent copy's INSERT wait for the transaction
+    that inserted it first, then find its committed record (or take the id if that
+    transaction rolled back): the copy never runs the effect a second time."""
+    table = ProcessedEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (csms_id, event_id, kind, body_hash, answer, received_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (csms_id, event_id) DO NOTHING RETURNING id",
+            [csms.pk, event["event_id"], kind, body_hash(event), "{}", timezone.now()],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
-def once(csms: Csms, event: dict, kind: str, process, *, checked: bool = False) -> dict:
-    """`process()` (writing in one transaction with the event record) unless already done
-    (`checked`: the caller looked); a concurrent duplicate loses on the unique event id and
-    gets the winner's answer."""
-    stored = None if checked else _replayed(csms, event, kind)
-    if stored is not None:
-        return stored
-    try:
-        with transaction.atomic():
-            answer = process()
-            _remember(csms, event, kind, answer)
-    except IntegrityError:
-        stored = _replayed(csms, event, kind)
-        if stored is None:
-            raise
-        return stored
+def once(csms: Csms, event: dict, kind: str, process) -> dict:
+    """`process()` in one transaction with the event's record, unless that event id was
+    processed already: then the stored answer (`duplicate: true`), whether the first copy
+    committed long ago or is committing right now (the copy waits for it, `_claim`)."""
+    with transaction.atomic():
+        claimed = _claim(csms, event, kind)
+        if claimed is None:
+            stored = _replayed(csms, event, kind)
+            if stored is None:  # deleted meanwhile (retention): refuse, the CSMS retries
+                raise BridgeError(409, f"event_id {event['event_id']} is being processed.")
+            return stored
+        answer = process()
+        ProcessedEvent.objects.filter(pk=claimed).update(answer=answer)
     return {**answer, "duplicate": False}
 
 
@@ -257,7 +266,7 @@ def authorize(*, csms: Csms, event: dict) -> dict:
     def process() -> dict:
         return authorization_answer(record_authorization(authorization=decision), event)
 
-    return once(csms, event, "authorize", process, checked=True)
+    return once(csms, event, "authorize", process)
 
 
 def authorization_answer(authorization: Authorization, event: dict) -> dict:
