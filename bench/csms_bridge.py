@@ -30,9 +30,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-DB_NAME = os.environ.get("BENCH_CSMS_DB", "cpo_bench_csms")  # one per worktree if several run
+DB_NAME = os.environ.get("BENCH_CSMS_DB", "cpo_bench_csms")  # another checkout: its own
 PG = "postgres://postgres@127.0.0.1:5432"
-BROKER = "redis://127.0.0.1:6379/14"  # this worktree's broker DB
+BROKER = os.environ.get("BENCH_CSMS_BROKER", "redis://127.0.0.1:6379/14")
 os.environ.update(
     DJANGO_SETTINGS_MODULE="config.settings",
     DATABASE_URL=f"{PG}/{DB_NAME}",

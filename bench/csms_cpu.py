@@ -7,7 +7,10 @@ own process answering authorize at once), but each request goes through Django's
 in this process, so `time.process_time` measures the platform's own CPU per request, free of
 the machine's load. PostgreSQL's own CPU (another process) is not included; the wall time is.
 Baseline in the same run: the health check (`/health`: one SELECT 1 and the outbox figures),
-so the figures also read as "so many health checks".
+so the figures also read as "so many health checks". Bytes per request: how much the message
+log, the processed events and the outbox grew on disk (pg_total_relation_size: heap, indexes,
+TOAST), what retention has to drop. BENCH_CSMS_DB / BENCH_CSMS_BROKER: another database and
+Redis DB (two checkouts benched at once).
 """
 
 from __future__ import annotations
@@ -74,8 +77,19 @@ def run(key: str, ids: list, options) -> None:
             "accepted"
         ]
 
+    tables = ["roaming_messagelog", "csms_processedevent", "outbox_message"]
+
+    def sizes() -> list[int]:
+        """Bytes on disk (heap, indexes, TOAST) of what every event writes."""
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(f"pg_total_relation_size('{t}')" for t in tables))
+            return list(cursor.fetchone())
+
     print(f"{options.requests} requests of each kind, in-process, {len(ids)} EVSEs")
-    print(f"  {'':28} {'queries':>8} {'CPU ms':>8} {'wall ms':>8} {'× health':>9}")
+    print(
+        f"  {'':28} {'queries':>8} {'CPU ms':>8} {'wall ms':>8} {'× health':>9}"
+        "   bytes/request: log, event, outbox"
+    )
     base = None
     for name, call in [("health check (baseline)", health), ("EVSE status event", status),
                        ("authorize (hub decides)", swipe)]:  # fmt: skip
@@ -89,13 +103,18 @@ def run(key: str, ids: list, options) -> None:
 
         with connection.execute_wrapper(counted):
             call(20)
+        before = sizes()
         cpu, wall = time.process_time(), time.perf_counter()
         for n in range(21, 21 + options.requests):
             call(n)
         cpu_ms = (time.process_time() - cpu) / options.requests * 1000
         wall_ms = (time.perf_counter() - wall) / options.requests * 1000
+        grown = [(b - a) / options.requests for a, b in zip(before, sizes(), strict=True)]
         base = base or cpu_ms
-        print(f"  {name:28} {len(queries):8} {cpu_ms:8.2f} {wall_ms:8.2f} {cpu_ms / base:9.1f}")
+        print(
+            f"  {name:28} {len(queries):8} {cpu_ms:8.2f} {wall_ms:8.2f} {cpu_ms / base:9.1f}"
+            f"   {grown[0]:6.0f} {grown[1]:6.0f} {grown[2]:6.0f}"
+        )
         if options.profile:
             profile = cProfile.Profile()
             profile.runcall(lambda run=call: [run(n) for n in range(10_000, 10_200)])

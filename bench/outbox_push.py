@@ -11,6 +11,15 @@ local receiver (bench/receiver.py, its own process) answering OCPI 1000. Measure
 - drain: time from the receiver coming back to the last delivery, for an N-message backlog
   queued while it was down (workers kept retrying meanwhile).
 Prints a summary table. Workers run with the production settings except LOG_LEVEL.
+
+    .venv/bin/python bench/outbox_push.py --gate [--repo PATH]
+
+The regression gate (docs/outbox.md: run it whenever the outbox, locations services or the
+CSMS bridge change; bench/regression.sh runs it on HEAD~1 and HEAD in one sitting): the
+latency at 100 changes/s only, beside the plain loop's own latency; exits 1 when p99 exceeds
+100 ms. `--repo`: the checkout whose code is measured (default: this one), so the same
+bench measures an older commit. BENCH_OUTBOX_DB / BENCH_OUTBOX_BROKER: another database and
+Redis DB (two checkouts benched at once).
 """
 
 from __future__ import annotations
@@ -27,12 +36,21 @@ import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+
+def _repo() -> Path:
+    """The checkout measured: --repo PATH, else this file's own."""
+    if "--repo" in sys.argv:
+        return Path(sys.argv[sys.argv.index("--repo") + 1]).resolve()
+    return Path(__file__).resolve().parent.parent
+
+
+REPO = _repo()
 sys.path.insert(0, str(REPO))
 
-DB_NAME = "cpo_bench"
+DB_NAME = os.environ.get("BENCH_OUTBOX_DB", "cpo_bench")
 PG = "postgres://postgres@127.0.0.1:5432"
-BROKER = "redis://127.0.0.1:6379/10"
+BROKER = os.environ.get("BENCH_OUTBOX_BROKER", "redis://127.0.0.1:6379/10")
+GATE_P99_MS = 100
 os.environ.update(
     DJANGO_SETTINGS_MODULE="config.settings",
     DATABASE_URL=f"{PG}/{DB_NAME}",
@@ -49,10 +67,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def create_database() -> None:
+def create_database(fresh: bool = False) -> None:
+    """`fresh`: dropped first (another commit's migrations may not fit the tables)."""
     import psycopg
 
     with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        if fresh:
+            conn.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
         if not exists:
             conn.execute(f'CREATE DATABASE "{DB_NAME}"')
@@ -98,6 +119,7 @@ class Receiver:
 class Worker:
     def __init__(self, concurrency: int, extra_env: dict | None = None):
         env = os.environ | (extra_env or {})
+        env = env | {"PYTHONPATH": str(REPO)}
         self.process = subprocess.Popen(
             [CELERY, "-A", "config", "worker", "-c", str(concurrency), "-P", "prefork"]
             + ["--without-gossip", "--without-mingle", "-l", "WARNING", "-n", "bench@%h"],
@@ -334,12 +356,63 @@ def drain_after_outage(platform, receiver: Receiver, messages: int, streams: int
         worker.stop()
 
 
+def plain_latency(receiver: Receiver, n: int = 200) -> list[float]:
+    """The baseline of the gate: one PATCH's own round trip to the receiver (seconds)."""
+    import requests
+
+    session, times = requests.Session(), []
+    for i in range(n):
+        started = time.perf_counter()
+        session.patch(f"{receiver.url}/locations/FR/AB1/P{i}/E1", json={"status": "CHARGING"})
+        times.append(time.perf_counter() - started)
+    return sorted(times)
+
+
+def _percentiles(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    return statistics.median(values), values[min(len(values) - 1, int(len(values) * 0.99))]
+
+
+def gate(seconds: float) -> int:
+    """Latency at 100 changes/s beside the plain loop; 1 when p99 exceeds GATE_P99_MS."""
+    create_database(fresh=True)
+    receiver = Receiver()
+    receiver.start()
+    try:
+        platform = setup_django(receiver)
+        base50, base99 = _percentiles(plain_latency(receiver))
+        lat = latency(platform, receiver, seconds, 100, 200)
+    finally:
+        receiver.stop()
+    p50, p99 = _percentiles(lat)
+    commit = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
+    print(f"\noutbox latency gate, {commit} ({REPO}), {len(lat)} changes at 100/s")
+    print(
+        f"  plain loop PATCH round trip   p50 {base50 * 1000:7.1f} ms   p99 {base99 * 1000:7.1f} ms"
+    )
+    print(f"  status change -> receiver     p50 {p50 * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms")
+    print(json.dumps({"commit": commit, "p50_ms": round(p50 * 1000, 1),
+                      "p99_ms": round(p99 * 1000, 1)}))  # fmt: skip
+    if p99 * 1000 > GATE_P99_MS:
+        print(f"FAIL: p99 {p99 * 1000:.0f} ms > {GATE_P99_MS} ms at 100 changes/s", file=sys.stderr)
+        return 1
+    print(f"OK: p99 within {GATE_P99_MS} ms")
+    return 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="smaller runs (about 2 minutes)")
+    parser.add_argument("--gate", action="store_true", help="latency gate only (exit 1 if slow)")
+    parser.add_argument("--repo", help="measure the code of this checkout (with --gate)")
+    parser.add_argument("--seconds", type=float, default=10, help="gate: seconds of changes")
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--streams", type=int, default=1_000)
     args = parser.parse_args()
+    if args.gate:
+        sys.exit(gate(args.seconds))
     messages, streams, seconds = args.messages, args.streams, 30
     if args.quick:
         messages, streams, seconds = 2_000, 200, 10

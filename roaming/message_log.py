@@ -59,7 +59,7 @@ def truncate(body) -> str:
     return text(body if len(body) <= limit else body[:limit] + "…[truncated]")
 
 
-def record(
+def fields(
     *,
     direction: str,
     method: str,
@@ -77,10 +77,11 @@ def record(
     object_id: str = "",
     party: str = "",
     error: str = "",
-) -> MessageLog:
+) -> dict:
+    """The MessageLog field values of one exchange: secrets hidden, text cut to the columns."""
     if module == "credentials":
         request_body, response_body = hide_tokens(request_body), hide_tokens(response_body)
-    return MessageLog.objects.create(
+    return dict(
         direction=direction,
         platform=platform,
         method=text(method)[:8],
@@ -98,6 +99,27 @@ def record(
         party=text(party)[:10],
         error=text(error),
     )
+
+
+def record(**exchange) -> MessageLog:
+    """Write one exchange (arguments: `fields`)."""
+    return MessageLog.objects.create(**fields(**exchange))
+
+
+def insert_sql(connection, **exchange) -> tuple[str, list]:
+    """`record` as one INSERT statement and its parameters, for a caller that writes the log
+    row in the same statement as its own (sessions.csms.services: the event's record)."""
+    row = MessageLog(**fields(**exchange))
+    columns, params = [], []
+    for field in MessageLog._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        value = field.pre_save(row, add=True)
+        columns.append(connection.ops.quote_name(field.column))
+        params.append(field.get_db_prep_save(value, connection))
+    table = connection.ops.quote_name(MessageLog._meta.db_table)
+    placeholders = ", ".join(["%s"] * len(params))
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", params
 
 
 def purge(*, older_than_days: int | None = None) -> int:

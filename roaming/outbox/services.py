@@ -152,13 +152,24 @@ class Outgoing(NamedTuple):
 
 def locked_streams(*, platform: Platform, stream_keys: list[str], module: str) -> dict:
     """`locked_stream` for many keys: created if needed, locked in id order (no deadlock
-    with another bulk producer), in three queries. Returns {key: Stream}."""
+    with another bulk producer). Returns {key: Stream}.
+
+    Streams that exist (every change after an object's first) are locked in one SELECT;
+    only missing keys cost an INSERT and a second SELECT."""
     keys = list(dict.fromkeys(stream_keys))
-    Stream.objects.bulk_create(
-        [Stream(platform=platform, key=key, module=module) for key in keys],
-        ignore_conflicts=True,
-        batch_size=1000,
-    )
+    streams = _select_locked(platform, keys)
+    missing = [key for key in keys if key not in streams]
+    if missing:
+        Stream.objects.bulk_create(
+            [Stream(platform=platform, key=key, module=module) for key in missing],
+            ignore_conflicts=True,
+            batch_size=1000,
+        )
+        streams.update(_select_locked(platform, missing))
+    return streams
+
+
+def _select_locked(platform: Platform, keys: list[str]) -> dict:
     streams = {}
     for start in range(0, len(keys), 5000):
         chunk = keys[start : start + 5000]
@@ -167,7 +178,9 @@ def locked_streams(*, platform: Platform, stream_keys: list[str], module: str) -
     return streams
 
 
-@transaction.atomic
+# No savepoint: a failure here aborts the producer's change too (its message must not be
+# lost while the change commits), and the hot path saves two statements.
+@transaction.atomic(savepoint=False)
 def enqueue_many(
     *,
     platform: Platform,
@@ -201,13 +214,18 @@ def enqueue_many(
         batch_size=1000,
     )
     now = timezone.now()
-    due, memos = {}, {}
+    due, memos, kicks = {}, {}, set()
     for item, message in zip(items, messages, strict=True):
         stream = streams[item.stream_key]
         if stream.next_attempt_at is None and not stream.held:
             # An idle stream becomes due (as in `enqueue`); one in backoff keeps its time.
             stream.next_attempt_at = message.created_at
             due[stream.pk] = stream
+        if not stream.held and stream.next_attempt_at <= now:
+            # Due already counts too: its task may have found the stream locked by us and
+            # left it (SKIP LOCKED); without a kick after our commit this message would wait
+            # for the sweeper (issue 21: status changes took 1.8 s instead of 28 ms).
+            kicks.add(stream.pk)
         if item.memo is not None:
             stream.memo = {**stream.memo, **item.memo}
             memos[stream.pk] = stream.memo
@@ -223,7 +241,7 @@ def enqueue_many(
         for chunk in _chunks(pks):
             Stream.objects.filter(pk__in=chunk).update(memo=memo)
     if kick_now:
-        for stream_id in due:
+        for stream_id in sorted(kicks):
             kick(stream_id)
     return len(messages)
 

@@ -12,6 +12,7 @@ from roaming import audit
 from roaming.admin_base import ReadOnlyAdmin
 
 from . import services
+from .lookups import forget_csms, forget_mapping
 from .models import Csms, EvseMapping, EvseStatusReport, Transaction
 
 KEY_MESSAGE = (
@@ -47,6 +48,10 @@ class CsmsAdmin(admin.ModelAdmin):
     inlines = [EvseMappingInline]
     actions = ["rotate_key"]
 
+    def delete_queryset(self, request, queryset):
+        forget_csms(queryset.values_list("key_hash", flat=True))  # cached keys stop at once
+        super().delete_queryset(request, queryset)
+
     def save_model(self, request, obj, form, change):
         key = services.save_csms(csms=obj)  # operators/locations follow in save_related
         if key is not None:
@@ -73,6 +78,11 @@ class EvseMappingAdmin(admin.ModelAdmin):
     list_select_related = ["evse__location", "csms"]
     search_fields = ["charge_point_id", "evse__uid", "evse__evse_id", "evse__location__ocpi_id"]
     raw_id_fields = ["evse"]  # autocomplete re-renders an invalid id with a 500 (Django)
+
+    def delete_queryset(self, request, queryset):
+        for mapping in queryset.values("csms_id", "charge_point_id", "connector_id"):
+            forget_mapping(**mapping)  # cached OCPP ids stop naming the EVSE at once
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(EvseStatusReport)

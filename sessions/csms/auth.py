@@ -3,6 +3,7 @@
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions
 
+from .lookups import csms_for_key
 from .models import Csms
 
 
@@ -29,7 +30,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         scheme, _, key = header.partition(" ")
         if scheme != self.keyword or not key.strip():
             raise exceptions.AuthenticationFailed("Send Authorization: Bearer <API key>.")
-        csms = Csms.objects.for_api_key(key.strip())
+        csms = csms_for_key(key.strip())  # cached: no query per event
         if csms is None:
             raise exceptions.AuthenticationFailed("Unknown or revoked API key.")
         return CsmsCaller(csms), csms

@@ -68,6 +68,20 @@ class Csms(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        from .lookups import forget_csms
+
+        # The old key too (rotation), read before the row changes.
+        old = Csms.objects.filter(pk=self.pk).values_list("key_hash", flat=True) if self.pk else []
+        forget_csms([self.key_hash, *old])
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        from .lookups import forget_csms
+
+        forget_csms([self.key_hash])
+        return super().delete(*args, **kwargs)
+
     def set_api_key(self, key: str) -> None:
         self.key_hash = hash_token(key)
         self.key_hint = key[: len(KEY_PREFIX) + 4] + "…"
@@ -108,6 +122,25 @@ class EvseMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.charge_point_id}#{self.connector_id} → {self.evse}"
+
+    def save(self, *args, **kwargs):
+        self._forget()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._forget()
+        return super().delete(*args, **kwargs)
+
+    def _forget(self) -> None:
+        """Drop the cached lookups of these OCPP ids and of the ones this row had."""
+        from .lookups import forget_mapping
+
+        forget_mapping(self.csms_id, self.charge_point_id, self.connector_id)
+        if self.pk:
+            for old in EvseMapping.objects.filter(pk=self.pk).values(
+                "csms_id", "charge_point_id", "connector_id"
+            ):
+                forget_mapping(**old)
 
     def clean(self):
         if self.connector_id == 0:

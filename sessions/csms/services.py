@@ -12,18 +12,20 @@ import hashlib
 import json
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from locations import services as locations
 from locations.enums import Status
 from locations.models import EVSE
+from roaming import message_log
 from roaming.ocpi_time import format_datetime
 from sessions.authorization import decide, record_authorization
 from sessions.enums import AuthorizationReason as Reason
 from sessions.models import Authorization
 
+from . import exchange, lookups
 from . import status as status_map
 from .models import Csms, EvseMapping, EvseStatusReport, ProcessedEvent, new_api_key
 
@@ -79,40 +81,32 @@ def rotate_key(*, csms: Csms) -> str:
 # --- which EVSE an event is about ---------------------------------------------
 
 
-def resolve_evse(*, csms: Csms, ref: dict, lock: bool = False) -> EVSE:
+def resolve_evse(*, csms: Csms, ref: dict, lock: bool = False, related=()) -> EVSE:
     """The EVSE named by OCPI ids (location_id, evse_uid[, connector_id]) or by OCPP ids via
     the mapping (charge_point_id, connector_id); 404 unknown, 403 not run by this CSMS.
-    `lock`: row-locked until the end of the transaction."""
+    `lock`: row-locked until the end of the transaction; `related`: more select_related."""
     if ref.get("location_id"):
-        return _by_ocpi_ids(csms, ref, lock)
-    mapping = (
-        EvseMapping.objects.select_related("evse__location__operator")
-        .filter(
-            csms=csms,
-            charge_point_id__iexact=ref["charge_point_id"],
-            connector_id=ref["connector_id"],
-        )
-        .first()
-    )
-    if mapping is None:
+        return _by_ocpi_ids(csms, ref, lock, related)
+    evse_id = lookups.mapped_evse_id(csms.pk, ref["charge_point_id"], ref["connector_id"])
+    if evse_id is None:
         raise BridgeError(
             404,
             f"No EVSE mapped to charge point {ref['charge_point_id']} connector "
             f"{ref['connector_id']} (admin: CSMS bridge → EVSE mappings).",
         )
-    evse = _in_scope(csms, EVSE.objects.filter(pk=mapping.evse_id), lock).first()
+    evse = _in_scope(csms, EVSE.objects.filter(pk=evse_id), lock, related).first()
     if evse is None:
         raise BridgeError(403, "The mapped EVSE is not run by this CSMS.")
     return evse
 
 
-def _in_scope(csms: Csms, evses: QuerySet, lock: bool) -> QuerySet:
+def _in_scope(csms: Csms, evses: QuerySet, lock: bool, related=()) -> QuerySet:
     # Scope as IN (subquery): no join, no duplicate rows, so the rows can be locked.
-    evses = evses.select_related("location__operator").filter(csms.evses_in_scope())
+    evses = evses.select_related("location__operator", *related).filter(csms.evses_in_scope())
     return evses.select_for_update(of=("self",)) if lock else evses
 
 
-def _by_ocpi_ids(csms: Csms, ref: dict, lock: bool) -> EVSE:
+def _by_ocpi_ids(csms: Csms, ref: dict, lock: bool, related=()) -> EVSE:
     evses = EVSE.objects.filter(
         location__ocpi_id__iexact=ref["location_id"], uid__iexact=ref["evse_uid"]
     )
@@ -121,7 +115,7 @@ def _by_ocpi_ids(csms: Csms, ref: dict, lock: bool) -> EVSE:
             location__operator__country_code__iexact=ref["country_code"],
             location__operator__party_id__iexact=ref["party_id"],
         )
-    found = list(_in_scope(csms, evses, lock)[:2])
+    found = list(_in_scope(csms, evses, lock, related)[:2])
     if len(found) > 1:
         raise BridgeError(
             400, "Two of your operators have this location id: add country_code and party_id."
@@ -148,41 +142,73 @@ def body_hash(event: dict) -> str:
 
 def _replayed(csms: Csms, event: dict, kind: str) -> dict | None:
     """The stored answer of an event id seen before (409 if it named another event)."""
-    seen = ProcessedEvent.objects.filter(csms=csms, event_id=event["event_id"]).first()
+    seen = (
+        ProcessedEvent.objects.filter(csms=csms, event_id=event["event_id"])
+        .values("kind", "body_hash", "answer")
+        .first()
+    )
     if seen is None:
         return None
-    if seen.kind != kind or seen.body_hash != body_hash(event):
+    if seen["kind"] != kind or seen["body_hash"] != body_hash(event):
         raise BridgeError(409, f"event_id {event['event_id']} was already used for another event.")
-    return {**seen.answer, "duplicate": True}
+    return {**seen["answer"], "duplicate": True}
 
 
-def _remember(csms: Csms, event: dict, kind: str, answer: dict) -> None:
-    ProcessedEvent.objects.create(
-        csms=csms,
-        event_id=event["event_id"],
-        kind=kind,
-        body_hash=body_hash(event),
-        answer=answer,
-    )
+def _claim(csms: Csms, event: dict, kind: str) -> int | None:
+    """Insert the event's record first: its id, or None when a committed record has it.
+
+    The unique (csms, event_id) makes a concurrent copy's INSERT wait for the transaction
+    that inserted it first, then find its committed record (or take the id if that
+    transaction rolled back): the copy never runs the effect a second time."""
+    table = ProcessedEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (csms_id, event_id, kind, body_hash, answer, received_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (csms_id, event_id) DO NOTHING RETURNING id",
+            [csms.pk, event["event_id"], kind, body_hash(event), "{}", timezone.now()],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
-def once(csms: Csms, event: dict, kind: str, process, *, checked: bool = False) -> dict:
-    """`process()` (writing in one transaction with the event record) unless already done
-    (`checked`: the caller looked); a concurrent duplicate loses on the unique event id and
-    gets the winner's answer."""
-    stored = None if checked else _replayed(csms, event, kind)
-    if stored is not None:
-        return stored
-    try:
-        with transaction.atomic():
-            answer = process()
-            _remember(csms, event, kind, answer)
-    except IntegrityError:
-        stored = _replayed(csms, event, kind)
-        if stored is None:
-            raise
-        return stored
+def once(csms: Csms, event: dict, kind: str, process) -> dict:
+    """`process()` in one transaction with the event's record, unless that event id was
+    processed already: then the stored answer (`duplicate: true`), whether the first copy
+    committed long ago or is committing right now (the copy waits for it, `_claim`)."""
+    with transaction.atomic():
+        claimed = _claim(csms, event, kind)
+        if claimed is None:
+            stored = _replayed(csms, event, kind)
+            if stored is None:  # deleted meanwhile (retention): refuse, the CSMS retries
+                raise BridgeError(409, f"event_id {event['event_id']} is being processed.")
+            return stored
+        answer = process()
+        _store_answer(claimed, answer, event)
     return {**answer, "duplicate": False}
+
+
+def _store_answer(claimed: int, answer: dict, event: dict) -> None:
+    """The event's answer, and the request's log row when a bridge request is being answered
+    (exchange), in one statement on PostgreSQL: both commit with the effect."""
+    table = connection.ops.quote_name(ProcessedEvent._meta.db_table)
+    stored = ProcessedEvent._meta.get_field("answer").get_db_prep_save(answer, connection)
+    update, params = f"UPDATE {table} SET answer = %s WHERE id = %s", [stored, claimed]
+    current = exchange.current()
+    if current is None or current.logged:
+        with connection.cursor() as cursor:
+            cursor.execute(update, params)
+        return
+    body = exchange.render({**answer, "duplicate": False})
+    log = current.log_fields(http_status=200, response_body=body, event_id=event["event_id"])
+    insert, log_params = message_log.insert_sql(connection, **log)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"WITH stored AS ({update}) {insert}", params + log_params)
+        else:
+            cursor.execute(update, params)
+            cursor.execute(insert, log_params)
+    current.logged = True
 
 
 # --- E1: EVSE status -------------------------------------------------------------
@@ -198,18 +224,24 @@ def report_status(*, csms: Csms, event: dict) -> dict:
 
     def process() -> dict:
         # One report at a time per EVSE: the ordering check and the write go together.
-        evse = resolve_evse(csms=csms, ref=event, lock=True)
+        # The EVSE locked with its last report, in one query.
+        evse = resolve_evse(csms=csms, ref=event, lock=True, related=("csms_status",))
         answer = {"event_id": event["event_id"], "evse_uid": evse.uid, "ocpi_status": ocpi_status}
         if evse.status in OPERATOR_STATUSES:
             raise BridgeError(409, f"EVSE {evse.uid} is {evse.status} (set by the operator).")
-        last = EvseStatusReport.objects.filter(evse=evse).first()
+        try:
+            last = evse.csms_status
+        except EvseStatusReport.DoesNotExist:
+            last = None
         if last is not None and event["timestamp"] < last.reported_at:
             return answer | {
                 "applied": False,
                 "reason": f"older than the status applied ({format_datetime(last.reported_at)})",
             }
         try:
-            locations.set_evse_status(evse=evse, status=ocpi_status, at=event["timestamp"])
+            locations.set_evse_status(
+                evse=evse, status=ocpi_status, at=event["timestamp"], locked=True
+            )
         except ValidationError as exc:  # the EVSE's own data is incomplete (fix it in admin)
             raise BridgeError(409, f"EVSE {evse.uid} cannot be saved: {exc.messages}") from exc
         applied = {
@@ -241,11 +273,13 @@ def authorize(*, csms: Csms, event: dict) -> dict:
     stored = _replayed(csms, event, "authorize")
     if stored is not None:
         return stored
-    evse = resolve_evse(csms=csms, ref=event)
+    evse = resolve_evse(csms=csms, ref=event, related=("csms_mapping",))
     charge_point_id = event.get("charge_point_id") or ""
     if not charge_point_id:
-        mapping = EvseMapping.objects.filter(evse=evse).only("charge_point_id").first()
-        charge_point_id = mapping.charge_point_id if mapping else ""
+        try:
+            charge_point_id = evse.csms_mapping.charge_point_id
+        except EvseMapping.DoesNotExist:
+            charge_point_id = ""
     decision = decide(
         evse=evse,
         id_tag=event["id_tag"],
@@ -257,7 +291,7 @@ def authorize(*, csms: Csms, event: dict) -> dict:
     def process() -> dict:
         return authorization_answer(record_authorization(authorization=decision), event)
 
-    return once(csms, event, "authorize", process, checked=True)
+    return once(csms, event, "authorize", process)
 
 
 def authorization_answer(authorization: Authorization, event: dict) -> dict:

@@ -7,8 +7,6 @@ EVSE REMOVED, or a transaction event that contradicts an earlier one.
 """
 
 import json
-import time
-import uuid
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
@@ -21,7 +19,7 @@ from rest_framework.views import APIView
 from roaming import message_log
 from sessions import metrics
 
-from . import serializers, services, transactions
+from . import exchange, serializers, services, transactions
 from .auth import ApiKeyAuthentication, IsCsms
 
 MODULE = "csms"
@@ -50,43 +48,38 @@ class CsmsView(APIView):
     throttle_classes = []
 
     def dispatch(self, request, *args, **kwargs):
-        started = time.monotonic()
         try:
             raw = request.body  # read before DRF parses it: logged as received
         except RequestDataTooBig:
             return JsonResponse({"detail": "Body too large."}, status=413)
-        response = super().dispatch(request, *args, **kwargs)
-        response.render()
-        self._log(request, raw, response, started)
+        token = exchange.begin(request, raw)
+        try:
+            response = super().dispatch(request, *args, **kwargs)
+            response.render()
+            event = request.path.rstrip("/").rsplit("/", 1)[-1]  # authorize, evse-status…
+            metrics.BRIDGE_EVENTS.labels(event, str(response.status_code)).inc()
+            current = exchange.current()
+            if not current.logged:  # a processed event's row committed with its effect
+                current.csms = getattr(self.request, "auth", None)
+                message_log.record(
+                    **current.log_fields(
+                        http_status=response.status_code,
+                        response_body=response.content,
+                        event_id=_event_id(raw),  # from the bytes: a refused body may not parse
+                    )
+                )
+        finally:
+            exchange.end(token)
         return response
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        exchange.current().csms = request.auth
 
     def handle_exception(self, exc):
         if isinstance(exc, services.BridgeError):
             return Response({"detail": exc.message}, status=exc.http_status)
         return super().handle_exception(exc)
-
-    def _log(self, request, raw: bytes, response, started: float) -> None:
-        csms = getattr(self.request, "auth", None)
-        headers = dict(request.headers)
-        if csms is not None:
-            headers["CSMS"] = str(csms)  # who called: the key itself is hidden
-        event_id = _event_id(raw)  # from the bytes: a refused body may not parse
-        event = request.path.rstrip("/").rsplit("/", 1)[-1]  # authorize, evse-status…
-        metrics.BRIDGE_EVENTS.labels(event, str(response.status_code)).inc()
-        message_log.record(
-            direction="IN",
-            method=request.method,
-            url=request.build_absolute_uri(),
-            module=MODULE,
-            request_headers=headers,
-            request_body=raw,
-            http_status=response.status_code,
-            response_body=response.content,
-            duration_ms=int((time.monotonic() - started) * 1000),
-            request_id=request.headers.get("X-Request-ID") or str(uuid.uuid4()),
-            correlation_id=request.headers.get("X-Correlation-ID", ""),
-            object_id=str(event_id),
-        )
 
 
 def _event_id(raw: bytes) -> str:
