@@ -30,11 +30,35 @@ LONGITUDE_RE = re.compile(r"^-?[0-9]{1,3}\.[0-9]{5,7}\Z")
 HOUR_MINUTE_RE = re.compile(r"^([0-1][0-9]|2[0-3]):[0-5][0-9]\Z")
 
 
+# types §string: "Only printable UTF-8 allowed (Non-printable characters like: Carriage
+# returns, Tabs, Line breaks, etc are not allowed)": control characters (C0, DEL, C1) and the
+# line and paragraph separators. The OpenAPI schemas state the same class (JSON Schema
+# patterns are ECMA-262); lone surrogates, which are not UTF-8 at all, are refused here too
+# (an ECMA class cannot name them: it would refuse every emoji's UTF-16 halves).
+NON_PRINTABLE = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+STRING_PATTERN = f"^[^{NON_PRINTABLE}]*$"
+CI_STRING_PATTERN = r"^[\x20-\x7e]*$"  # types §CiString: printable ASCII
+_NON_PRINTABLE_RE = re.compile(f"[{NON_PRINTABLE}\\ud800-\\udfff]")
+# Issue 19.2: an id that appears in an OCPI URL (location, EVSE, connector, tariff, session,
+# token uid) uses letters, digits, '-', '_', '.', '*' only, so every URL built from it is valid.
+URL_ID_CHARS = r"A-Za-z0-9\-_.*"
+
+
 def non_printable(value: str, *, ascii_only: bool = False) -> bool:
     """OCPI types: string = printable UTF-8, CiString = printable ASCII, no control chars."""
     if ascii_only:
         return any(not (32 <= ord(ch) <= 126) for ch in value)
-    return any(not ch.isprintable() for ch in value)
+    return _NON_PRINTABLE_RE.search(value) is not None
+
+
+def url_id_problem(value, max_length: int = 36, *, exact: bool = False) -> str | None:
+    """An id in an OCPI URL: CiString(max_length) of the URL-safe characters. None when valid."""
+    problem = string_problem(value, max_length, ci=True, exact=exact)
+    if problem:
+        return problem
+    if not re.fullmatch(f"[{URL_ID_CHARS}]+", value):
+        return f"{value!r} may only use letters, digits, '-', '_', '.' and '*'"
+    return None
 
 
 def string_problem(

@@ -16,6 +16,7 @@ Every receiver reads its body with one of these (roaming.api.OcpiAPIView does th
 """
 
 import logging
+import re
 from collections.abc import Mapping
 
 from rest_framework import serializers
@@ -50,9 +51,17 @@ class String(OcpiField):
     a narrower charset, written into the OpenAPI schema too (roaming.openapi)."""
 
     def __init__(
-        self, max_length: int, *, ci: bool = False, exact: bool = False, pattern=None, **kwargs
+        self,
+        max_length: int,
+        *,
+        ci: bool = False,
+        exact: bool = False,
+        pattern: re.Pattern | None = None,
+        hint: str = "",
+        **kwargs,
     ):
-        self.max_length, self.ci, self.exact, self.pattern = max_length, ci, exact, pattern
+        self.max_length, self.ci, self.exact = max_length, ci, exact
+        self.pattern, self.hint = pattern, hint
         super().__init__(**kwargs)
 
     def to_internal_value(self, value) -> str:
@@ -62,7 +71,7 @@ class String(OcpiField):
             )
         )
         if self.pattern is not None and value and not self.pattern.fullmatch(value):
-            raise ValidationError(f"{value!r} must match {self.pattern.pattern}")
+            raise ValidationError(f"{value!r}: only {self.hint or self.pattern.pattern}")
         return value
 
 
