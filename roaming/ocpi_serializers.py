@@ -71,7 +71,7 @@ class String(OcpiField):
             )
         )
         if self.pattern is not None and value and not self.pattern.fullmatch(value):
-            raise ValidationError(f"{value!r}: only {self.hint or self.pattern.pattern}")
+            raise ValidationError(f"only {self.hint or self.pattern.pattern}, not {value!r}")
         return value
 
 

@@ -63,9 +63,14 @@ class OcpiAutoSchema(AutoSchema):
         return dict.fromkeys(ANSWER_STATUSES, Envelope)
 
     def get_override_parameters(self):
-        """A sender's list: offset, limit, date_from, date_to, as OcpiPagination reads them."""
+        """A view's `query_parameters` ({name: JSON Schema}), and a sender's list: offset,
+        limit, date_from, date_to, as OcpiPagination reads them."""
+        declared = [
+            OpenApiParameter(name, schema, OpenApiParameter.QUERY)
+            for name, schema in getattr(self.view, "query_parameters", {}).items()
+        ]
         if self.method != "GET" or self.view.kwargs or self.view.module not in PAGINATED_MODULES:
-            return super().get_override_parameters()
+            return [*super().get_override_parameters(), *declared]
         count = {"type": "integer", "minimum": 0, "maximum": MAX_INT}
         moment = {"type": "string", "maxLength": 25, "pattern": DATETIME_PATTERN}
         query = OpenApiParameter.QUERY

@@ -1,7 +1,7 @@
 """Drive one served OpenAPI schema with schemathesis (Python API) against a live server.
 
 `run(schema_url, headers=..., checks=...)` generates requests from every operation of the
-schema (a bounded number each, derandomized: the same requests every run), sends them over
+schema (a bounded number each, hypothesis derandomized), sends them over
 real HTTP and returns the failures, one line per distinct (operation, check, answer): a test
 asserts the list is empty. `ocpi_accepts_valid_data` is the OCPI form of schemathesis'
 positive_data_acceptance (OCPI refuses a body with HTTP 200 and status 2001, which the
@@ -130,12 +130,16 @@ def _ahead(text: str) -> bool:
 
 def _echo_url_ids(case) -> None:
     """An object PUT to its URL names itself in the body too (mod_tokens, hubclientinfo:
-    the ids must match). OpenAPI cannot state that two values are equal, so the body takes
-    the URL's values, as every real client sends them."""
+    ids and ?type= must match the body). OpenAPI cannot state that two values are equal, so
+    the body takes the URL's ids and the query the body's type, as real clients send them."""
     if isinstance(case.body, dict):
         for name, value in (case.path_parameters or {}).items():
             if name in case.body:
                 case.body[name] = unquote(value)  # as the server reads the URL
+        query = {parameter.name for parameter in case.operation.query}
+        for name in query & case.body.keys():  # e.g. a Token's type and ?type=
+            if isinstance(case.body[name], str):
+                case.query = {**(case.query or {}), name: case.body[name]}
 
 
 def _line(case, mode, failure, response) -> str:

@@ -5,6 +5,8 @@ what depends on two fields cannot, so this drf-spectacular post-processing hook 
 from the same tables the serializers check with:
 - an event names its EVSE by OCPI ids (location_id + evse_uid) or by OCPP ids
   (charge_point_id + connector_id, the OCPP connector number), `EventSerializer.validate`;
+- a text (DRF CharField) has no NUL character and, unless it may be blank, is not only
+  whitespace;
 - a charge point time is at most MAX_CLOCK_AHEAD ahead of our clock (said in words: a
   schema cannot compare with now);
 - a status is one of its protocol's words (`status.MAPPINGS`), a charging state one of
@@ -18,6 +20,11 @@ from . import charging_state
 from . import status as status_map
 from .services import MAX_CLOCK_AHEAD
 
+# DRF CharField: no NUL character anywhere, and (unless blank is allowed) something left
+# after trimming what str.strip() removes (Python's whitespace, spelled out: ECMA's \s differs).
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+NO_NUL = r"^[^\x00]*$"
+NOT_BLANK = rf"^[^\x00]*[^\x00{WHITESPACE}][^\x00]*$"
 # EventSerializer.validate: with charge_point_id, connector_id is the OCPP number, 1 or more
 # (below 10^9: it is looked up in an integer column).
 OCPP_CONNECTOR = r"^0*[1-9][0-9]{0,8}$"
@@ -54,6 +61,9 @@ def cross_field_rules(result, generator, request, public):
     ahead = int(MAX_CLOCK_AHEAD.total_seconds())
     for schema in result.get("components", {}).get("schemas", {}).values():
         properties = schema.get("properties", {})
+        for prop in properties.values():
+            if prop.get("type") == "string" and not {"pattern", "enum", "format"} & prop.keys():
+                prop["pattern"] = NOT_BLANK if prop.get("minLength", 0) >= 1 else NO_NUL
         for name, prop in properties.items():
             if prop.get("format") == "date-time" and name == "timestamp":
                 rule = f"Refused (400) when more than {ahead} s ahead of our clock."

@@ -88,6 +88,12 @@ CASES = [
     ("text", "Ouvert 24h/24 — accès badge", True),
     ("text", "x" * 513, False),
     ("text", "two\nlines", False),
+    # "printable": no control character (C0, DEL, C1), no line or paragraph separator, no lone
+    # surrogate; a no-break space or an emoji is printable (the OpenAPI pattern says the same).
+    ("text", "Parking\u00a0P2 \U0001f50c", True),
+    ("text", "a\u2028b", False),
+    ("text", "a\x85b", False),
+    ("text", "a\ud800b", False),
     # types §CiString: printable ASCII.
     ("ci", "LOC-1_A.B*2", True),
     ("ci", "café", False),
@@ -100,6 +106,15 @@ CASES = [
 )
 def test_stored_and_received_values_are_judged_by_one_rule(field, value, valid):
     assert (stored_ok(field, value), received_ok(field, value)) == (valid, valid)
+
+
+def test_the_published_string_pattern_is_the_rule_we_check():
+    import re
+
+    for text in ["Parking\u00a0P2 \U0001f50c", "a\u2028b", "a\x85b", "tab\there", "ok"]:
+        assert (re.fullmatch(checks.STRING_PATTERN, text) is not None) == (
+            not checks.non_printable(text)
+        ), text
 
 
 def test_a_refusal_names_the_rule_in_both_vocabularies():
