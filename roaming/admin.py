@@ -85,6 +85,7 @@ class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
         "roles",
         "hub_country_code",
         "hub_party_id",
+        "initial_push",
         "created_at",
         "updated_at",
     ]
@@ -135,6 +136,12 @@ class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     @admin.display(description="hub party")
     def hub_party(self, obj):
         return f"{obj.hub_country_code}*{obj.hub_party_id}" if obj.hub_party_id else "—"
+
+    @admin.display(description="initial full push")
+    def initial_push(self, obj):
+        """Gireve §3.3: what the last registration queued for the hub (resync.initial_push)."""
+        summary = resync.initial_push_summary(obj) if obj.pk else ""
+        return summary or "— (queued automatically when a registration succeeds)"
 
     @admin.display(description="token we send")
     def masked_outgoing_token(self, obj):
@@ -217,6 +224,7 @@ class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
                     platform=platform,
                     versions_url=form.cleaned_data["versions_url"],
                     token_a=form.cleaned_data["token_a"],
+                    actor=request.user,
                 ),
                 ("register", "registered"),
                 detail=f"versions URL {form.cleaned_data['versions_url']}",
@@ -296,10 +304,26 @@ class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
         permissions=["manage_connection"],
     )
     def forget_platforms(self, request, queryset):
-        for platform in queryset:
+        """Issue 19.5: the hub is not told, so confirm first, naming what stops and how to
+        come back (register again: the initial full push then resends everything)."""
+        platforms = list(queryset)
+        if "apply" not in request.POST:
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Forget locally",
+                "opts": self.model._meta,
+                "platforms": platforms,
+            }
+            return TemplateResponse(request, "admin/roaming/platform/forget.html", context)
+        for platform in platforms:
             registration.unregister(platform=platform, notify_remote=False)
-        audit.record(actor=request.user, action="forget", objects=queryset)
-        self.message_user(request, f"{queryset.count()} platform(s) unregistered locally.")
+        audit.record(actor=request.user, action="forget", objects=platforms)
+        self.message_user(
+            request,
+            f"{len(platforms)} platform(s) unregistered locally. To connect again: Issue a "
+            "registration token A (FromIOP) or Register with it (ToIOP).",
+        )
+        return None
 
     def _run(self, request, platform, step, action_done: tuple, detail: str = "") -> None:
         """Run one registration step; its error is shown and nothing was changed."""
@@ -314,7 +338,14 @@ class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
             )
             return
         audit.record(actor=request.user, action=action, objects=[platform], detail=detail)
-        if action in ("register", "update_credentials"):
+        if action == "register":
+            # Gireve §3.3: the registration queued the initial full push itself.
+            self.message_user(
+                request,
+                f"{platform.name}: {done}. Initial full push (tariffs, then locations): "
+                f"{resync.initial_push_summary(platform) or 'none'}.",
+            )
+        elif action == "update_credentials":
             # Gireve needs the whole EVCI after a (re)registration: offer it at once.
             url = reverse("admin:roaming_platform_resync", args=[platform.pk])
             self.message_user(

@@ -35,6 +35,7 @@ ACTIONS = {
     "unregister": "Unregistered from the platform",
     "forget": "Platform forgotten locally",
     "resync": "Whole resync queued",
+    "initial_push": "Initial full push queued",
     "retry": "Stream retried now",
     "hold": "Stream held",
     "resend": "Stream head resent",

@@ -2,6 +2,11 @@
 
 A check takes a value and the path to show in messages ("opening_times.regular_hours[0]
 .period_end") and returns a list of readable problems, empty when the value is valid.
+The type rules themselves (`string_problem`, `url_problem`, `number_problem`,
+`datetime_problem`: types.asciidoc string/CiString, URL, number, DateTime) are the only
+ones: the serializers of what we receive (roaming.ocpi_serializers) delegate to them, so
+a value we store and a value we receive are judged alike (issue 18.6: they had drifted on
+URLs and Decimals).
 Combinators (`string`, `enum`, `obj`, `list_of`, ...) build the classes of every app
 (`locations.ocpi_classes`, `tariffs.ocpi_classes`); `field_errors` runs them in a model's
 `clean()`. Unknown keys are refused: what we store is what we send.
@@ -11,42 +16,134 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
+from urllib.parse import urlsplit
 
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
-
-from roaming.ocpi_time import parse_datetime
+from roaming.ocpi_time import parse_inbound_datetime
 
 from . import enums
 
 Check = Callable[[object, str], list[str]]
 
-_url_validator = URLValidator(schemes=["http", "https"])
 LATITUDE_RE = re.compile(r"^-?[0-9]{1,2}\.[0-9]{5,7}\Z")
 LONGITUDE_RE = re.compile(r"^-?[0-9]{1,3}\.[0-9]{5,7}\Z")
 HOUR_MINUTE_RE = re.compile(r"^([0-1][0-9]|2[0-3]):[0-5][0-9]\Z")
+
+
+# types §string: "Only printable UTF-8 allowed (Non-printable characters like: Carriage
+# returns, Tabs, Line breaks, etc are not allowed)": control characters (C0, DEL, C1) and the
+# line and paragraph separators. The OpenAPI schemas state the same class (JSON Schema
+# patterns are ECMA-262); lone surrogates, which are not UTF-8 at all, are refused here too
+# (an ECMA class cannot name them: it would refuse every emoji's UTF-16 halves).
+NON_PRINTABLE = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+STRING_PATTERN = f"^[^{NON_PRINTABLE}]*$"
+CI_STRING_PATTERN = r"^[\x20-\x7e]*$"  # types §CiString: printable ASCII
+_NON_PRINTABLE_RE = re.compile(f"[{NON_PRINTABLE}\\ud800-\\udfff]")
+# Issue 19.2: an id that appears in an OCPI URL (location, EVSE, connector, tariff, session,
+# token uid) uses letters, digits, '-', '_', '.', '*' only, so every URL built from it is valid.
+URL_ID_CHARS = r"A-Za-z0-9\-_.*"
 
 
 def non_printable(value: str, *, ascii_only: bool = False) -> bool:
     """OCPI types: string = printable UTF-8, CiString = printable ASCII, no control chars."""
     if ascii_only:
         return any(not (32 <= ord(ch) <= 126) for ch in value)
-    return any(not ch.isprintable() for ch in value)
+    return _NON_PRINTABLE_RE.search(value) is not None
+
+
+def url_id_problem(value, max_length: int = 36, *, exact: bool = False) -> str | None:
+    """An id in an OCPI URL: CiString(max_length) of the URL-safe characters. None when valid."""
+    problem = string_problem(value, max_length, ci=True, exact=exact)
+    if problem:
+        return problem
+    if not re.fullmatch(f"[{URL_ID_CHARS}]+", value):
+        return f"{value!r} may only use letters, digits, '-', '_', '.' and '*'"
+    return None
+
+
+def string_problem(
+    value, max_length: int, *, ci: bool = False, exact: bool = False, allow_empty: bool = False
+) -> str | None:
+    """types §string(n) / §CiString(n): a JSON string of printable characters (printable
+    ASCII for a CiString), at most n long (`exact`: n long). None when valid."""
+    if not isinstance(value, str):
+        return "must be a string"
+    if exact and len(value) != max_length:
+        return f"must be {max_length} characters (got {len(value)})"
+    if not value and not allow_empty:
+        return "must not be empty"
+    if len(value) > max_length:
+        return f"at most {max_length} characters (got {len(value)})"
+    if non_printable(value, ascii_only=ci):
+        kind = "printable ASCII" if ci else "printable characters"
+        return f"only {kind} are allowed (no tabs or line breaks)"
+    return None
+
+
+def url_problem(value) -> str | None:
+    """types §URL: a string(255) URL (w3.org URI syntax) we can call or show: http(s), a
+    host (a single-label one such as `hub:8080` too: service names in a private network),
+    no blanks. None when valid."""
+    problem = string_problem(value, 255)
+    if problem:
+        return problem
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a port out of range
+    except ValueError:
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or any(ch.isspace() for ch in value)
+    ):
+        return f"{value!r} is not a valid http(s) URL"
+    return None
+
+
+# Issue 9.5: what OCPI and our columns can hold (the pricing engine's bound too,
+# tariffs/pricing/numbers.py): a larger magnitude is refused with its field, never an
+# overflow further down.
+MAX_MAGNITUDE = 10**12
+
+
+def number_problem(value, *, integer: bool = False, minimum=None, maximum=None) -> str | None:
+    """types §number (a JSON number: int, or Decimal from our exact parser, or float) or
+    §int, finite, below 10^12 in magnitude, within the bounds. None when valid."""
+    kinds = (int,) if integer else (int, Decimal, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        return "must be a whole number" if integer else "must be a number"
+    if not abs(value) < MAX_MAGNITUDE:  # also NaN and infinities
+        return f"{value} is out of range: its magnitude must be below 10^12"
+    if minimum is not None and value < minimum:
+        return f"must be at least {minimum}"
+    if maximum is not None and value > maximum:
+        return f"must be at most {maximum}"
+    return None
+
+
+def datetime_problem(value) -> str | None:
+    """types §DateTime: string(25), UTC ('Z' or no designator), fractions allowed; "+00:00
+    is not the same as UTC". None when valid."""
+    try:
+        parse_inbound_datetime(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _one(problem: str | None, path: str) -> list[str]:
+    return [f"{path}: {problem}."] if problem else []
 
 
 def string(
     max_length: int, *, ci: bool = False, pattern: re.Pattern | None = None, hint: str = ""
 ) -> Check:
     def check(value, path):
-        if not isinstance(value, str):
-            return [f"{path}: must be a string."]
-        if not value:
-            return [f"{path}: must not be empty."]
-        if len(value) > max_length:
-            return [f"{path}: at most {max_length} characters (got {len(value)})."]
-        if non_printable(value, ascii_only=ci):
-            kind = "printable ASCII" if ci else "printable characters"
-            return [f"{path}: only {kind} are allowed (no tabs or line breaks)."]
+        problem = string_problem(value, max_length, ci=ci)
+        if problem:
+            return _one(problem, path)
         if pattern is not None and not pattern.match(value):
             return [f"{path}: {value!r} is not {hint or 'in the expected format'}."]
         return []
@@ -55,14 +152,7 @@ def string(
 
 
 def url(value, path):
-    problems = string(255)(value, path)
-    if problems:
-        return problems
-    try:
-        _url_validator(value)
-    except ValidationError:
-        return [f"{path}: {value!r} is not a valid http(s) URL."]
-    return []
+    return _one(url_problem(value), path)
 
 
 def enum(choices: type) -> Check:
@@ -82,36 +172,20 @@ def boolean(value, path):
 
 def integer(minimum: int | None = None, maximum: int | None = None) -> Check:
     def check(value, path):
-        if isinstance(value, bool) or not isinstance(value, int):
-            return [f"{path}: must be a whole number."]
-        if minimum is not None and value < minimum:
-            return [f"{path}: must be at least {minimum}."]
-        if maximum is not None and value > maximum:
-            return [f"{path}: must be at most {maximum}."]
-        return []
+        return _one(number_problem(value, integer=True, minimum=minimum, maximum=maximum), path)
 
     return check
 
 
 def number(minimum: float | None = None, maximum: float | None = None) -> Check:
     def check(value, path):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return [f"{path}: must be a number."]
-        if minimum is not None and value < minimum:
-            return [f"{path}: must be at least {minimum}."]
-        if maximum is not None and value > maximum:
-            return [f"{path}: must be at most {maximum}."]
-        return []
+        return _one(number_problem(value, minimum=minimum, maximum=maximum), path)
 
     return check
 
 
 def datetime(value, path):
-    try:
-        parse_datetime(value)
-    except ValueError as exc:
-        return [f"{path}: {exc}"]
-    return []
+    return _one(datetime_problem(value), path)
 
 
 def list_of(item: Check, *, unique: bool = False, ci: bool = False) -> Check:

@@ -9,23 +9,29 @@
 path (`energy_contract.supplier_name: required`); `Token.problems(data)` lists them. Fields
 take JSON as OCPI types define it and nothing looser: a string is a JSON string (no number
 coerced), a boolean is true or false, a DateTime is UTC. Unknown fields are ignored and
-logged (tolerant reader: Gireve adds its own, e.g. `gireve_id`, §2.1.11). Stored JSON fields
-are checked by roaming.ocpi_checks instead (model clean, imports).
+logged (tolerant reader: Gireve adds its own, e.g. `gireve_id`, §2.1.11). Each field's type
+rule is roaming.ocpi_checks' (`string_problem`, `url_problem`, ...), the one that also checks
+the JSON we store (model clean, imports): one rule per OCPI type.
 Every receiver reads its body with one of these (roaming.api.OcpiAPIView does the transport).
 """
 
 import logging
+import re
 from collections.abc import Mapping
-from decimal import Decimal
 
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from roaming import ocpi_checks as checks
 from roaming.api.errors import invalid, problems
-from roaming.ocpi_checks import non_printable
 from roaming.ocpi_time import format_datetime, parse_inbound_datetime
 
 logger = logging.getLogger(__name__)
+
+
+def _refuse(problem: str | None) -> None:
+    if problem:
+        raise ValidationError(problem)
 
 
 class OcpiField(serializers.Field):
@@ -41,37 +47,42 @@ class OcpiField(serializers.Field):
 
 class String(OcpiField):
     """types §string(n) (printable UTF-8) or, with ci=True, §CiString(n) (printable ASCII);
-    `exact` for fixed lengths (country code 2, party id 3)."""
+    `exact` for fixed lengths (country code 2, party id 3); `pattern` (a regex) for ids with
+    a narrower charset, written into the OpenAPI schema too (roaming.openapi)."""
 
-    def __init__(self, max_length: int, *, ci: bool = False, exact: bool = False, **kwargs):
+    def __init__(
+        self,
+        max_length: int,
+        *,
+        ci: bool = False,
+        exact: bool = False,
+        pattern: re.Pattern | None = None,
+        hint: str = "",
+        **kwargs,
+    ):
         self.max_length, self.ci, self.exact = max_length, ci, exact
+        self.pattern, self.hint = pattern, hint
         super().__init__(**kwargs)
 
     def to_internal_value(self, value) -> str:
-        if not isinstance(value, str):
-            raise ValidationError("must be a string")
-        if self.exact and len(value) != self.max_length:
-            raise ValidationError(f"must be a string of {self.max_length} characters")
-        if len(value) > self.max_length:
-            raise ValidationError(f"must be at most {self.max_length} characters")
-        if not value and self.required:
-            raise ValidationError("must not be empty")
-        if non_printable(value, ascii_only=self.ci):
-            kind = "printable ASCII" if self.ci else "printable characters"
-            raise ValidationError(f"only {kind} are allowed (no tabs or line breaks)")
+        _refuse(
+            checks.string_problem(
+                value, self.max_length, ci=self.ci, exact=self.exact, allow_empty=not self.required
+            )
+        )
+        if self.pattern is not None and value and not self.pattern.fullmatch(value):
+            raise ValidationError(f"only {self.hint or self.pattern.pattern}, not {value!r}")
         return value
 
 
 class Url(String):
-    """types §URL: string(255), an http(s) address."""
+    """types §URL: string(255), an http(s) address (ocpi_checks.url_problem)."""
 
     def __init__(self, **kwargs):
         super().__init__(255, **kwargs)
 
     def to_internal_value(self, value) -> str:
-        value = super().to_internal_value(value)
-        if not value.startswith(("http://", "https://")):
-            raise ValidationError("must be an http(s) URL")
+        _refuse(checks.url_problem(value))
         return value
 
 
@@ -93,38 +104,29 @@ class Boolean(OcpiField):
         return value
 
 
-# Issue 9.5: what OCPI and our columns can hold (the pricing engine's bound too,
-# tariffs/pricing/numbers.py): a larger magnitude is refused with its field, never an
-# overflow further down.
-MAX_MAGNITUDE = 10**12
-
-
 class Number(OcpiField):
-    """types §number / §int: a JSON number (a Decimal from our parser), never a string."""
+    """types §number / §int: a JSON number (a Decimal from our parser), never a string
+    (ocpi_checks.number_problem)."""
 
-    def __init__(self, *, integer: bool = False, minimum=None, **kwargs):
-        self.integer, self.minimum = integer, minimum
+    def __init__(self, *, integer: bool = False, minimum=None, maximum=None, **kwargs):
+        self.integer, self.minimum, self.maximum = integer, minimum, maximum
         super().__init__(**kwargs)
 
     def to_internal_value(self, value):
-        kinds = (int,) if self.integer else (int, Decimal, float)
-        if isinstance(value, bool) or not isinstance(value, kinds):
-            raise ValidationError("must be a whole number" if self.integer else "must be a number")
-        if not abs(value) < MAX_MAGNITUDE:
-            raise ValidationError(f"{value} is out of range: its magnitude must be below 10^12")
-        if self.minimum is not None and value < self.minimum:
-            raise ValidationError(f"must be at least {self.minimum}")
+        _refuse(
+            checks.number_problem(
+                value, integer=self.integer, minimum=self.minimum, maximum=self.maximum
+            )
+        )
         return value
 
 
 class DateTime(OcpiField):
-    """types §DateTime, strict: UTC with 'Z' or no designator (ocpi_time.parse_inbound_datetime)."""
+    """types §DateTime, strict: UTC with 'Z' or no designator (ocpi_checks.datetime_problem)."""
 
     def to_internal_value(self, value):
-        try:
-            return parse_inbound_datetime(value)
-        except ValueError as error:
-            raise ValidationError(str(error)) from None
+        _refuse(checks.datetime_problem(value))
+        return parse_inbound_datetime(value)
 
     def to_representation(self, value) -> str:
         return format_datetime(value)

@@ -8,6 +8,11 @@ Register ToIOP: given their versions URL and their token A we read their API, PO
 credentials with a fresh token B and keep the token C they answer (`register_to`).
 
 Their API is always read before anything is written, so a failure changes nothing.
+
+A registration, either way, queues the initial full push in the transaction that stores the
+connection (Gireve §3.3: Push EVCI once connected; tariffs, then locations: `initial_push`),
+audited. A platform forgotten locally (unregistered) registers again like a new one: while
+it reads our versions during the handshake, it is INVITED (issue 19.5: it was refused 401).
 """
 
 import functools
@@ -23,6 +28,7 @@ from .api import OcpiError
 from .client import OcpiClient
 from .enums import ModuleID, Role
 from .models import Platform, PlatformEndpoint, new_token
+from .resync import initial_push
 
 VERSION = "2.2.1"
 SERVER_ERROR = 3000
@@ -116,15 +122,21 @@ def accept_registration(*, platform: Platform, credentials: dict, replace: bool)
         if not replace and not locked.incoming_token_is_registration:
             # credentials §POST: 405 once registered (a second POST with the same token A).
             raise RegistrationError(2000, "Already registered: use PUT", http_status=405)
+        registering = locked.incoming_token_is_registration
         locked = _store_connection(locked, credentials["url"], details_url, credentials, endpoints)
         locked.set_incoming_token(token_c, registration=False)
         locked.save()
+        if registering:  # a POST with token A (FromIOP), not an update (PUT)
+            initial_push(platform=locked, actor=f"platform {locked.name} (Register FromIOP)")
     return our_credentials(token=token_c)
 
 
 @_traced
-def register_to(*, platform: Platform, versions_url: str, token_a: str) -> Platform:
-    """Register ToIOP: read their versions with token A, POST ours with a fresh token B."""
+def register_to(
+    *, platform: Platform, versions_url: str, token_a: str, actor="registration"
+) -> Platform:
+    """Register ToIOP: read their versions with token A, POST ours with a fresh token B;
+    `actor` (a User or `audit.command_actor(...)`) is recorded for the initial push."""
     if platform.status == Platform.Status.CONNECTED:
         raise RegistrationError(
             SERVER_ERROR, f"{platform} is connected: update or unregister it first"
@@ -142,6 +154,7 @@ def register_to(*, platform: Platform, versions_url: str, token_a: str) -> Platf
         platform = _store_connection(platform, versions_url, details_url, theirs, endpoints)
         platform.set_incoming_token(token_b, registration=False)
         platform.save()
+        initial_push(platform=platform, actor=actor)
     return platform
 
 
@@ -279,23 +292,37 @@ def _check_credentials_answer(theirs) -> None:
 
 
 class _provisional_incoming_token:
-    """Make `token` valid while they call us back; put the previous one back on failure."""
+    """Make `token` valid while they call us back; put the previous one back on failure.
 
-    fields = ["incoming_token_hash", "incoming_token_is_registration"]
+    A platform not connected (new, or unregistered: "Forget locally") is INVITED meanwhile:
+    an UNREGISTERED one is refused 401 (roaming.api.access), so its hub could not read our
+    versions and the registration failed with 3001 (issue 19.5)."""
+
+    fields = ["incoming_token_hash", "incoming_token_is_registration", "status"]
 
     def __init__(self, platform: Platform, token: str, *, registration: bool):
         self.platform, self.token, self.registration = platform, token, registration
 
     def __enter__(self):
         platform = self.platform
-        self.previous = (platform.incoming_token_hash, platform.incoming_token_is_registration)
+        self.previous = (
+            platform.incoming_token_hash,
+            platform.incoming_token_is_registration,
+            platform.status,
+        )
         platform.set_incoming_token(self.token, registration=self.registration)
+        if platform.status != Platform.Status.CONNECTED:
+            platform.status = Platform.Status.INVITED
         platform.save(update_fields=self.fields)
 
     def __exit__(self, exc_type, exc, tb):
         if exc_type is not None:
             platform = self.platform
-            platform.incoming_token_hash, platform.incoming_token_is_registration = self.previous
+            (
+                platform.incoming_token_hash,
+                platform.incoming_token_is_registration,
+                platform.status,
+            ) = self.previous
             platform.save(update_fields=self.fields)
         return False
 

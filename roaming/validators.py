@@ -7,6 +7,8 @@ import zoneinfo
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 
+from roaming.ocpi_checks import URL_ID_CHARS
+
 country_code_validator = RegexValidator(
     r"^[A-Za-z]{2}\Z", "Country code must be 2 letters (ISO 3166-1 alpha-2), e.g. FR."
 )
@@ -47,9 +49,10 @@ def validate_time_zone(value: str) -> None:
 # Token.uid, Session.id, CDR.id ...): CiStrings (printable ASCII) restricted to characters
 # that need no escaping in a URL path, so that a push never goes to a broken URL (issue
 # 19.2: "A/B" or "a b" made the hub answer 404 and held the stream).
-URL_ID_RE = re.compile(r"^[A-Za-z0-9._*-]+\Z")
+# One charset for ids in URLs: the OCPI API's (roaming.ocpi_checks), here with messages for
+# admin forms and imports that name the offending characters.
+URL_ID_RE = re.compile(rf"^[{URL_ID_CHARS}]+\Z")
 # OCPI 2.2.1 CiString lengths of the ids that appear in URLs; 36 unless listed.
-URL_ID_LENGTHS = {"country_code": 2, "party_id": 3, "cdr_id": 39, "command": 36}
 
 
 def url_id_problem(value: str, max_length: int = 36) -> str | None:

@@ -19,6 +19,9 @@ class TokensView(OcpiAPIView):
 
     module = "tokens"
     request_bodies = {"put": TokenIn, "patch": TokenIn}
+    # mod_tokens §Receiver Interface: ?type= names the token type (default RFID); stated in
+    # the OpenAPI schema (roaming.openapi).
+    query_parameters = {"type": {"type": "string", "enum": TokenType.values, "default": "RFID"}}
 
     def identity(self, request, country_code, party_id, uid) -> dict:
         # transport_and_format §Client Owned Object Push: the URL names the owner (the eMSP);

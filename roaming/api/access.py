@@ -18,8 +18,8 @@ from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import BaseThrottle
 
+from roaming import ocpi_checks as checks
 from roaming.models import Operator, Platform, hash_token
-from roaming.validators import URL_ID_LENGTHS, url_id_problem
 
 from .errors import INVALID_PARAMETERS, OcpiError
 
@@ -115,17 +115,38 @@ class IpAllowlist(BasePermission):
 # transport_and_format: country code CiString(2), party id CiString(3).
 COUNTRY, PARTY = re.compile(r"[A-Z]{2}"), re.compile(r"[A-Z0-9]{3}")
 ROUTING_HEADERS = [f"OCPI-{s}-{p}" for s in ("to", "from") for p in ("country-code", "party-id")]
+# The ids a URL may carry: (max length, exact); cdr_id is CiString(39) (mod_cdrs). The others
+# (location_id, evse_uid, connector_id, uid, session_id, command) are CiString(36)
+# (mod_locations, mod_tokens, mod_sessions). roaming.openapi states the same in the schema
+# (`url_id_schema`).
+URL_ID_LENGTHS = {"country_code": (2, True), "party_id": (3, True), "cdr_id": (39, False)}
 
 
-class PrintableUrlIds(BasePermission):
-    """Object ids in the URL are CiStrings of URL-safe characters within their OCPI length
-    (types §CiString; issue 19.2): a 2001 names the segment."""
+def url_id_schema(name: str) -> dict:
+    """The JSON Schema of URL segment `name`, as `UrlIds` checks it."""
+    length, exact = URL_ID_LENGTHS.get(name, (36, False))
+    minimum = length if exact else 1
+    return {
+        "type": "string",
+        "minLength": minimum,
+        "maxLength": length,
+        "pattern": f"^[{checks.URL_ID_CHARS}]{{{minimum},{length}}}$",
+    }
+
+
+class UrlIds(BasePermission):
+    """Object ids in the URL are CiStrings of the URL-safe characters (issue 19.2), at most
+    as long as OCPI allows them; 2001 names each bad segment."""
 
     def has_permission(self, request, view) -> bool:
+        bad = []
         for name, value in view.kwargs.items():
-            problem = url_id_problem(str(value), URL_ID_LENGTHS.get(name, 36))
+            length, exact = URL_ID_LENGTHS.get(name, (36, False))
+            problem = checks.url_id_problem(str(value), length, exact=exact)
             if problem:
-                raise OcpiError(INVALID_PARAMETERS, f"URL segment {name}: {problem}")
+                bad.append(f"{name}: {problem}")
+        if bad:
+            raise OcpiError(INVALID_PARAMETERS, f"URL segment {'; '.join(bad)}")
         return True
 
 

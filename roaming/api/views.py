@@ -35,7 +35,7 @@ class OcpiAPIView(APIView):
     # No OPTIONS: DRF's answer to it is not an OCPI envelope (transport_and_format).
     http_method_names = ["get", "post", "put", "patch", "delete", "head"]
     authentication_classes = [access.OcpiTokenAuthentication]
-    permission_classes = [access.IpAllowlist, access.PrintableUrlIds, access.RoutingHeaders]
+    permission_classes = [access.IpAllowlist, access.UrlIds, access.RoutingHeaders]
     throttle_classes = [access.TokenRateThrottle]
     parser_classes = [OcpiJSONParser]
     renderer_classes = [OcpiRenderer]

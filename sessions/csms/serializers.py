@@ -7,6 +7,7 @@ EVSE mapping (charge_point_id + connector_id).
 
 import datetime as dt
 
+from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from roaming.ocpi_checks import non_printable
@@ -16,9 +17,25 @@ from sessions.rfid import READER_FORMATS
 from . import charging_state
 from . import status as status_map
 
+# Printable ASCII with no blank at either end (the value is trimmed, then checked):
+# stated in the OpenAPI schema by the validator's pattern (issue 18.8).
+IDS_PATTERN = r"^[!-~](?:[ -~]*[!-~])?$"
+
+
+class NonNegativeDecimal(serializers.DecimalField):
+    """A measured quantity (W, A, %): a decimal >= 0, given as a JSON number or string; its
+    schema states the digits and bound it is held to (sessions/csms/openapi.py)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(min_value=0, **kwargs)
+
 
 class Ids(serializers.CharField):
     """OCPI CiString / OCPP identifier: printable ASCII, no blanks around."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(IDS_PATTERN, "Only printable ASCII characters."))
 
     def to_internal_value(self, data):
         value = super().to_internal_value(data)
@@ -39,7 +56,7 @@ class EventSerializer(serializers.Serializer):
     timestamp = UtcDateTime(help_text="When the charge point saw it (UTC).")
     location_id = Ids(max_length=36, required=False, help_text="OCPI Location.id")
     evse_uid = Ids(max_length=36, required=False, help_text="OCPI EVSE.uid")
-    connector_id = serializers.CharField(
+    connector_id = Ids(
         max_length=36,
         required=False,
         help_text="OCPI Connector.id with location_id; OCPP connectorId (1.6) / evseId "
@@ -158,13 +175,9 @@ class SampleSerializer(serializers.Serializer):
     energy_wh = serializers.IntegerField(
         min_value=0, help_text="Energy.Active.Import.Register, Wh."
     )
-    power_w = serializers.DecimalField(max_digits=12, decimal_places=3, min_value=0, required=False)
-    current_a = serializers.DecimalField(
-        max_digits=9, decimal_places=3, min_value=0, required=False
-    )
-    soc = serializers.DecimalField(
-        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
-    )
+    power_w = NonNegativeDecimal(max_digits=12, decimal_places=3, required=False)
+    current_a = NonNegativeDecimal(max_digits=9, decimal_places=3, required=False)
+    soc = NonNegativeDecimal(max_digits=5, decimal_places=2, max_value=100, required=False)
     charging_state = serializers.CharField(
         default="CHARGING",
         help_text="From now on: CHARGING, EV_IDLE (the EV requests no power: parking) or "

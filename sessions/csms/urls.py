@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from sessions.commands.views import CommandResultView
 
+from . import openapi  # noqa: F401 - registers the schema extension of NonNegativeDecimal
 from .views import (
     AuthorizeView,
     EvLeftView,
@@ -30,6 +31,11 @@ SCHEMA = {
     "DESCRIPTION": "How a charging-station management system reports EVSE status, asks "
     "for badge authorizations and reports transactions (docs/csms-bridge.md).",
     "VERSION": "1",
+    # Rules between fields (EVSE naming, a status of its protocol): sessions/csms/openapi.py.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "sessions.csms.openapi.cross_field_rules",
+    ],
 }
 
 urlpatterns = [

@@ -76,7 +76,8 @@ def test_register_action_asks_for_url_and_token_a_then_connects(
 
     assert "Their token A" in form.content.decode()
     assert shown(done)[0].startswith("IOP: registered. ")
-    assert "Resync now" in shown(done)[0]  # Gireve needs the whole EVCI after registering
+    # Gireve §3.3: the whole EVCI is queued with the connection (tests/roaming/test_recovery.py).
+    assert "Initial full push (tariffs, then locations): " in shown(done)[0]
     platform.refresh_from_db()
     assert platform.status == Platform.Status.CONNECTED
     assert platform.outgoing_token == hub_simulator.token

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from roaming import audit
 from roaming.models import Platform
 from roaming.registration import RegistrationError, register_to, update_to
+from roaming.resync import initial_push_summary
 
 
 class Command(BaseCommand):
@@ -32,7 +33,12 @@ class Command(BaseCommand):
                 if not versions_url or not token:
                     raise CommandError("--versions-url and --token (their token A) are required")
                 platform, _ = Platform.objects.get_or_create(name=name)
-                platform = register_to(platform=platform, versions_url=versions_url, token_a=token)
+                platform = register_to(
+                    platform=platform,
+                    versions_url=versions_url,
+                    token_a=token,
+                    actor=audit.command_actor("ocpi_register"),
+                )
         except RegistrationError as error:
             raise CommandError(f"Registration failed ({error.ocpi_status}): {error}") from error
         audit.record(
@@ -44,3 +50,5 @@ class Command(BaseCommand):
             f"{platform.name}: CONNECTED to {platform.hub_country_code}*{platform.hub_party_id}, "
             f"{platform.endpoints.count()} endpoints."
         )
+        if not update:  # Gireve §3.3: the initial full push was queued with the connection
+            self.stdout.write(f"Initial full push: {initial_push_summary(platform)}.")
