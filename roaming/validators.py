@@ -52,7 +52,6 @@ def validate_time_zone(value: str) -> None:
 # One charset for ids in URLs: the OCPI API's (roaming.ocpi_checks), here with messages for
 # admin forms and imports that name the offending characters.
 URL_ID_RE = re.compile(rf"^[{URL_ID_CHARS}]+\Z")
-# OCPI 2.2.1 CiString lengths of the ids that appear in URLs; 36 unless listed.
 
 
 def url_id_problem(value: str, max_length: int = 36) -> str | None:
