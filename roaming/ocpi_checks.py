@@ -56,8 +56,10 @@ def url_id_problem(value, max_length: int = 36, *, exact: bool = False) -> str |
     problem = string_problem(value, max_length, ci=True, exact=exact)
     if problem:
         return problem
-    if not re.fullmatch(f"[{URL_ID_CHARS}]+", value):
-        return f"{value!r} may only use letters, digits, '-', '_', '.' and '*'"
+    bad = sorted(set(re.sub(f"[{URL_ID_CHARS}]", "", value)))
+    if bad:
+        shown = ", ".join("a space" if ch == " " else repr(ch) for ch in bad)
+        return f"{value!r} contains {shown}: use only letters, digits, '-', '_', '.' and '*'"
     return None
 
 

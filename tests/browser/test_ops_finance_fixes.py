@@ -100,9 +100,9 @@ def test_finance_lands_on_finance_and_a_refusal_says_what_to_do(chromium, live_s
     page = context.new_page()
     try:
         page.goto(f"{live_server.url}/")  # the address people type first
-        expect(page.locator("#id_username")).to_be_visible()
-        page.fill("#id_username", "fiona")
-        page.fill("#id_password", PASSWORD)
+        expect(page.locator("#id_auth-username")).to_be_visible()
+        page.fill("#id_auth-username", "fiona")
+        page.fill("#id_auth-password", PASSWORD)
         page.click("input[type=submit]")
         page.wait_for_url(f"{live_server.url}/finance/")
         expect(page.locator("h1").first).to_be_visible()

@@ -243,6 +243,6 @@ def test_ops_types_a_location_id_with_a_slash_and_is_told_on_the_field(browse, s
     page.click("input[name=_continue]")
     error = page.locator(".field-ocpi_id .errorlist")
     expect(error).to_contain_text("'NTE/GARE 2' contains a space, '/': use only letters, digits")
-    page.locator(".field-ocpi_id").scroll_into_view_if_needed()
+    page.locator(".form-row.field-ocpi_id").scroll_into_view_if_needed()
     page.shot("10-id-with-slash-refused")
     assert not Location.objects.exists()

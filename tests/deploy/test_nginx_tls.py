@@ -135,7 +135,7 @@ def test_staff_name_serves_the_admin_with_css_and_no_ocpi(nginx, tls):
     PlatformFactory(connected=True)
     call = dict(verify=tls["ca_bundle"], timeout=10)
     page = requests.get(f"{nginx['staff']}/admin/login/", **call)
-    assert page.status_code == 200 and 'name="username"' in page.text
+    assert page.status_code == 200 and 'name="auth-username"' in page.text
     css = re.search(r'href="(/static/admin/css/base\.[0-9a-f]+\.css)"', page.text).group(1)
     assert requests.get(f"{nginx['staff']}{css}", **call).headers["Content-Type"].startswith(
         "text/css"
