@@ -164,10 +164,15 @@ class ProcessedEvent(models.Model):
     body_hash = models.CharField(max_length=64)
     answer = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The UTC day of the event's own timestamp: the same in every copy of the event, so the
+    # table is partitioned by it (roaming.partitions) and the claim stays unique per copy.
+    event_day = models.DateField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["csms", "event_id"], name="csms_event_unique")
+            models.UniqueConstraint(
+                fields=["csms", "event_id", "event_day"], name="csms_event_unique"
+            )
         ]
 
     def __str__(self) -> str:
