@@ -158,7 +158,8 @@ class EvseMapping(models.Model):
 class ProcessedEvent(models.Model):
     """An event id a CSMS sent and our answer: a replay gets the same answer, changes nothing."""
 
-    csms = models.ForeignKey(Csms, on_delete=models.CASCADE, related_name="events")
+    # Indexed by csms_event_unique (its first column): no index of its own, fewer bytes an event.
+    csms = models.ForeignKey(Csms, on_delete=models.CASCADE, related_name="events", db_index=False)
     event_id = models.CharField(max_length=64)
     kind = models.CharField(max_length=20)
     body_hash = models.CharField(max_length=64)
