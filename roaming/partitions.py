@@ -13,11 +13,14 @@ so they stay unique in practice (docs/operations.md, retention).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 
-from django.db import connection, migrations, transaction
+from django.db import OperationalError, connection, migrations, transaction
 
 DEFAULT = "default"
+LOCK_TIMEOUT = "5s"
+logger = logging.getLogger(__name__)
 _DAY = re.compile(r"_p(\d{8})$")
 
 
@@ -86,6 +89,7 @@ def _create_day(table: str, day: dt.date) -> str:
     bounds = f"FOR VALUES FROM ({start}) TO ({end})"
     in_day = f"{_q(column)} >= {start} AND {_q(column)} < {end}"
     with transaction.atomic(), connection.cursor() as cur:
+        cur.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")  # see _briefly
         cur.execute(f"SELECT 1 FROM {default} WHERE {in_day} LIMIT 1")
         if cur.fetchone() is None:
             cur.execute(f"CREATE TABLE {_q(name)} PARTITION OF {_q(table)} {bounds}")
@@ -115,7 +119,7 @@ def ensure_partitions(model, days_ahead: int, *, today: dt.date | None = None) -
 def drop_partitions_older_than(model, cutoff: dt.datetime, *, keep=None) -> list[str]:
     """Drop the daily partitions whose whole day is before `cutoff` (a row lives at most a
     day past its retention), except those `keep(partition_name)` wants kept; their names.
-    Rows of such days in the DEFAULT partition are deleted (few: only clocks far off)."""
+    A day whose lock is not granted at once is left for the next run (`_briefly`)."""
     table = model._meta.db_table
     if not is_partitioned(table):
         return []
@@ -124,10 +128,22 @@ def drop_partitions_older_than(model, cutoff: dt.datetime, *, keep=None) -> list
         end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), dt.UTC)
         if end > cutoff or (keep and keep(name)):
             continue
-        with connection.cursor() as cur:
-            cur.execute(f"DROP TABLE {_q(name)}")
-        dropped.append(name)
+        if _briefly(f"DROP TABLE {_q(name)}"):
+            dropped.append(name)
     return dropped
+
+
+def _briefly(sql: str) -> bool:
+    """Run DDL that locks the partitioned table, giving up after LOCK_TIMEOUT: waiting behind
+    a long read would hold every insert of the table behind it. False when it gave up."""
+    try:
+        with transaction.atomic(), connection.cursor() as cur:
+            cur.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+            cur.execute(sql)
+    except OperationalError as error:
+        logger.warning("partition maintenance postponed (%s): %s", sql, error)
+        return False
+    return True
 
 
 def purge_default(model, cutoff: dt.datetime, *, where: str = "", params=()) -> int:

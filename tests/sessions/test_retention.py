@@ -4,6 +4,7 @@ without a partition kept in the DEFAULT one."""
 
 import datetime as dt
 
+import psycopg
 import pytest
 from django.db import connection
 from django.utils import timezone
@@ -151,3 +152,27 @@ def test_partitions_are_maintained_hourly_by_beat(settings):
 
     assert entry["task"] == maintain_partitions.name
     assert entry["schedule"] == 3600
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_drop_waiting_behind_a_long_read_is_left_for_the_next_run(settings, monkeypatch):
+    """DROP TABLE of a partition locks the whole table: queued behind a long read it would
+    hold every insert behind it, so it gives up after LOCK_TIMEOUT and the next run drops it."""
+    settings.CSMS_EVENT_RETENTION_DAYS = 30
+    monkeypatch.setattr(partitions, "LOCK_TIMEOUT", "200ms")
+    old_day = TODAY - dt.timedelta(days=31)
+    partitions.ensure_partitions(ProcessedEvent, 0, today=old_day)
+    old = event(CsmsFactory(), old_day)
+    db = settings.DATABASES["default"]
+    with psycopg.connect(
+        dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432
+    ) as reader:
+        reader.execute("SELECT count(*) FROM csms_processedevent")  # its transaction stays open
+
+        maintain_partitions.apply()
+
+        assert old_day in partitions.partitions("csms_processedevent")
+    maintain_partitions.apply()
+
+    assert old_day not in partitions.partitions("csms_processedevent")
+    assert not ProcessedEvent.objects.filter(pk=old.pk).exists()
