@@ -9,8 +9,8 @@ the machine's load. PostgreSQL's own CPU (another process) is not included; the 
 Baseline in the same run: the health check (`/health`: one SELECT 1 and the outbox figures),
 so the figures also read as "so many health checks". Bytes per request: how much the message
 log, the processed events and the outbox grew on disk (pg_total_relation_size: heap, indexes,
-TOAST), what retention has to drop. BENCH_CSMS_DB / BENCH_CSMS_BROKER: another database and
-Redis DB (two checkouts benched at once).
+TOAST, summed over the day partitions), what retention has to drop. BENCH_CSMS_DB /
+BENCH_CSMS_BROKER: another database and Redis DB (two checkouts benched at once).
 """
 
 from __future__ import annotations
@@ -82,7 +82,13 @@ def run(key: str, ids: list, options) -> None:
     def sizes() -> list[int]:
         """Bytes on disk (heap, indexes, TOAST) of what every event writes."""
         with connection.cursor() as cursor:
-            cursor.execute("SELECT " + ", ".join(f"pg_total_relation_size('{t}')" for t in tables))
+            # Summed over the table's partitions (a partitioned parent has no storage itself).
+            sums = [
+                f"coalesce((SELECT sum(pg_total_relation_size(relid))"
+                f" FROM pg_partition_tree('{t}')), pg_total_relation_size('{t}'))"
+                for t in tables
+            ]
+            cursor.execute("SELECT " + ", ".join(sums))
             return list(cursor.fetchone())
 
     print(f"{options.requests} requests of each kind, in-process, {len(ids)} EVSEs")

@@ -291,6 +291,14 @@ OCPI_LOG_BODY_LIMIT = env.int("OCPI_LOG_BODY_LIMIT", default=10_000)
 # --- OCPI connection (roaming: client, registration, message log retention) ---
 # Exchanges older than this are deleted by roaming.tasks.purge_message_log.
 OCPI_MESSAGE_LOG_RETENTION_DAYS = env.int("OCPI_MESSAGE_LOG_RETENTION_DAYS", default=30)
+# What every CSMS bridge event appends, partitioned by day on PostgreSQL (roaming.partitions,
+# sessions.retention): days created this far ahead, whole days dropped past the retention.
+PARTITION_DAYS_AHEAD = env.int("PARTITION_DAYS_AHEAD", default=3)
+# Processed event ids: a copy replayed after this is processed again.
+CSMS_EVENT_RETENTION_DAYS = env.int("CSMS_EVENT_RETENTION_DAYS", default=30)
+# Meter samples: a day is dropped only once every session with samples in it is finished
+# (CDRs are built at the stop; late values after it recompute from the samples).
+METER_SAMPLE_RETENTION_DAYS = env.int("METER_SAMPLE_RETENTION_DAYS", default=90)
 
 # --- Real-time authorization (sessions.authorization, CSMS bridge) ---
 # Seconds we wait for the hub's answer to POST tokens/{uid}/authorize: a driver is waiting
@@ -325,6 +333,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox-purge": {"task": "roaming.outbox.tasks.purge", "schedule": 24 * 3600},
     # Exchanges older than OCPI_MESSAGE_LOG_RETENTION_DAYS.
     "purge-ocpi-message-log": {"task": "roaming.tasks.purge_message_log", "schedule": 24 * 3600},
+    # Day partitions created ahead; old days of processed events and samples dropped.
+    "maintain-partitions": {"task": "sessions.tasks.maintain_partitions", "schedule": 3600},
     # Safety net if a timeout or callback task was lost: the database says what is due.
     "commands-sweep": {"task": "sessions.commands.tasks.sweep", "schedule": COMMAND_SWEEP_SECONDS},
     # Proves a worker takes tasks from the broker (the beat's own heartbeat is its process's).

@@ -8,7 +8,7 @@ import datetime as dt
 from django.conf import settings
 from django.utils import timezone
 
-from . import ocpi_json
+from . import ocpi_json, partitions
 from .models import MessageLog
 
 SECRET_HEADERS = {"authorization", "cookie", "proxy-authorization"}
@@ -123,9 +123,15 @@ def insert_sql(connection, **exchange) -> tuple[str, list]:
 
 
 def purge(*, older_than_days: int | None = None) -> int:
-    """Delete exchanges older than the retention (settings.OCPI_MESSAGE_LOG_RETENTION_DAYS)."""
+    """Delete exchanges older than the retention (settings.OCPI_MESSAGE_LOG_RETENTION_DAYS):
+    on PostgreSQL whole days at once, so a row may outlive it by a day. The rows deleted
+    one by one (the DEFAULT partition's, or every one on SQLite)."""
     if older_than_days is None:
         older_than_days = settings.OCPI_MESSAGE_LOG_RETENTION_DAYS
     cutoff = timezone.now() - dt.timedelta(days=older_than_days)
+    if partitions.is_partitioned(MessageLog._meta.db_table):
+        # Whole days dropped (O(1)); rows deleted one by one only in the DEFAULT partition.
+        partitions.drop_partitions_older_than(MessageLog, cutoff)
+        return partitions.purge_default(MessageLog, cutoff)
     deleted, _ = MessageLog.objects.filter(created_at__lt=cutoff).delete()
     return deleted

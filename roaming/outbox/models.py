@@ -93,8 +93,15 @@ class Message(models.Model):
     last_error = models.TextField(blank=True)
     last_http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     last_ocpi_status = models.PositiveIntegerField(null=True, blank=True)
+    # No database constraint: the log is partitioned by day and its old days dropped whole
+    # (roaming.partitions), so this may name a log row that is gone.
     last_log = models.ForeignKey(
-        MessageLog, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        MessageLog,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     superseded_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

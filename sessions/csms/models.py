@@ -158,16 +158,22 @@ class EvseMapping(models.Model):
 class ProcessedEvent(models.Model):
     """An event id a CSMS sent and our answer: a replay gets the same answer, changes nothing."""
 
-    csms = models.ForeignKey(Csms, on_delete=models.CASCADE, related_name="events")
+    # Indexed by csms_event_unique (its first column): no index of its own, fewer bytes an event.
+    csms = models.ForeignKey(Csms, on_delete=models.CASCADE, related_name="events", db_index=False)
     event_id = models.CharField(max_length=64)
     kind = models.CharField(max_length=20)
     body_hash = models.CharField(max_length=64)
     answer = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # The UTC day of the event's own timestamp: the same in every copy of the event, so the
+    # table is partitioned by it (roaming.partitions) and the claim stays unique per copy.
+    event_day = models.DateField()
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["csms", "event_id"], name="csms_event_unique")
+            models.UniqueConstraint(
+                fields=["csms", "event_id", "event_day"], name="csms_event_unique"
+            )
         ]
 
     def __str__(self) -> str:

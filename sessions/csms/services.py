@@ -143,7 +143,9 @@ def body_hash(event: dict) -> str:
 def _replayed(csms: Csms, event: dict, kind: str) -> dict | None:
     """The stored answer of an event id seen before (409 if it named another event)."""
     seen = (
-        ProcessedEvent.objects.filter(csms=csms, event_id=event["event_id"])
+        ProcessedEvent.objects.filter(
+            csms=csms, event_id=event["event_id"], event_day=event_day(event)
+        )
         .values("kind", "body_hash", "answer")
         .first()
     )
@@ -154,19 +156,35 @@ def _replayed(csms: Csms, event: dict, kind: str) -> dict | None:
     return {**seen["answer"], "duplicate": True}
 
 
+def event_day(event: dict) -> dt.date:
+    """The UTC day of the event's own timestamp: the same in every copy of the event, so
+    the records are partitioned by it (roaming.partitions). An event id reused for another
+    event on another day is not recognised as reused."""
+    return event["timestamp"].astimezone(dt.UTC).date()
+
+
 def _claim(csms: Csms, event: dict, kind: str) -> int | None:
     """Insert the event's record first: its id, or None when a committed record has it.
 
-    The unique (csms, event_id) makes a concurrent copy's INSERT wait for the transaction
+    The unique (csms, event_id, event_day) makes a concurrent copy's INSERT wait for the transaction
     that inserted it first, then find its committed record (or take the id if that
     transaction rolled back): the copy never runs the effect a second time."""
     table = ProcessedEvent._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} (csms_id, event_id, kind, body_hash, answer, received_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s)"
-            " ON CONFLICT (csms_id, event_id) DO NOTHING RETURNING id",
-            [csms.pk, event["event_id"], kind, body_hash(event), "{}", timezone.now()],
+            f"INSERT INTO {table}"
+            " (csms_id, event_id, kind, body_hash, answer, received_at, event_day)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (csms_id, event_id, event_day) DO NOTHING RETURNING id",
+            [
+                csms.pk,
+                event["event_id"],
+                kind,
+                body_hash(event),
+                "{}",
+                timezone.now(),
+                event_day(event),
+            ],
         )
         row = cursor.fetchone()
     return row[0] if row else None
@@ -193,7 +211,9 @@ def _store_answer(claimed: int, answer: dict, event: dict) -> None:
     (exchange), in one statement on PostgreSQL: both commit with the effect."""
     table = connection.ops.quote_name(ProcessedEvent._meta.db_table)
     stored = ProcessedEvent._meta.get_field("answer").get_db_prep_save(answer, connection)
-    update, params = f"UPDATE {table} SET answer = %s WHERE id = %s", [stored, claimed]
+    # The day names the partition: one index probe instead of one per day kept.
+    update = f"UPDATE {table} SET answer = %s WHERE id = %s AND event_day = %s"
+    params = [stored, claimed, event_day(event)]
     current = exchange.current()
     if current is None or current.logged:
         with connection.cursor() as cursor:
