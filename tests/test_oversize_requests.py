@@ -1,0 +1,37 @@
+"""A form beyond DATA_UPLOAD_MAX_MEMORY_SIZE (a 3 MB paste) or with too many fields is
+refused with the friendly 400 page, also under DEBUG as `.ci/start` runs (audit 2, A8/E2:
+Django's debug page with a traceback was shown)."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def admin_client_csrf(db):
+    client = Client(enforce_csrf_checks=True)  # as a browser: CSRF reads the form first
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    return client
+
+
+@pytest.mark.parametrize("csrf", [True, False])
+@pytest.mark.parametrize(
+    "form",
+    [{"name": "x" * (3 * 1024 * 1024)}, {f"f{i}": "1" for i in range(1200)}],
+    ids=["3 MB paste", "too many fields"],
+)
+def test_an_oversize_form_gets_the_friendly_page_under_debug(
+    settings, db, admin_client_csrf, client, csrf, form
+):
+    settings.DEBUG = True
+    if not csrf:
+        client.force_login(UserFactory(username="root2", is_superuser=True))
+    answer = (admin_client_csrf if csrf else client).post(
+        reverse("admin:locations_location_add"), form
+    )
+    page = answer.content.decode()
+    assert answer.status_code == 400
+    assert "Request refused" in page and "Nothing was saved." in page
+    assert "Traceback" not in page and "RequestDataTooBig" not in page
