@@ -32,6 +32,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Concat, TruncDate, Upper
 
+from roaming.models import Platform
 from roaming.outbox.models import Message
 
 from ..models import Cdr
@@ -348,8 +349,14 @@ def with_hub_messages(queryset: QuerySet[Cdr]) -> QuerySet[Cdr]:
             output_field=CharField(),
         )
     )  # fmt: skip
+    # With the platforms named, (platform, key) is the streams' unique index: one index
+    # lookup per CDR, then the messages' (stream, state, id) index; never a scan.
+    platforms = list(Platform.objects.values_list("pk", flat=True))
     messages = Message.objects.filter(
-        stream__key=key, endpoint_module=CDR_MODULE, object_id=OuterRef("ocpi_id")
+        stream__platform_id__in=platforms,
+        stream__key=key,
+        endpoint_module=CDR_MODULE,
+        object_id=OuterRef("ocpi_id"),
     )
     return queryset.annotate(
         hub_delivered=Exists(messages.filter(state=Message.State.DELIVERED)),
