@@ -9,7 +9,8 @@ view that is not csrf_exempt (the OCPI API is, and answers 413 itself: roaming.a
 import logging
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.views.defaults import bad_request
+from django.http import HttpResponseBadRequest
+from django.template import loader
 
 REFUSED = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
 
@@ -19,7 +20,8 @@ def refuse(request, exc):
     logging.getLogger(f"django.security.{type(exc).__name__}").error(
         str(exc), extra={"status_code": 400, "request": request}
     )
-    return bad_request(request, exc)
+    # Not django.views.defaults.bad_request: its requires_csrf_token reads the form again.
+    return HttpResponseBadRequest(loader.render_to_string("400.html"))
 
 
 class OversizeFormMiddleware:

@@ -2,20 +2,26 @@
 refused with the friendly 400 page, also under DEBUG as `.ci/start` runs (audit 2, A8/E2:
 Django's debug page with a traceback was shown)."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from tests.factories import UserFactory
 
+FORM = "application/x-www-form-urlencoded"
+
 
 @pytest.fixture
 def admin_client_csrf(db):
     client = Client(enforce_csrf_checks=True)  # as a browser: CSRF reads the form first
     client.force_login(UserFactory(username="root", is_superuser=True))
+    client.get(reverse("admin:locations_location_add"))  # the CSRF cookie, as a browser has
     return client
 
 
+@pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
 @pytest.mark.parametrize("csrf", [True, False])
 @pytest.mark.parametrize(
     "form",
@@ -23,14 +29,19 @@ def admin_client_csrf(db):
     ids=["3 MB paste", "too many fields"],
 )
 def test_an_oversize_form_gets_the_friendly_page_under_debug(
-    settings, db, admin_client_csrf, client, csrf, form
+    settings, db, admin_client_csrf, client, csrf, form, encoding
 ):
     settings.DEBUG = True
     if not csrf:
         client.force_login(UserFactory(username="root2", is_superuser=True))
-    answer = (admin_client_csrf if csrf else client).post(
-        reverse("admin:locations_location_add"), form
-    )
+    if csrf:  # a real token: CSRF then reads the whole form (the refusal path of .ci/start)
+        form = {**form, "csrfmiddlewaretoken": admin_client_csrf.cookies["csrftoken"].value}
+    url = reverse("admin:locations_location_add")
+    poster = admin_client_csrf if csrf else client
+    if encoding == "urlencoded":  # as the browser posts this form (multipart fails softer)
+        answer = poster.post(url, urlencode(form), content_type=FORM)
+    else:
+        answer = poster.post(url, form)
     page = answer.content.decode()
     assert answer.status_code == 400
     assert "Request refused" in page and "Nothing was saved." in page
