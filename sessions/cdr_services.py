@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -177,8 +178,15 @@ def _retariff(session: Session, tariff_id: str) -> None:
     evse = EVSE(location=session.location, tariff_ids=[tariff_id])
     tariff = tariff_at_start(evse, session.start_date_time, emsp)
     if tariff is None:
+        # In words (audit 2, E4): not "for ('NL', 'EMP')" at a "+00:00" time.
+        zone = session.time_zone or "UTC"
+        start = session.start_date_time.astimezone(ZoneInfo(zone))
+        whose = f"eMSP {emsp[0]}*{emsp[1]}" if emsp else "Advenir sessions"
         raise ValidationError(
-            {"tariff": f"No tariff {tariff_id} valid at {session.start_date_time} for {emsp}."}
+            {
+                "tariff": f"Tariff {tariff_id} has no description for {whose} valid when the "
+                f"session started ({start:%Y-%m-%d %H:%M} ({zone}))."
+            }
         )
     session.tariff = tariff_to_ocpi(tariff)
     session.currency = tariff.currency

@@ -134,6 +134,8 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return self.readonly_fields
+        # The status note points to "Change prices" only for who has it (audit 2, B8).
+        obj.may_change_prices = self.has_change_prices_permission(request)
         if obj.is_published:
             # Gireve §3.10.2: shown read-only; prices change with "Change prices from a date".
             return [*self.readonly_fields, *IDENTITY, *FROZEN_WHEN_PUBLISHED]
@@ -215,7 +217,11 @@ class TariffAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
             notes.append(
                 "Published: Gireve §3.10.2 allows changing only "
                 + ", ".join(sorted(MUTABLE_WHEN_PUBLISHED))
-                + '. To change prices use "Change prices from a date".'
+                + (
+                    '. To change prices use "Change prices from a date".'
+                    if getattr(obj, "may_change_prices", False)
+                    else "."
+                )
             )
         if obj.pk is not None and not obj.forwarded_to_emsps:
             notes.append(

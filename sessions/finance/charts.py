@@ -11,6 +11,8 @@ from decimal import Decimal
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from .words import DIMENSIONS
+
 # One colour per tariff element (1-based), then parking in grey.
 PALETTE = ["#cfe3ff", "#ffe2b8", "#d6f5d6", "#f3d1f4", "#fff4a8", "#d1f0f0"]
 PARKING = "#e3e3e3"
@@ -48,7 +50,8 @@ def timeline(
         width = max(x(band_end) - x(band_start), 1)
         parts.append(
             f'<rect x="{x(band_start):.1f}" y="{TOP}" width="{width:.1f}"'
-            f' height="{inner_h}" fill="{colour}"><title>element {element} ({escape(kind)}): '
+            f' height="{inner_h}" fill="{colour}"><title>element {element}, '
+            f"{escape(DIMENSIONS.get(kind, (kind.lower(),))[0])}: "
             f"{band_start.astimezone(zone):%H:%M}–{band_end.astimezone(zone):%H:%M}</title></rect>"
         )
     parts.append(

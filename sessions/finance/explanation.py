@@ -28,6 +28,11 @@ WHAT = {
 }
 
 
+def which_price(element: int, component: int, kind: str) -> str:
+    """'element 2, price 1: parking time' (was "#2 · 1 (PARKING_TIME)", audit 2 E4)."""
+    return f"element {element}, price {component}: {WHAT.get(kind, kind.lower())}"
+
+
 @dataclass
 class Line:
     period: int
@@ -46,6 +51,10 @@ class Line:
     excl_vat: Decimal
     incl_vat: Decimal | None
 
+    @property
+    def which(self) -> str:
+        return which_price(self.element, self.component, self.type)
+
 
 @dataclass
 class VatLine:
@@ -59,6 +68,10 @@ class VatLine:
     excl_vat: Decimal
     vat_amount: Decimal | None
     incl_vat: Decimal | None
+
+    @property
+    def which(self) -> str:
+        return which_price(self.element, self.component, self.type)
 
 
 @dataclass

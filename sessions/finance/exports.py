@@ -33,7 +33,7 @@ HEADERS = [
     "CDR id",
     "Session id",
     "Kind",
-    "State",
+    "At the hub",
     "eMSP",
     "Contract id",
     "Operator",
@@ -57,6 +57,8 @@ _FIELDS = [
     "credit",
     "rebill_of_id",
     "state",
+    "hub_delivered",
+    "hub_last",
     "emsp_country_code",
     "emsp_party_id",
     "contract_id",
@@ -84,22 +86,22 @@ def rows(queryset: QuerySet[Cdr]) -> Iterator[list]:
     """Export rows (Python values: Decimal, aware local datetime) from a server-side cursor."""
     zones: dict[str, ZoneInfo] = {}
     values = (
-        selectors.cdr_rows(queryset)
+        selectors.with_hub_messages(selectors.cdr_rows(queryset))
         .annotate(session_ocpi_id=KT("data__session_id"), credit_of=KT("data__credit_reference_id"))
         .values_list(*_FIELDS)
         .iterator(chunk_size=CHUNK)
     )
     for row in values:
-        (cdr_id, session_id, credit, rebill_of, state, country, party, contract, op_cc, op_pid,
-         location, evse, tariff, start, end, zone_name, kwh, hours, parking, currency,
-         excl, incl, credit_of) = row  # fmt: skip
+        (cdr_id, session_id, credit, rebill_of, state, delivered, last, country, party,
+         contract, op_cc, op_pid, location, evse, tariff, start, end, zone_name, kwh, hours,
+         parking, currency, excl, incl, credit_of) = row  # fmt: skip
         zone = zones.get(zone_name) or zones.setdefault(zone_name, ZoneInfo(zone_name))
         kind = "credit" if credit else ("re-bill" if rebill_of else "original")
         yield [
             cdr_id,
             session_id or "",
             kind,
-            state,
+            selectors.hub_words(state, delivered, last),
             f"{country}*{party}",
             contract or "",
             f"{op_cc}*{op_pid}",

@@ -40,6 +40,13 @@ SORTS = {
     "emsp": ("emsp_country_code", "emsp_party_id", "-start_date_time", "pk"),
     "-emsp": ("-emsp_country_code", "-emsp_party_id", "-start_date_time", "-pk"),
 }
+# Amounts as an accountant reads them, not "no more than 14 digits in total" (audit 2, E4).
+_LIMIT = "An amount is at most 9999999999.9999"
+AMOUNT_ERRORS = {
+    "max_digits": f"{_LIMIT}.",
+    "max_whole_digits": f"{_LIMIT}.",
+    "max_decimal_places": f"{_LIMIT}: 4 decimals at most.",
+}
 
 
 class CdrFilterForm(forms.Form):
@@ -68,11 +75,13 @@ class CdrFilterForm(forms.Form):
     tariff = forms.CharField(required=False, max_length=36, label="Tariff id")
     kind = forms.ChoiceField(choices=KINDS, required=False, label="Kind")
     min_amount = forms.DecimalField(
-        required=False, label="Excl. VAT from", max_digits=14, decimal_places=4
-    )
+        required=False, label="Excl. VAT from", max_digits=14, decimal_places=4,
+        error_messages=AMOUNT_ERRORS,
+    )  # fmt: skip
     max_amount = forms.DecimalField(
-        required=False, label="Excl. VAT to", max_digits=14, decimal_places=4
-    )
+        required=False, label="Excl. VAT to", max_digits=14, decimal_places=4,
+        error_messages=AMOUNT_ERRORS,
+    )  # fmt: skip
     q = forms.CharField(
         required=False,
         max_length=64,
@@ -80,7 +89,13 @@ class CdrFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "CDR/session id, contract id, token uid"}),
     )
     sort = forms.ChoiceField(
-        choices=[(key, key) for key in SORTS], required=False, widget=forms.HiddenInput
+        choices=[(key, key) for key in SORTS],
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": "The sort order in the address is unknown: click a column "
+            "heading to sort, or Clear."
+        },
     )
 
     def __init__(self, *args, **kwargs):

@@ -16,18 +16,23 @@ from zoneinfo import ZoneInfo
 from django.db import connection
 from django.db.models import (
     Case,
+    CharField,
     Count,
     DecimalField,
+    Exists,
     F,
     IntegerField,
+    OuterRef,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
 from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, TruncDate, Upper
+from django.db.models.functions import Cast, Concat, TruncDate, Upper
 
+from roaming.models import Platform
 from roaming.outbox.models import Message
 
 from ..models import Cdr
@@ -111,6 +116,14 @@ class Totals:
     parking_hours: Decimal
     excl_vat: Decimal
     incl_vat: Decimal
+
+    @property
+    def sessions_words(self) -> str:
+        """Net sessions said in words: a credit-only set was "-1 sessions (net)" (E4)."""
+        if self.sessions < 0:
+            count = -self.sessions
+            return f"{count} session{'s' if count != 1 else ''} credited"
+        return f"{self.sessions} session{'s' if self.sessions != 1 else ''} billed, net of credits"
 
 
 _ZERO = Decimal(0)
@@ -310,12 +323,42 @@ def hub_states(cdrs: list[Cdr], session) -> dict[int, str]:
     words = {}
     for cdr in cdrs:
         states = sent.get(cdr.ocpi_id, [])
-        if cdr.state == Cdr.State.HELD:
-            words[cdr.pk] = "held: failed a check, not sent"
-        elif Message.State.DELIVERED in states:
-            words[cdr.pk] = HUB_WORDS[Message.State.DELIVERED]
-        elif states:
-            words[cdr.pk] = HUB_WORDS.get(states[-1], "sent to the hub")
-        else:
-            words[cdr.pk] = "not sent: no hub platform took CDRs"
+        delivered = Message.State.DELIVERED in states
+        words[cdr.pk] = hub_words(cdr.state, delivered, states[-1] if states else None)
     return words
+
+
+def hub_words(cdr_state: str, delivered: bool, last_message_state: str | None) -> str:
+    """What the hub holds of one CDR, from its state and its outbox messages' states."""
+    if cdr_state == Cdr.State.HELD:
+        return "held: failed a check, not sent"
+    if delivered:
+        return HUB_WORDS[Message.State.DELIVERED]
+    if last_message_state:
+        return HUB_WORDS.get(last_message_state, "sent to the hub")
+    return "not sent: no hub platform took CDRs"
+
+
+def with_hub_messages(queryset: QuerySet[Cdr]) -> QuerySet[Cdr]:
+    """`hub_delivered` and `hub_last` (its last message's state) on each CDR, for hub_words
+    in the exports: by the session's stream key (indexed), as hub_states reads them."""
+    key = Upper(
+        Concat(
+            Value("session:"), OuterRef("session__operator__country_code"), Value(":"),
+            OuterRef("session__operator__party_id"), Value(":"), OuterRef("session__ocpi_id"),
+            output_field=CharField(),
+        )
+    )  # fmt: skip
+    # With the platforms named, (platform, key) is the streams' unique index: one index
+    # lookup per CDR, then the messages' (stream, state, id) index; never a scan.
+    platforms = list(Platform.objects.values_list("pk", flat=True))
+    messages = Message.objects.filter(
+        stream__platform_id__in=platforms,
+        stream__key=key,
+        endpoint_module=CDR_MODULE,
+        object_id=OuterRef("ocpi_id"),
+    )
+    return queryset.annotate(
+        hub_delivered=Exists(messages.filter(state=Message.State.DELIVERED)),
+        hub_last=Subquery(messages.order_by("-pk").values("state")[:1]),
+    )

@@ -52,7 +52,7 @@ def test_credit_and_rebill_through_the_page(finance, staff, three_charges):
         ({"reason": "x" * 1001, "confirm": "on"}, "reason"),
         (
             {"reason": "wrong", "rebill_tariff_id": "NOPE", "confirm": "on"},
-            "tariff: No tariff NOPE",
+            "tariff: Tariff NOPE has no description for eMSP",
         ),
     ],
 )

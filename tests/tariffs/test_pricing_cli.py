@@ -68,7 +68,7 @@ CDR = {
             "tariff_id": "tariff_A",
         }
     ],
-    "total_cost": {"excl_vat": 999.0},  # ignored
+    "total_cost": {"excl_vat": 999.0},  # not priced: printed beside, as not matching
 }
 
 
@@ -124,6 +124,8 @@ def test_prices_the_cdr_with_the_emsp_description_of_its_tariff(files, emsp, exp
         "currency": "EUR",
         "tariff_id": "tariff_A",
         **expected,
+        "cdr_total_cost": {"excl_vat": D("999.0")},
+        "matches_cdr": False,
     }
     # Decimals are written as JSON numbers with their exact digits
     assert '"excl_vat": ' + str(next(iter(expected.values()))["excl_vat"]) in output
@@ -412,3 +414,30 @@ def test_cost_fields_fit_an_ocpi_cdr(files):
         "total_parking_cost": {"excl_vat": 1.5, "incl_vat": 1.8},
     }
     Cdr(**{**cdr, **costs})
+
+
+def test_the_cdrs_own_total_is_printed_beside_the_computed_one_and_compared():
+    """Audit 2 (first-audit item 5): the spec's CDR example priced with tariff_1 (steps of
+    60 s) printed 3.9667 while the CDR says 4.00, without a word. 1.973 h is read as 7103 s:
+    119 steps of 60 s = 7140 s × 2.00/h = 3.9667, incl. 10 % VAT 4.3634."""
+    out, err = StringIO(), StringIO()
+    call_command(
+        "price_cdr", cdr=str(DATA / "cdr_example.json"),
+        tariff=str(DATA / "tariff_1_simple_2hour.json"), time_zone="Europe/Paris",
+        stdout=out, stderr=err,
+    )  # fmt: skip
+    printed = json.loads(out.getvalue(), parse_float=D)
+    assert printed["total_cost"] == {"excl_vat": D("3.9667"), "incl_vat": D("4.3634")}
+    assert printed["cdr_total_cost"] == {"excl_vat": D("4.00"), "incl_vat": D("4.40")}
+    assert printed["matches_cdr"] is False
+    assert "DIFFERS from the CDR's total_cost 4.00 excl. VAT / 4.40 incl. VAT" in err.getvalue()
+
+    out, err = StringIO(), StringIO()  # its own tariff (steps of 300 s): 2 h, 4.00 / 4.40
+    call_command(
+        "price_cdr", cdr=str(DATA / "cdr_example.json"), time_zone="Europe/Paris",
+        stdout=out, stderr=err,
+    )  # fmt: skip
+    printed = json.loads(out.getvalue(), parse_float=D)
+    assert printed["total_cost"] == {"excl_vat": D("4.0000"), "incl_vat": D("4.4000")}
+    assert printed["matches_cdr"] is True
+    assert "matches the CDR's total_cost" in err.getvalue()

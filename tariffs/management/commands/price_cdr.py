@@ -2,12 +2,15 @@
 
     manage.py price_cdr --tariff tariff.json --cdr cdr.json --time-zone Europe/Paris [--explain]
 
-The CDR's own cost fields are ignored: only its charging_periods, start_date_time and
-end_date_time are priced. The tariff file holds one Tariff or a list (then the tariff named
-by the CDR is used, per eMSP with --emsp; Gireve §3.10.4).
+Only the CDR's charging_periods, start_date_time and end_date_time are priced; its own
+total_cost is printed beside the computed one (`cdr_total_cost`, `matches_cdr`) and a line on
+stderr says whether they agree (audit 2: a different total went by unremarked). The tariff
+file holds one Tariff or a list (then the tariff named by the CDR is used, per eMSP with
+--emsp; Gireve §3.10.4).
 """
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -82,7 +85,43 @@ class Command(BaseCommand):
             output["max_price_applied"] = result.max_price_applied
             output["breakdown"] = result.breakdown()
             output["vat"] = result.vat_breakdown()  # per component, on the rounded amount
+        own = cdr_data.get("total_cost")
+        if isinstance(own, dict) and "excl_vat" in own:
+            output["cdr_total_cost"] = own
+            output["matches_cdr"] = _same_price(own, output["total_cost"])
         self.stdout.write(ocpi_json.dumps(output, indent=2))
+        self.stderr.write(_verdict(own, output["total_cost"], result.currency))
+
+
+def _same_price(own: dict, computed: dict) -> bool:
+    """Equal amounts (4.0 == 4.0000); incl_vat compared when the CDR gives it."""
+    try:
+        if Decimal(str(own["excl_vat"])) != Decimal(str(computed["excl_vat"])):
+            return False
+        if own.get("incl_vat") is None:
+            return True
+        return Decimal(str(own["incl_vat"])) == Decimal(str(computed.get("incl_vat")))
+    except (ArithmeticError, ValueError, TypeError):
+        return False  # a CDR total that is not a number cannot match
+
+
+def _verdict(own, computed: dict, currency: str) -> str:
+    """One sentence for the person at the terminal, on stderr (stdout stays JSON)."""
+
+    def amounts(price: dict) -> str:
+        incl = price.get("incl_vat")
+        tail = f" / {written(incl)} incl. VAT" if incl is not None else ""
+        return f"{written(price.get('excl_vat'))} excl. VAT{tail} {currency}"
+
+    if not isinstance(own, dict) or "excl_vat" not in own:
+        return f"Computed total: {amounts(computed)} (the CDR has no total_cost to compare)."
+    if _same_price(own, computed):
+        return f"Computed total {amounts(computed)} matches the CDR's total_cost."
+    return (
+        f"Computed total {amounts(computed)} DIFFERS from the CDR's total_cost "
+        f"{amounts(own)}: the CDR was priced otherwise (another tariff or step, or an "
+        "error); --explain shows each line."
+    )
 
 
 def _load(path: str):
