@@ -78,9 +78,10 @@ def admin_login_works(base: str, password: str) -> bool:
         browser.get(f"{base}/admin/login/", timeout=10)
         answer = browser.post(
             f"{base}/admin/login/?next=/admin/",
-            data={
-                "username": "admin",
-                "password": password,
+            data={  # the staff login page (two-factor wizard, roaming.accounts): step 1
+                "staff_login_view-current_step": "auth",
+                "auth-username": "admin",
+                "auth-password": password,
                 "csrfmiddlewaretoken": browser.cookies["csrftoken"],
                 "next": "/admin/",
             },
