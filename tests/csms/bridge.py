@@ -6,6 +6,20 @@ import uuid
 
 from django.test import Client
 
+# The valid demo badge the CSMS simulator swipes, and the token the hub answers for it.
+UID = "04A23B1C5D6E7F"
+HUB_TOKEN = {
+    "country_code": "DE",
+    "party_id": "TNM",
+    "uid": UID,
+    "type": "RFID",
+    "contract_id": "DE-TNM-C12345678-X",
+    "issuer": "TheNewMotion",
+    "valid": True,
+    "whitelist": "ALLOWED",
+    "last_updated": "2026-01-01T00:00:00Z",
+}
+
 
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)

@@ -16,24 +16,12 @@ from roaming.models import MessageLog
 from sessions.csms.models import ProcessedEvent, Transaction
 from sessions.models import Authorization, Cdr
 
-from .bridge import authorize_event, now, sample, status_event, transaction_event
+from .bridge import HUB_TOKEN, UID, authorize_event, now, sample, status_event, transaction_event
 from .bridge import transaction_started as started_event
 
 pytestmark = pytest.mark.django_db(transaction=True)
 COPIES = 3
 ROUNDS = 3
-UID = "04A23B1C5D6E7F"
-HUB_TOKEN = {
-    "country_code": "DE",
-    "party_id": "TNM",
-    "uid": UID,
-    "type": "RFID",
-    "contract_id": "DE-TNM-C12345678-X",
-    "issuer": "TheNewMotion",
-    "valid": True,
-    "whitelist": "ALLOWED",
-    "last_updated": "2026-01-01T00:00:00Z",
-}
 
 
 def at_once(live_server, csms, endpoint: str, event: dict) -> list[tuple[int, dict]]:

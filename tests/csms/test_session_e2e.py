@@ -32,21 +32,10 @@ from tariffs.pricing import compile_tariff, price_cdr
 from tests.factories import TariffFactory
 from tests.sessions.conftest import DAY_NIGHT
 
+from .bridge import HUB_TOKEN, UID
 from .session_schema import check_cdr, check_session
 
 PARIS = ZoneInfo("Europe/Paris")
-UID = "04A23B1C5D6E7F"  # the valid demo badge the CSMS simulator swipes
-HUB_TOKEN = {
-    "country_code": "DE",
-    "party_id": "TNM",
-    "uid": UID,
-    "type": "RFID",
-    "contract_id": "DE-TNM-C12345678-X",
-    "issuer": "TheNewMotion",
-    "valid": True,
-    "whitelist": "ALLOWED",
-    "last_updated": "2026-01-01T00:00:00Z",
-}
 
 
 def weekday_plan() -> SessionPlan:

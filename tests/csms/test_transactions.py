@@ -12,6 +12,8 @@ from sessions.models import Authorization, Cdr, Session
 from tests.factories import EvseMappingFactory, RemoteStartFactory
 
 from .bridge import (
+    HUB_TOKEN,
+    UID,
     authorize_event,
     call,
     now,
@@ -23,18 +25,6 @@ from .bridge import (
 )
 
 pytestmark = pytest.mark.django_db
-UID = "04A23B1C5D6E7F"
-HUB_TOKEN = {
-    "country_code": "DE",
-    "party_id": "TNM",
-    "uid": UID,
-    "type": "RFID",
-    "contract_id": "DE-TNM-C12345678-X",
-    "issuer": "TheNewMotion",
-    "valid": True,
-    "whitelist": "ALLOWED",
-    "last_updated": "2026-01-01T00:00:00Z",
-}
 
 
 def ok(response) -> dict:
