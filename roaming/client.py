@@ -115,12 +115,18 @@ class OcpiClient:
     """Calls one platform. `token` overrides the stored one (registration uses token A)."""
 
     def __init__(
-        self, platform: Platform, *, correlation_id: str | None = None, token: str | None = None
+        self,
+        platform: Platform,
+        *,
+        correlation_id: str | None = None,
+        token: str | None = None,
+        endpoints: dict[tuple[str, str], str] | None = None,
     ):
+        """`endpoints`: {(module, role): url} when the caller read them already (outbox)."""
         self.platform = platform
         self.correlation_id = correlation_id or str(uuid.uuid4())
         self.token = platform.outgoing_token if token is None else token
-        self._endpoints: dict[tuple[str, str], str] | None = None
+        self._endpoints = endpoints
 
     def endpoint(self, module: str, role: str) -> str | None:
         """Their URL for a module and interface role (read once per client)."""

@@ -32,7 +32,7 @@ from roaming.client import OcpiClient, Outcome
 from roaming.enums import InterfaceRole
 from roaming.models import Platform
 
-from . import coalescing, healing
+from . import coalescing, healing, hot_path
 from .dispatch import kick
 from .models import Message, Stream
 
@@ -132,16 +132,22 @@ def _relaxed_commits():
 
 def _deliver(stream_id: int) -> int:
     owner = uuid.uuid4().hex
-    acquired = _acquire(stream_id, owner)
-    if acquired is None:
-        return 0
-    stream, head = acquired
-    client = OcpiClient(stream.platform)
+    leased = hot_path.lease(stream_id, owner) if connection.vendor == "postgresql" else None
+    if leased is not None:
+        stream, endpoints, batch = leased
+        client = OcpiClient(stream.platform, endpoints=endpoints)
+    else:
+        acquired = _acquire(stream_id, owner)
+        if acquired is None:
+            return 0
+        stream, head = acquired
+        batch = [head]
+        client = OcpiClient(stream.platform)
     base_url = client.endpoint(stream.module, InterfaceRole.RECEIVER)
     delivered = 0
-    followers: list[Message] = []
-    while head is not None:
-        if not followers:
+    while batch:
+        head, followers = batch[0], batch[1:]
+        if not followers and len(batch) == 1 and leased is None:
             followers = _followers(stream, head, settings.OUTBOX_BATCH - delivered - 1)
         outcome = _send(client, base_url, stream, head)
         healed = None
@@ -150,13 +156,23 @@ def _deliver(stream_id: int) -> int:
                 client, base_url, stream, head, outcome, lambda: _keep_lease(stream, owner)
             )
             outcome = outcome if healed is None else healed.outcome
-        fast = followers and healed is None and _fast_path(head, outcome, delivered)
-        if fast and _record_delivered(stream, head, outcome, owner):
-            head, delivered = followers.pop(0), delivered + 1
-            continue
+        first_try = healed is None and outcome.kind == "success" and head.attempts == 0
+        if first_try and followers and _fast_path(head, outcome, delivered):
+            if _record_delivered(stream, head, outcome, owner):
+                batch, delivered = followers, delivered + 1
+                continue
+        elif first_try and not followers and leased is not None:
+            location = _location_header(outcome)
+            following = hot_path.record_last_delivered(
+                stream, head, outcome, owner, delivered, location
+            )
+            if following is not None:
+                batch, delivered = following, delivered + 1
+                continue
         head, done = _record(stream.pk, head, outcome, owner, delivered, healed)
         delivered += done
-        followers = []
+        batch = [head] if head is not None else []
+        leased = None  # back on the ORM path: it reads the followers of each head
     return delivered
 
 
