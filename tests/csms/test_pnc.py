@@ -2,6 +2,8 @@
 OCPI TokenType and uid, as the hub simulator on loopback receives them (docs/csms-bridge.md)."""
 
 import pytest
+import yaml
+from django.test import Client
 
 from locations.models import EVSE
 from roaming.simulator.demo_tokens import load_demo_tokens
@@ -161,3 +163,22 @@ def test_the_csms_simulators_pnc_car_is_authorized_at_the_hub_simulator(
     assert statuses == ["Preparing", "Charging", "SuspendedEV", "Finishing", "Available"]
     assert EVSE.objects.get(uid="E1").status == "AVAILABLE"
     assert Authorization.objects.get().type == "OTHER"
+
+
+def test_the_schema_documents_id_token_type_in_ocpp_words_and_not_with_token_type(db):
+    schema = yaml.safe_load(Client().get("/api/csms/v1/schema/").content)["components"]["schemas"]
+
+    assert schema["IdTokenTypeEnum"]["enum"] == [
+        "ISO14443",
+        "ISO15693",
+        "eMAID",
+        "Central",
+        "KeyCode",
+        "Local",
+        "MacAddress",
+        "NoAuthorization",
+    ]
+    request = schema["AuthorizeEventRequest"]
+    assert "id_token_type" not in request.get("required", [])
+    assert request["not"] == {"required": ["token_type", "id_token_type"]}
+    assert {"token_type", "message"} <= set(schema["AuthorizeAnswer"]["properties"])
