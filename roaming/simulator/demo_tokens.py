@@ -1,5 +1,7 @@
 """Badges the hub simulator knows in the demo (`manage.py hub_simulator --demo-tokens`), swiped
-by `manage.py csms_simulator`: one per authorize outcome. Any other uid is unknown (404/2004).
+by `manage.py csms_simulator`: one per authorize outcome, and the eMAID of a Plug & Charge
+contract (the simulator's PnC car), known as type OTHER (docs/csms-bridge.md: how the bridge
+sends an eMAID). Any other uid, or a uid asked as another type, is unknown (404/2004).
 
 Each is also a whole OCPI Token of a demo eMSP (FR*DEM) in the hub's tokens list, so the
 AuthorizationInfo carries the full token, as IOP's does (mod_tokens: `token` is a Token), and
@@ -10,7 +12,10 @@ DEMO_AUTHORIZATIONS = {
     "04B1C2D3E4F501": "BLOCKED",
     "04C0FFEE000001": "EXPIRED",
     "1A2B3C4D": "NO_CREDIT",
+    "FRDEMC00000005": "ALLOWED",  # Plug & Charge: eMAID FR-DEM-C00000005
 }
+# Token types other than RFID (the demo eMAID's, as the bridge sends it).
+DEMO_TOKEN_TYPES = {"FRDEMC00000005": "OTHER"}
 
 
 def demo_token(uid: str, number: int) -> dict:
@@ -18,7 +23,7 @@ def demo_token(uid: str, number: int) -> dict:
         "country_code": "FR",
         "party_id": "DEM",
         "uid": uid,
-        "type": "RFID",
+        "type": DEMO_TOKEN_TYPES.get(uid, "RFID"),
         "contract_id": f"FR-DEM-C{number:08d}",
         "issuer": "Demo eMSP",
         "valid": True,

@@ -6,7 +6,9 @@ Authorize answers are set per token uid with `hub.authorize_as(uid, ...)`:
 - UNKNOWN: mod_tokens "If the Token is not known, the response SHALL contain the status code
   2004: Unknown Token", with HTTP 404 (`unknown_http=404`, default) or 200;
 - `delay` seconds before answering (a slow eMSP behind the hub: the CPO's timeout runs out).
-A token in `hub.tokens` without a set answer is ALLOWED; any other uid is UNKNOWN.
+A token in `hub.tokens` without a set answer is ALLOWED; any other uid is UNKNOWN. A token is
+known by its uid and type together (mod_tokens Token.uid: "combined with the Token type"): a
+uid listed only with another type than the request's `type` is UNKNOWN, whatever its answer.
 """
 
 from __future__ import annotations
@@ -38,13 +40,18 @@ class Authorization:
             raise ValueError("unknown_http must be 200 or 404")
 
 
-def authorization_for(hub, uid: str) -> Authorization:
+def authorization_for(hub, uid: str, type: str = "RFID") -> Authorization:
     configured = hub.authorizations.get(uid)
     if isinstance(configured, str):  # hub.authorizations[uid] = "BLOCKED" also works
         configured = Authorization(allowed=configured)
+    listed = [t for t in hub.tokens if t.get("uid") == uid]
+    known = any(t.get("type", "RFID") == type for t in listed)
+    if listed and not known:  # the eMSP has this uid, but as another type of token
+        return Authorization(
+            allowed=UNKNOWN, unknown_http=(configured or Authorization()).unknown_http
+        )
     if configured is not None:
         return configured
-    known = any(t.get("uid") == uid for t in hub.tokens)
     return Authorization(allowed="ALLOWED" if known else UNKNOWN)
 
 
@@ -52,14 +59,17 @@ def authorize(hub, uid: str, query: dict, body) -> Answer:
     # Gireve §3.6.2: LocationReferences are mandatory in POST authorize.
     if not isinstance(body, dict) or not body.get("location_id"):
         return 200, envelope(None, 2002, "LocationReferences required (§3.6.2)"), {}
-    rule = authorization_for(hub, uid)
+    rule = authorization_for(hub, uid, _type(query))
     if rule.delay:
         time.sleep(rule.delay)
     with hub.lock:
         hub.authorize_requests.append({"uid": uid, "type": _type(query), "location": body})
     if rule.allowed == UNKNOWN:
         return rule.unknown_http, envelope(None, 2004, "Unknown token"), {}
-    token = next((t for t in hub.tokens if t.get("uid") == uid), None)
+    token = next(
+        (t for t in hub.tokens if t.get("uid") == uid and t.get("type", "RFID") == _type(query)),
+        None,
+    )
     token = token or {"uid": uid, "type": _type(query)}
     info = {
         "allowed": rule.allowed,

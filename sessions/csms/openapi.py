@@ -10,7 +10,9 @@ from the same tables the serializers check with:
 - a charge point time is at most MAX_CLOCK_AHEAD ahead of our clock (said in words: a
   schema cannot compare with now);
 - a status is one of its protocol's words (`status.MAPPINGS`), a charging state one of
-  `charging_state.WORDS`.
+  `charging_state.WORDS`;
+- an authorize gives its id tag's type as `token_type` (OCPI) or `id_token_type` (OCPP
+  2.0.1), not both (`AuthorizeEventSerializer.validate`).
 `NonNegativeDecimalSchema` writes the digits and bounds a `NonNegativeDecimal` is held to.
 """
 
@@ -80,6 +82,8 @@ def cross_field_rules(result, generator, request, public):
                 }
                 for protocol, words in status_map.MAPPINGS.items()
             ]
+        if {"token_type", "id_token_type"} <= properties.keys():
+            schema["not"] = {"required": ["token_type", "id_token_type"]}
         if properties.get("samples", {}).get("type") == "array":
             # MeterValuesSerializer.samples: allow_empty=False, which drf-spectacular omits.
             properties["samples"]["minItems"] = 1

@@ -11,6 +11,7 @@ from django.core.validators import RegexValidator
 from rest_framework import serializers
 
 from roaming.ocpi_checks import non_printable
+from sessions.authorization import ID_TOKEN_TYPES
 from sessions.enums import AuthorizationReason, AuthorizationSource, TokenType
 from sessions.rfid import READER_FORMATS
 
@@ -113,14 +114,36 @@ class StatusAnswerSerializer(serializers.Serializer):
 
 
 class AuthorizeEventSerializer(EventSerializer):
-    id_tag = serializers.CharField(max_length=64, help_text="As the reader gave it.")
-    token_type = serializers.ChoiceField(choices=TokenType.choices, default=TokenType.RFID)
+    id_tag = serializers.CharField(
+        max_length=64, help_text="As the reader gave it (OCPP 1.6 idTag, 2.0.1 idToken)."
+    )
+    token_type = serializers.ChoiceField(
+        choices=TokenType.choices,
+        default=TokenType.RFID,
+        help_text="OCPI 2.2.1 TokenType of id_tag. Not with id_token_type.",
+    )
+    id_token_type = serializers.ChoiceField(
+        choices=list(ID_TOKEN_TYPES),
+        required=False,
+        help_text="OCPP 2.0.1 IdTokenEnumType of id_tag, instead of token_type: ISO14443 and "
+        "ISO15693 are RFID, eMAID (Plug & Charge) OTHER, Central APP_USER; KeyCode, Local, "
+        "MacAddress and NoAuthorization are refused (Invalid, INVALID_UID, never sent to the "
+        "hub). docs/csms-bridge.md has the table.",
+    )
     reader_format = serializers.ChoiceField(
         choices=READER_FORMATS,
         default="HEX",
         help_text="How this reader writes RFID UIDs: hex as read, hex in reversed byte "
         "order, or decimal.",
     )
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        if "id_token_type" in attrs and "token_type" in self.initial_data:
+            raise serializers.ValidationError(
+                "Give token_type (OCPI) or id_token_type (OCPP 2.0.1), not both."
+            )
+        return attrs
 
 
 class AuthorizeAnswerSerializer(serializers.Serializer):
@@ -134,6 +157,14 @@ class AuthorizeAnswerSerializer(serializers.Serializer):
     reason = serializers.ChoiceField(choices=AuthorizationReason.choices)
     source = serializers.ChoiceField(choices=AuthorizationSource.choices)
     uid = serializers.CharField(help_text="The normalised uid (empty if malformed).")
+    token_type = serializers.ChoiceField(
+        choices=TokenType.choices, help_text="The OCPI TokenType the uid was decided as."
+    )
+    message = serializers.CharField(
+        allow_blank=True,
+        help_text="Why, in words, when the bridge refused the id tag itself (source LOCAL): "
+        "a malformed uid or eMAID, an id token type that cannot roam; empty otherwise.",
+    )
     authorization_reference = serializers.CharField(allow_null=True)
     group_id = serializers.CharField(allow_null=True)
     info = serializers.JSONField(allow_null=True, help_text="OCPI DisplayText from the eMSP.")

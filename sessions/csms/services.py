@@ -23,6 +23,7 @@ from roaming import message_log
 from roaming.ocpi_time import format_datetime
 from sessions.authorization import decide, record_authorization
 from sessions.enums import AuthorizationReason as Reason
+from sessions.enums import AuthorizationSource as Source
 from sessions.models import Authorization
 
 from . import exchange, lookups
@@ -306,6 +307,7 @@ def authorize(*, csms: Csms, event: dict) -> dict:
         type=event["token_type"],
         reader_format=event["reader_format"],
         charge_point_id=charge_point_id,
+        id_token_type=event.get("id_token_type"),
     )
 
     def process() -> dict:
@@ -329,6 +331,8 @@ def authorization_answer(authorization: Authorization, event: dict) -> dict:
         "reason": authorization.reason,
         "source": authorization.source,
         "uid": authorization.uid,
+        "token_type": authorization.type,
+        "message": authorization.hub_message if authorization.source == Source.LOCAL else "",
         "authorization_reference": authorization.authorization_reference or None,
         "group_id": token.get("group_id") or None,
         "info": authorization.info,

@@ -5,7 +5,9 @@ Each round, one charge point gets one badge: Available → swipe → (accepted) 
 Charging, SuspendedEV, Finishing, Available; every fifth round a charge point faults and is
 repaired. Badges cycle through every outcome: valid, blocked, expired, no credit (the hub
 simulator's `--demo-tokens`), unknown, a valid one written with separators in lowercase
-(normalised), and malformed ones that never reach the hub.
+(normalised), and malformed ones that never reach the hub. Then a Plug & Charge car: it plugs
+in (Preparing) and the charge point authorizes the eMAID of its contract certificate (OCPP
+2.0.1 IdToken type eMAID, ISO 15118), no badge.
 """
 
 from __future__ import annotations
@@ -31,6 +33,19 @@ BADGES = [
     ("malformed (9 bytes)", "04A23B1C5D6E7F8091", "HEX"),
 ]
 CHARGING = ["Preparing", "Charging", "SuspendedEV", "Finishing", "Available"]
+
+
+@dataclass(frozen=True)
+class PncCar:
+    """An EV with an ISO 15118 contract certificate: its eMAID, as the charge point has it."""
+
+    label: str
+    emaid: str
+
+
+# The demo eMAID the hub simulator knows (roaming/simulator/demo_tokens.py), with separators.
+PNC_CAR = PncCar("PnC car", "FR-DEM-C00000005")
+VISITS: list[tuple[str, str, str] | PncCar] = [*BADGES, PNC_CAR]
 
 
 @dataclass(frozen=True)
@@ -85,17 +100,30 @@ class CsmsSimulator:
 
     def swipe(self, charge_point: ChargePoint, label: str, id_tag: str, reader: str) -> Reply:
         event = self.event(charge_point, id_tag=id_tag, reader_format=reader)
+        return self.authorize(charge_point, event, f"badge {id_tag} [{label}]")
+
+    def authorize(self, charge_point: ChargePoint, event: dict, what: str) -> Reply:
         reply = self.post("authorize", event)
         answer = reply.body
         if reply.status == 200:
             result = f"{answer['ocpp_status']} ({answer['reason']} via {answer['source']})"
+            if answer.get("message"):
+                result += f": {answer['message']}"
         else:
             result = str(answer)
-        self.out(
-            f"{charge_point}  badge {id_tag} [{label}] → {reply.status} {result}"
-            f" in {reply.ms:.0f} ms"
-        )
+        self.out(f"{charge_point}  {what} → {reply.status} {result} in {reply.ms:.0f} ms")
         return reply
+
+    def plug_and_charge(self, charge_point: ChargePoint, car: PncCar) -> bool:
+        """A PnC visit: the car plugs in, its eMAID is authorized, it charges if accepted
+        (else it leaves); True if it was accepted."""
+        self.status(charge_point, "Preparing")
+        event = self.event(charge_point, id_tag=car.emaid, id_token_type="eMAID")
+        reply = self.authorize(charge_point, event, f"{car.label} eMAID {car.emaid}")
+        accepted = reply.body.get("accepted") is True
+        for status in CHARGING[1:] if accepted else ["Available"]:
+            self.status(charge_point, status)
+        return accepted
 
     def charge(self, charge_point: ChargePoint, badge: tuple[str, str, str]) -> bool:
         """One visit: a badge, then a charge if it is accepted; True if it was."""
@@ -110,18 +138,21 @@ class CsmsSimulator:
         self.status(charge_point, "Available")
 
     def run(self, charge_points: Iterable[ChargePoint], rounds: int, pause: float = 0.0) -> int:
-        """`rounds` visits over the charge points and badges in turn; accepted visits."""
+        """`rounds` visits over the charge points and VISITS in turn; accepted visits."""
         charge_points = list(charge_points)
         if not charge_points:
             return 0
         for charge_point in charge_points:
             self.status(charge_point, "Available")
         accepted = 0
-        turns = zip(itertools.cycle(charge_points), itertools.cycle(BADGES), strict=False)
-        for number, (charge_point, badge) in enumerate(turns, start=1):
+        turns = zip(itertools.cycle(charge_points), itertools.cycle(VISITS), strict=False)
+        for number, (charge_point, visit) in enumerate(turns, start=1):
             if number > rounds:
                 break
-            accepted += self.charge(charge_point, badge)
+            if isinstance(visit, PncCar):
+                accepted += self.plug_and_charge(charge_point, visit)
+            else:
+                accepted += self.charge(charge_point, visit)
             if number % 5 == 0:
                 self.fault(charge_point)
             time.sleep(pause)

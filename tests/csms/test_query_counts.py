@@ -3,9 +3,10 @@ cost). The count covers the whole request: key, event claim, effect, outbox, mes
 
 import pytest
 
+from roaming.simulator.demo_tokens import load_demo_tokens
 from tests.factories import EvseMappingFactory
 
-from .bridge import authorize_event, call, status_event
+from .bridge import HUB_TOKEN, UID, authorize_event, call, status_event
 
 pytestmark = pytest.mark.django_db
 
@@ -45,12 +46,15 @@ def test_a_replayed_status_event(csms, evse, connected_hub, django_assert_max_nu
         assert ok(call(csms, "evse-status", event))["duplicate"] is True
 
 
+@pytest.mark.parametrize(
+    ("id_tag", "fields"),
+    [(UID, {}), ("FR-DEM-C00000005", {"id_token_type": "eMAID"})],  # a badge, a PnC contract
+)
 def test_an_authorize_the_hub_decides(
-    csms, evse, connected_hub, hub_simulator, django_assert_max_num_queries
+    csms, evse, connected_hub, hub_simulator, django_assert_max_num_queries, id_tag, fields
 ):
-    from .test_transactions import HUB_TOKEN, UID
-
     hub_simulator.tokens.append(HUB_TOKEN)
-    ok(call(csms, "authorize", authorize_event(UID)))
+    load_demo_tokens(hub_simulator)  # the demo eMAID, type OTHER
+    ok(call(csms, "authorize", authorize_event(id_tag, **fields)))
     with django_assert_max_num_queries(AUTHORIZE_QUERIES):
-        assert ok(call(csms, "authorize", authorize_event(UID)))["accepted"] is True
+        assert ok(call(csms, "authorize", authorize_event(id_tag, **fields)))["accepted"] is True

@@ -9,12 +9,13 @@ from locations.enums import Status
 from locations.models import EVSE
 from sessions.csms.models import Csms
 from sessions.csms.session_simulator import SessionPlan, SessionSimulator, plan_before
-from sessions.csms.simulator import BADGES, ChargePoint, CsmsSimulator
+from sessions.csms.simulator import BADGES, VISITS, ChargePoint, CsmsSimulator
 
 
 class Command(BaseCommand):
     help = (
-        "Play a CSMS: status changes and badge swipes (valid, blocked, unknown, malformed) "
+        "Play a CSMS: status changes, badge swipes (valid, blocked, unknown, malformed) "
+        "and a Plug & Charge car (eMAID) "
         "at every EVSE the CSMS of --key runs, sent to the bridge API over HTTP; with "
         "--session, one full charging session (swipe, start, meter values over local "
         "midnight and 22:00, EV idle, stop, EV left)."
@@ -24,7 +25,10 @@ class Command(BaseCommand):
         parser.add_argument("--key", required=True, help="the CSMS's API key (csms_…)")
         parser.add_argument("--url", default="http://127.0.0.1:8000/api/csms/v1")
         parser.add_argument(
-            "--rounds", type=int, default=len(BADGES), help="visits (default: each badge once)"
+            "--rounds",
+            type=int,
+            default=len(VISITS),
+            help="visits (default: each badge and the PnC car once)",
         )
         parser.add_argument("--pause", type=float, default=0.5, help="seconds between visits")
         session = parser.add_argument_group("full charging session (--session)")
