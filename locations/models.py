@@ -81,6 +81,9 @@ class Location(TimestampedModel):
             ),
         ]
         indexes = [
+            # A CSMS event names its location by id alone (sessions.csms.evse_rows): one
+            # index probe however many locations we run (the unique index leads by operator).
+            models.Index(Upper("ocpi_id"), name="location_ocpi_id_ci"),
             # The locations sender counts and pages the shared locations of an operator in
             # creation order (locations.selectors.shared_locations): an index-only scan.
             models.Index(

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
-from . import ocpi_json, partitions
+from . import ocpi_json, partitions, rows
 from .models import MessageLog
 
 SECRET_HEADERS = {"authorization", "cookie", "proxy-authorization"}
@@ -110,10 +110,9 @@ def record(**exchange) -> MessageLog:
     if not connection.features.can_return_columns_from_insert:
         row.save(force_insert=True)
         return row
-    sql, params = _insert(connection, row)
-    pk = connection.ops.quote_name(MessageLog._meta.pk.column)
+    sql, params = rows.insert_sql(row, returning=True)
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} RETURNING {pk}", params)
+        cursor.execute(sql, params)
         row.pk = cursor.fetchone()[0]
     row._state.adding, row._state.db = False, connection.alias
     return row
@@ -122,20 +121,7 @@ def record(**exchange) -> MessageLog:
 def insert_sql(connection, **exchange) -> tuple[str, list]:
     """`record` as one INSERT statement and its parameters, for a caller that writes the log
     row in the same statement as its own (sessions.csms.services: the event's record)."""
-    return _insert(connection, MessageLog(**fields(**exchange)))
-
-
-def _insert(connection, row: MessageLog) -> tuple[str, list]:
-    columns, params = [], []
-    for field in MessageLog._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        value = field.pre_save(row, add=True)
-        columns.append(connection.ops.quote_name(field.column))
-        params.append(field.get_db_prep_save(value, connection))
-    table = connection.ops.quote_name(MessageLog._meta.db_table)
-    placeholders = ", ".join(["%s"] * len(params))
-    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", params
+    return rows.insert_sql(MessageLog(**fields(**exchange)))
 
 
 def purge(*, older_than_days: int | None = None) -> int:

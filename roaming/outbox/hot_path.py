@@ -19,33 +19,10 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from roaming import rows
 from roaming.models import Platform
 
 from .models import Message, Stream
-
-
-def _columns(model) -> str:
-    return ", ".join(f'{alias}."{f.column}"' for alias, f in _aliased(model))
-
-
-def _aliased(model):
-    alias = {Stream: "s", Platform: "p", Message: "m"}[model]
-    return [(alias, f) for f in model._meta.concrete_fields]
-
-
-def _instance(model, values):
-    """A model instance from raw column values, through each field's own converters
-    (JSONField values arrive as text with psycopg 3)."""
-    converted = []
-    for field, value in zip(model._meta.concrete_fields, values, strict=True):
-        for converter in field.get_db_converters(connection):
-            value = converter(value, field, connection)
-        converted.append(value)
-    return model.from_db(connection.alias, None, converted)
-
-
-_STREAM = len(Stream._meta.concrete_fields)
-_PLATFORM = len(Platform._meta.concrete_fields)
 
 # Leases the stream when it is due, not held, not leased, its platform connected and not
 # paused (delivery.due_streams), skipping a row a producer holds (its kick follows its
@@ -67,14 +44,14 @@ WITH due AS (
     WHERE s.id = due.id AND p.id = s.platform_id
     RETURNING s.*
 )
-SELECT {_columns(Stream)}, {_columns(Platform)},
+SELECT {rows.columns(Stream, 's')}, {rows.columns(Platform, 'p')},
     (SELECT coalesce(json_agg(json_build_array(e.identifier, e.role, e.url)), '[]')
      FROM roaming_platformendpoint e WHERE e.platform_id = p.id)
 FROM leased s JOIN {Platform._meta.db_table} p ON p.id = s.platform_id
 """
 
 _PENDING_SQL = f"""
-SELECT {_columns(Message)} FROM {Message._meta.db_table} m
+SELECT {rows.columns(Message, 'm')} FROM {Message._meta.db_table} m
 WHERE m.stream_id = %(stream)s AND m.state = %(pending)s ORDER BY m.id LIMIT %(limit)s
 """
 
@@ -99,8 +76,7 @@ def lease(stream_id: int, owner: str) -> tuple[Stream, dict, list[Message]] | No
         row = cursor.fetchone()
         if row is None:
             return None
-        stream = _instance(Stream, row[:_STREAM])
-        stream.platform = _instance(Platform, row[_STREAM : _STREAM + _PLATFORM])
+        stream, stream.platform = rows.split(row, Stream, Platform)
         endpoints = {(identifier, role): url for identifier, role, url in row[-1]}
         batch = pending(cursor, stream_id, settings.OUTBOX_BATCH)
     if not batch:
@@ -112,7 +88,7 @@ def pending(cursor, stream_id: int, limit: int) -> list[Message]:
     cursor.execute(
         _PENDING_SQL, {"stream": stream_id, "pending": Message.State.PENDING, "limit": limit}
     )
-    return [_instance(Message, row) for row in cursor.fetchall()]
+    return [rows.instance(Message, row) for row in cursor.fetchall()]
 
 
 _LOCK_SQL = f"""

@@ -13,7 +13,6 @@ import json
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from locations import services as locations
@@ -26,7 +25,7 @@ from sessions.enums import AuthorizationReason as Reason
 from sessions.enums import AuthorizationSource as Source
 from sessions.models import Authorization
 
-from . import exchange, lookups
+from . import evse_rows, exchange, lookups
 from . import status as status_map
 from .models import Csms, EvseMapping, EvseStatusReport, ProcessedEvent, new_api_key
 
@@ -95,39 +94,25 @@ def resolve_evse(*, csms: Csms, ref: dict, lock: bool = False, related=()) -> EV
             f"No EVSE mapped to charge point {ref['charge_point_id']} connector "
             f"{ref['connector_id']} (admin: CSMS bridge → EVSE mappings).",
         )
-    evse = _in_scope(csms, EVSE.objects.filter(pk=evse_id), lock, related).first()
-    if evse is None:
+    found = evse_rows.in_scope(csms, pk=evse_id, lock=lock, related=related)
+    if not found:
         raise BridgeError(403, "The mapped EVSE is not run by this CSMS.")
-    return evse
-
-
-def _in_scope(csms: Csms, evses: QuerySet, lock: bool, related=()) -> QuerySet:
-    # Scope as IN (subquery): no join, no duplicate rows, so the rows can be locked.
-    evses = evses.select_related("location__operator", *related).filter(csms.evses_in_scope())
-    return evses.select_for_update(of=("self",)) if lock else evses
+    return found[0]
 
 
 def _by_ocpi_ids(csms: Csms, ref: dict, lock: bool, related=()) -> EVSE:
-    evses = EVSE.objects.filter(
-        location__ocpi_id__iexact=ref["location_id"], uid__iexact=ref["evse_uid"]
-    )
-    if ref.get("country_code") and ref.get("party_id"):
-        evses = evses.filter(
-            location__operator__country_code__iexact=ref["country_code"],
-            location__operator__party_id__iexact=ref["party_id"],
-        )
-    found = list(_in_scope(csms, evses, lock, related)[:2])
+    found = evse_rows.in_scope(csms, ref=ref, lock=lock, related=related)
     if len(found) > 1:
         raise BridgeError(
             400, "Two of your operators have this location id: add country_code and party_id."
         )
     if not found:
-        if evses.exists():
+        if evse_rows.exists(ref):
             raise BridgeError(403, "This EVSE is not run by this CSMS.")
         raise BridgeError(404, f"Unknown EVSE {ref['location_id']}/{ref['evse_uid']}.")
     evse = found[0]
     connector_id = ref.get("connector_id")
-    if connector_id and not evse.connectors.filter(ocpi_id__iexact=connector_id).exists():
+    if connector_id and not evse_rows.has_connector(evse, connector_id):
         raise BridgeError(404, f"EVSE {evse.uid} has no connector {connector_id}.")
     return evse
 
