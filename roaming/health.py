@@ -34,7 +34,9 @@ def health(request):
     """Liveness: the database answers; the outbox figures are informative."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok", "outbox": _outbox_report(), "workers": heartbeat.report()})
+    return JsonResponse(
+        {"status": "ok", "outbox": _outbox_report(), "workers": heartbeat.report()}
+    )
 
 
 def outbox_health(request):

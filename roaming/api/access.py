@@ -79,9 +79,7 @@ def check_client_subject(request, platform: Platform) -> None:
     if required and subject != required:
         logger.warning(
             "OCPI call of %s refused: client certificate %r, required %r",
-            platform.name,
-            subject or None,
-            required,
+            platform.name, subject or None, required,
         )
         raise AuthenticationFailed("Client certificate required for this platform")
 

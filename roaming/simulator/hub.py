@@ -269,10 +269,7 @@ class HubSimulator:
         # They read our versions with token B while handling the POST: it must work already.
         previous, self.token, self.unregistered = self.token, token_b, False
         answer = requests.post(
-            credentials_url,
-            json=body,
-            headers=self.call_headers(token_a),
-            timeout=10,
+            credentials_url, json=body, headers=self.call_headers(token_a), timeout=10,
             cert=self.client_cert,
         ).json()
         if answer.get("status_code") != 1000:
