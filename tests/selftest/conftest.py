@@ -23,7 +23,7 @@ def iop(live_server, settings, hub_simulator):
     answer = hub_simulator.register_with(f"{settings.OCPI_BASE_URL}/versions", token_a)
     assert answer["status_code"] == 1000, answer
     hub_simulator.play_iop_on_authorize = True
-    tokens.know_qualification_token(hub_simulator)
+    tokens.load_qualification_token(hub_simulator)
     # No CSMS here: the remote start starts no session, so the STOP follows after this wait.
     hub_simulator.iop_session_wait = 1.0
     return hub_simulator

@@ -24,7 +24,9 @@ TOKEN = QUALIFICATION_TOKEN["uid"]
 
 def options(**changes) -> Options:
     # grace=0: no worker in these tests, the self-test delivers its streams itself at once.
-    return Options(location_id=LOCATION, token_uid=TOKEN, wait=10, grace=0, **changes)
+    return Options(
+        **{"location_id": LOCATION, "token_uid": TOKEN, "wait": 10, "grace": 0, **changes}
+    )
 
 
 def by_key(run: SelfTestRun) -> dict:
