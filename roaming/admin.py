@@ -497,22 +497,23 @@ class SelfTestRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     change_form_template = "admin/roaming/selftestrun/change_form.html"
 
     def get_urls(self):
-        view = "roaming.view_selftestrun"
+        # Downloads are for those who run self-tests (the reports name tokens and URLs).
         return [
             path(
-                "<int:run_id>/report.<str:kind>",
-                permission_view(self, self.report_view, view),
-                name="roaming_selftestrun_report",
-            ),
-            *super().get_urls(),
-        ]
+                f"<int:run_id>/report.{kind}",
+                permission_view(self, self.report_view, MANAGE_CONNECTION),
+                {"kind": kind},
+                name=f"roaming_selftestrun_report_{kind}",
+            )
+            for kind in ("html", "json")
+        ] + super().get_urls()
 
     @admin.display(description="report files")
     def report_files(self, obj):
         if not obj.report_html:
             return "— (not finished)"
-        url = reverse("admin:roaming_selftestrun_report", args=[obj.pk, "html"])
-        json_url = reverse("admin:roaming_selftestrun_report", args=[obj.pk, "json"])
+        url = reverse("admin:roaming_selftestrun_report_html", args=[obj.pk])
+        json_url = reverse("admin:roaming_selftestrun_report_json", args=[obj.pk])
         return format_html('<a href="{}">HTML</a> · <a href="{}">JSON</a>', url, json_url)
 
     @admin.display(description="report")
@@ -530,7 +531,7 @@ class SelfTestRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
     def report_view(self, request, run_id, kind):
         run = get_object_or_404(SelfTestRun, pk=run_id)
-        if kind not in ("html", "json") or not run.report_html:
+        if not run.report_html:
             return HttpResponse("No such report.", status=404, content_type="text/plain")
         name = f"selftest-{run.pk}-{run.created_at:%Y%m%dT%H%M%SZ}.{kind}"
         if kind == "html":

@@ -87,11 +87,11 @@ def test_a_finished_run_shows_its_report_and_offers_both_files(client):
         report={"result": "pass"},
         report_html="<html><body><h1>Self-test <b>report</b></h1></body></html>",
     )
-    client.force_login(staff("finance"))
+    client.force_login(staff("operations"))
 
     page = client.get(reverse("admin:roaming_selftestrun_change", args=[run.pk]))
-    html = client.get(reverse("admin:roaming_selftestrun_report", args=[run.pk, "html"]))
-    data = client.get(reverse("admin:roaming_selftestrun_report", args=[run.pk, "json"]))
+    html = client.get(reverse("admin:roaming_selftestrun_report_html", args=[run.pk]))
+    data = client.get(reverse("admin:roaming_selftestrun_report_json", args=[run.pk]))
 
     assert page.status_code == 200 and "srcdoc=" in page.content.decode()
     assert "&lt;b&gt;report&lt;/b&gt;" in page.content.decode()  # escaped into the frame
