@@ -8,11 +8,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.urls import reverse
 from django.utils import timezone
 from py_ocpi.modules.cdrs.v_2_2_1.schemas import Cdr as PydanticCdr
 from py_ocpi.modules.sessions.v_2_2_1.schemas import Session as PydanticSession
 
 from roaming import ocpi_json
+from roaming.groups import ensure_staff_groups
 from roaming.outbox import delivery
 from roaming.outbox.models import Message, Stream
 from sessions import session_push, session_services
@@ -22,7 +24,7 @@ from sessions.models import Cdr, Session
 from sessions.test_charge import begin_test_charge, finish_test_charge, update_test_charge
 from tests.csms.bridge import HUB_TOKEN, UID
 from tests.csms.session_schema import check_cdr, check_session
-from tests.factories import AuthorizationFactory
+from tests.factories import AuthorizationFactory, UserFactory
 
 from .conftest import TOKEN
 
@@ -164,3 +166,26 @@ def test_a_real_session_is_never_driven_as_a_test(put_hub, charger):
     real.refresh_from_db()
     assert real.status == "ACTIVE" and not real.cdrs.exists()
     assert Message.objects.count() == before
+
+
+def test_admin_marks_the_test_session_and_cdr_and_filters_them(put_hub, charger, client):
+    evse, connector = charger
+    user = UserFactory(username="ops")
+    user.groups.add(ensure_staff_groups()["operations"])
+    client.force_login(user)
+    cdr = finish_test_charge(update_test_charge(begin_test_charge(evse=evse)))
+    real = session_services.start_session(
+        evse=evse, connector=connector, started_at=timezone.now(), meter_start_wh=0,
+        cdr_token=TOKEN, auth_method="AUTH_REQUEST",
+    )  # fmt: skip
+
+    for model, test_pk, real_pk in (("session", cdr.session_id, real.pk), ("cdr", cdr.pk, None)):
+        page = client.get(reverse(f"admin:charging_{model}_change", args=[test_pk]))
+        assert page.status_code == 200
+        assert ">TEST</strong> OCPI self-test charge" in page.content.decode()
+        listed = client.get(reverse(f"admin:charging_{model}_changelist") + "?is_test__exact=1")
+        assert list(listed.context["cl"].result_list.values_list("pk", flat=True)) == [test_pk]
+        assert ">TEST</strong>" in listed.content.decode()
+        if real_pk:
+            page = client.get(reverse(f"admin:charging_{model}_change", args=[real_pk]))
+            assert "OCPI self-test charge" not in page.content.decode()
