@@ -109,3 +109,14 @@ def test_our_own_party_of_a_test_without_a_hub_token_is_not_an_emsp(charger):
     operator = charger.location.operator
     assert (cdr.emsp_country_code, cdr.emsp_party_id) == (operator.country_code, operator.party_id)
     assert selectors.emsps() == []
+
+
+def test_the_dashboard_month_has_no_test_cdr_waiting_or_counted(finance, connected_hub, charger):
+    session = begin_test_charge(evse=charger)
+    cdr = finish_test_charge(update_test_charge(session))  # today, its POST still queued
+    assert selectors.unacknowledged().filter(pk=cdr.pk).exists()
+
+    answer = finance.get("/finance/")
+
+    assert answer.context["totals"] == [] and answer.context["by_emsp"] == []
+    assert answer.context["waiting_count"] == 0 and answer.context["waiting"] == []
