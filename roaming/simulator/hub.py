@@ -5,7 +5,9 @@ it using its token A, or it registers with us given our versions URL and our tok
 receiver calls to their modules (store, sessions, cdrs, commands, tokens) and records every
 request.
 Fault modes: "down" (listening socket closed: connection refused), "http500", "slow" (answers
-after `delay` seconds) and "reject2001" (OCPI 2001 rejection).
+after `delay` seconds) and "reject2001" (OCPI 2001 rejection); besides them, one broken
+qualification use case or more (`break_use_case`, faults.py). It also plays what IOP starts
+in qualification (`play_iop`, iop_play.py).
 
 For delivery tests it also tracks requests in flight per pushed object (module/cc/pid/id, the
 unit of one outbox stream): a request arriving while another one for the same object is still
@@ -29,7 +31,7 @@ from dataclasses import dataclass
 
 import requests
 
-from . import cdrs, commands, credentials, sessions, store, tokens
+from . import cdrs, commands, credentials, faults, iop_play, sessions, store, tokens
 from .server import (
     Server,
     b64,
@@ -95,6 +97,13 @@ class HubSimulator:
         self.fault: str | None = None
         self.fault_module: str | None = None
         self.delay = 0.0
+        self.broken: set[str] = set()  # use cases broken (faults.USE_CASE_FAULTS)
+        self.iop_play: list[dict] = []  # steps of the last play_iop (iop_play.py)
+        self.iop_commands: dict[str, str] = {}  # command id it sent -> its result's step
+        self.iop_page_limit = iop_play.PAGE_LIMIT
+        self.iop_session_wait = 20.0  # seconds play_iop waits for the started session
+        self.iop_thread: threading.Thread | None = None
+        self.play_iop_on_authorize = False  # --play-iop
         self.lock = threading.Lock()
         self._server: Server | None = None
         self.connections: set[socket.socket] = set()
@@ -117,12 +126,13 @@ class HubSimulator:
     def endpoints(self) -> list[dict]:
         base = f"{self.url}/2.2.1"
         endpoints = [{"identifier": m, "role": "RECEIVER", "url": f"{base}/{m}"} for m in RECEIVERS]
-        return endpoints + [
+        endpoints += [
             {"identifier": "tokens", "role": "SENDER", "url": f"{base}/tokens"},
             {"identifier": "commands", "role": "SENDER", "url": f"{base}/commands"},
             {"identifier": "credentials", "role": "SENDER", "url": f"{base}/credentials"},
             {"identifier": "credentials", "role": "RECEIVER", "url": f"{base}/credentials"},
         ]
+        return faults.drift(self, endpoints)
 
     def start(self) -> "HubSimulator":
         server = Server((self.host, self.port), make_handler(self))
@@ -158,6 +168,11 @@ class HubSimulator:
         elif mode != "down" and self._server is None:
             self.start()  # rebinds the same port
         self.fault, self.delay, self.fault_module = mode, delay, module
+
+    def break_use_case(self, name: str) -> None:
+        """Break one qualification use case (faults.USE_CASE_FAULTS): the self-test must
+        report it red. `broken.clear()` repairs them all."""
+        faults.break_use_case(self, name)
 
     # --- requests in flight per pushed object ------------------------------------
 
@@ -269,7 +284,10 @@ class HubSimulator:
         # They read our versions with token B while handling the POST: it must work already.
         previous, self.token, self.unregistered = self.token, token_b, False
         answer = requests.post(
-            credentials_url, json=body, headers=self.call_headers(token_a), timeout=10,
+            credentials_url,
+            json=body,
+            headers=self.call_headers(token_a),
+            timeout=10,
             cert=self.client_cert,
         ).json()
         if answer.get("status_code") != 1000:
@@ -329,6 +347,20 @@ class HubSimulator:
         with a fresh response_url (commands.send: `sender`, `url`, `command_id`)."""
         return commands.send(self, command, body, to=to, **options)
 
+    def play_iop(self, location_id: str, evse_uid: str, *, party: str = "FR*AB1"):
+        """Start, in a thread (returned), what IOP starts in qualification: pull the client's
+        locations, START_SESSION then STOP_SESSION at that EVSE; steps in `iop_play`."""
+        return iop_play.start(self, location_id, evse_uid, party=party)
+
+    def after_answer(self, action) -> None:
+        """Run `action` once the answer being written has been sent (`answered`)."""
+        self._local.after = action
+
+    def answered(self) -> None:
+        action, self._local.after = getattr(self._local, "after", None), None
+        if action is not None:
+            action()
+
     # --- the hub answering -----------------------------------------------------
 
     def answer(
@@ -341,6 +373,8 @@ class HubSimulator:
             self.received.append(recorded)
         if path.startswith("/simulator/commands"):  # for people, on loopback: no token
             return commands.control(self, method, [p for p in path.split("/") if p][2:], body)
+        if path.rstrip("/") == "/simulator/play-iop":
+            return iop_play.control(self, method, body)
         if self.fault == "slow":
             self._sleep(self.delay)
         if self.fault == "http500":
@@ -363,16 +397,23 @@ class HubSimulator:
         if parts == ["2.2.1", "credentials"]:
             return credentials.handle(self, method, body)
         if parts[:3] == ["2.2.1", "commands", "results"] and len(parts) == 4 and method == "POST":
-            return commands.receive(self, parts[3], body)
+            received = commands.receive(self, parts[3], body)
+            if received[1]["status_code"] == 1000:
+                iop_play.result_received(self, parts[3], body)
+            return received
         if self.require_routing_headers and not has_routing_headers(headers):
             return 400, envelope(None, 2001, "Missing OCPI-from/OCPI-to headers (§2.1.3)"), {}
         if self.fault == "reject2001" and self.fault_module in (None, *parts[1:2]):
             return 200, envelope(None, 2001, "Simulated rejection: invalid data"), {}
+        if (broken := faults.answer(self, method, parts, body)) is not None:
+            return broken
         if parts[:2] == ["2.2.1", "tokens"]:
             if method == "GET" and len(parts) == 2:
                 return tokens.tokens_page(self, query)
             if method == "POST" and len(parts) == 4 and parts[3] == "authorize":
-                return tokens.authorize(self, parts[2], query, body)
+                answer = tokens.authorize(self, parts[2], query, body)
+                iop_play.on_authorized(self, parts[2], body, headers, answer[0])
+                return answer
         if len(parts) >= 2 and parts[1] == "sessions":
             return sessions.handle(self, method, parts[2:], body)
         if len(parts) >= 2 and parts[1] == "cdrs":
