@@ -4,9 +4,9 @@
     hub = HubSimulator().start()      # hub.versions_url, hub.token, hub.objects, hub.received
 
 One module per job:
-- `hub`: the server's identity, lifecycle, fault modes, registration both ways, routing,
-  requests in flight per object, and what tests read (`received`, `objects`, `session`, `cdr`);
-- `server`: HTTP plumbing and the OCPI envelope;
+- `hub`: the server's identity, lifecycle, fault modes, registration both ways, routing
+  and what tests read (`received`, `objects`, `session`, `cdr`);
+- `server`: HTTP plumbing and the OCPI envelope; `inflight`: requests in flight per object;
 - receivers of what a CPO sends: `store` (locations, tariffs; `forget` to lose one),
   `sessions` (PUT/PATCH/GET), `cdrs` (POST answered with Location, GET), `commands`
   (CommandResults at the response_url);

@@ -9,10 +9,8 @@ after `delay` seconds) and "reject2001" (OCPI 2001 rejection); besides them, one
 qualification use case or more (`break_use_case`, faults.py). It also plays what IOP starts
 in qualification (`play_iop`, iop_play.py).
 
-For delivery tests it also tracks requests in flight per pushed object (module/cc/pid/id, the
-unit of one outbox stream): a request arriving while another one for the same object is still
-awaited by its client is recorded in `overlaps` (two deliverers of one stream at once). A
-request whose client hung up (read timeout, killed worker) no longer counts as awaited.
+For delivery tests it also tracks requests in flight per pushed object (`in_flight`,
+`overlaps`: inflight.py).
 
 `token` is what we must send it (its token C, or its token B when it registered with us);
 `client_token` is what it sends us.
@@ -22,7 +20,6 @@ import contextlib
 import copy
 import itertools
 import secrets
-import select
 import socket
 import ssl
 import threading
@@ -31,7 +28,7 @@ from dataclasses import dataclass
 
 import requests
 
-from . import cdrs, commands, credentials, faults, iop_play, sessions, store, tokens
+from . import cdrs, commands, credentials, faults, inflight, iop_play, sessions, store, tokens
 from .server import (
     Server,
     b64,
@@ -174,60 +171,20 @@ class HubSimulator:
         report it red. `broken.clear()` repairs them all."""
         faults.break_use_case(self, name)
 
-    # --- requests in flight per pushed object ------------------------------------
+    # --- requests in flight per pushed object (inflight.py) --------------------------
 
     @staticmethod
     def object_key(path: str) -> str | None:
         """ "locations/FR/AB1/LOC1" for a receiver call on that object or below it."""
-        parts = [p for p in path.split("/") if p][2:]  # drop "ocpi", "2.2.1"
-        if len(parts) >= 4 and parts[0] in RECEIVERS:
-            return "/".join(parts[:4])
-        return None
+        return inflight.object_key(path, RECEIVERS)
 
     def enter(self, path: str, connection=None) -> tuple[str, int] | None:
         """Called by the handler when a request arrives; returns its ticket for `leave`."""
-        self._local.connection, self._local.ticket = connection, None
-        key = self.object_key(path)
-        if key is None:
-            return None
-        with self.lock:
-            if self.in_flight.get(key):
-                self.overlaps.append((key, path, time.monotonic()))
-            ticket = (key, next(self._tickets))
-            self.in_flight.setdefault(key, set()).add(ticket[1])
-        self._local.ticket = ticket
-        return ticket
+        return inflight.enter(self, path, connection)
 
     def leave(self, ticket: tuple[str, int] | None) -> None:
         """The answer was written, or the client hung up (idempotent)."""
-        if ticket is None:
-            return
-        with self.lock:
-            tickets = self.in_flight.get(ticket[0])
-            if tickets is not None:
-                tickets.discard(ticket[1])
-                if not tickets:
-                    del self.in_flight[ticket[0]]
-
-    def _sleep(self, delay: float) -> None:
-        """Sleep `delay` (fault "slow"), noticing when the client hangs up meanwhile."""
-        connection = getattr(self._local, "connection", None)
-        if isinstance(connection, ssl.SSLSocket):
-            connection = None  # no MSG_PEEK on TLS sockets: just sleep
-        deadline = time.monotonic() + delay
-        while (left := deadline - time.monotonic()) > 0:
-            if connection is None:
-                time.sleep(left)
-                break
-            readable, _, _ = select.select([connection], [], [], min(left, 0.05))
-            try:
-                hung_up = bool(readable) and not connection.recv(1, socket.MSG_PEEK)
-            except OSError:
-                hung_up = True
-            if hung_up:
-                # Still answers (and stores) after the delay, as a slow hub would.
-                self.leave(getattr(self._local, "ticket", None))
-                connection = None
+        inflight.leave(self, ticket)
 
     # --- what tests read -------------------------------------------------------
 
@@ -376,7 +333,7 @@ class HubSimulator:
         if path.rstrip("/") == "/simulator/play-iop":
             return iop_play.control(self, method, body)
         if self.fault == "slow":
-            self._sleep(self.delay)
+            inflight.sleep(self, self.delay)
         if self.fault == "http500":
             return 500, envelope(None, 3000, "Simulated server error"), {}
         parts = [p for p in path.split("/") if p][1:]  # drop "ocpi"
