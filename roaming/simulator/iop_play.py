@@ -244,6 +244,8 @@ def control(hub, method: str, body) -> Answer:
     ):
         message = 'POST {"location_id": "...", "evse_uid": "...", "to": "FR*AB1"}'
         return 400, envelope(None, 2001, message), {}
+    if not hub.client_endpoints:
+        return 409, envelope(None, 2000, "Not registered with a platform yet"), {}
     try:
         start(hub, body["location_id"], body["evse_uid"], party=body["to"])
     except ValueError as exc:

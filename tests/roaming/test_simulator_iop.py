@@ -178,16 +178,20 @@ def test_authorizing_the_qualification_badge_makes_iop_play_at_that_evse(hub, si
     assert steps(hub, "stop_session")[0]["answer"]["data"]["result"] == "ACCEPTED"
 
 
-def test_play_iop_for_people_on_loopback(hub, sites):
+def test_play_iop_for_people_on_loopback(hub_simulator, live_server, settings, sites):
+    hub = hub_simulator
     hub.break_use_case("commands")
     url = hub.url.replace("/ocpi", "/simulator/play-iop")
+    body = {"location_id": "PAR-1", "evse_uid": "E1", "to": "FR*AB1"}
+    unregistered = requests.post(url, json=body, timeout=5)
+    settings.OCPI_BASE_URL = f"{live_server.url}/ocpi"
+    hub.register_with(f"{live_server.url}/ocpi/versions", invite(name="Gireve")[1])
 
     refused = requests.post(url, json={"location_id": "PAR-1"}, timeout=5)
-    started = requests.post(
-        url, json={"location_id": "PAR-1", "evse_uid": "E1", "to": "FR*AB1"}, timeout=5
-    )
+    started = requests.post(url, json=body, timeout=5)
     hub.iop_thread.join(timeout=30)
 
+    assert unregistered.status_code == 409 and unregistered.json()["status_code"] == 2000
     assert refused.status_code == 400 and refused.json()["status_code"] == 2001
     assert started.status_code == 200
     listed = requests.get(url, timeout=5).json()["data"]
