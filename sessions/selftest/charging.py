@@ -18,6 +18,7 @@ from roaming.client import OcpiClient
 from roaming.models import MessageLog, Platform
 from roaming.outbox.models import Message
 from sessions.authorization import decide, hub_platform, record_authorization
+from sessions.enums import AuthorizationSource
 from sessions.models import Authorization
 from sessions.session_push import CDR_MODULE, stream_key
 from sessions.test_charge import begin_test_charge, finish_test_charge, update_test_charge
@@ -55,7 +56,7 @@ def check_rta(
     )
     use_case.evidence.append(Evidence.from_log("POST authorize", log))
     if not use_case.check(
-        decision.source == "HUB",
+        decision.source == AuthorizationSource.HUB,
         "The hub was asked in real time",
         f"Decided without the hub ({decision.get_reason_display()}): a cached or remote-started "
         "token; use a token the platform does not whitelist",
