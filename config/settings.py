@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "sessions.apps.ChargingConfig",
     "sessions.csms.apps.CsmsConfig",
     "sessions.commands.apps.CommandsConfig",
+    "sessions.selftest.apps.SelftestConfig",
 ]
 
 MIDDLEWARE = [

@@ -4,17 +4,22 @@ Every action here declares `manage_connection` (issue 11: finance could unregist
 audit screenshot 28) and leaves an audit entry (roaming.audit).
 """
 
+import logging
+
+from celery import current_app
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import transaction
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from . import audit, audit_admin, registration, resync  # noqa: F401 (audit_admin registers)
+from . import audit, audit_admin, ocpi_json, registration, resync  # noqa: F401 (audit_admin registers)
 from .admin_base import ReadOnlyAdmin, ServiceRefusalsOnForm, permission_view, short_time, truncated
-from .models import HubClientInfo, MessageLog, Platform, PlatformEndpoint
+from .models import HubClientInfo, MessageLog, Platform, PlatformEndpoint, SelfTestRun
 
 # The product's name instead of "Django administration"; no "View site" link: there is no
 # public site behind this admin (audit item 19).
@@ -28,6 +33,11 @@ admin.site.enable_nav_sidebar = False
 admin.site.disable_action("delete_selected")
 
 MANAGE_CONNECTION = "roaming.manage_connection"
+# Published by name: the self-test composes every app (sessions.selftest), roaming imports none.
+SELFTEST_TASK = "sessions.selftest.tasks.run_selftest"
+TOKEN_TYPES = ["RFID", "APP_USER", "AD_HOC_USER", "OTHER"]  # OCPI 2.2.1 TokenType
+
+logger = logging.getLogger(__name__)
 
 
 class RegisterForm(forms.Form):
@@ -47,6 +57,60 @@ class InviteForm(forms.Form):
         help_text="The platform's name here, e.g. Gireve preprod. A platform of this name is "
         "created if there is none.",
     )
+
+
+class SelfTestForm(forms.Form):
+    """The options of `manage.py ocpi_selftest` (docs/qualification.md)."""
+
+    location = forms.CharField(max_length=36, help_text="OCPI id of the test location.")
+    operator = forms.CharField(
+        max_length=7, required=False, help_text="CC*PID, when several operators use that id."
+    )
+    evse = forms.CharField(
+        max_length=36, required=False, help_text="uid of the test EVSE (default: the first)."
+    )
+    token = forms.CharField(
+        max_length=36,
+        required=False,
+        help_text="A test token uid given by Gireve, for Real-Time Authorization.",
+    )
+    token_type = forms.ChoiceField(choices=[(t, t) for t in TOKEN_TYPES], initial="RFID")
+    wait = forms.IntegerField(
+        min_value=0,
+        max_value=3600,
+        initial=120,
+        help_text="Seconds to wait for what the hub starts (registration, pull, commands).",
+    )
+    allow_production = forms.BooleanField(
+        required=False, help_text="Run against a production hub (FR*007) anyway."
+    )
+
+    def __init__(self, *args, platform: Platform, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.platform = platform
+
+    def clean(self):
+        data = super().clean()
+        if self.platform.is_production_hub and not data.get("allow_production"):
+            raise forms.ValidationError(
+                f"{self.platform.name} is Gireve's production hub (FR*007, Gireve §2.1.6): the "
+                "self-test sends test data. Run it on preproduction (FR*107), or tick "
+                "'allow production' if Gireve asked for it."
+            )
+        return data
+
+    def options(self) -> dict:
+        """What sessions.selftest.runner.Options takes."""
+        data = self.cleaned_data
+        return {
+            "location_id": data["location"],
+            "operator": data["operator"],
+            "evse_uid": data["evse"],
+            "token_uid": data["token"],
+            "token_type": data["token_type"],
+            "wait": float(data["wait"]),
+            "allow_production": data["allow_production"],
+        }
 
 
 class PlatformEndpointInline(admin.TabularInline):
@@ -72,6 +136,7 @@ class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
         "register_to_platform",
         "update_credentials",
         "check_connection",
+        "run_selftest",
         "resync_platforms",
         "unregister_platforms",
         "forget_platforms",
@@ -265,6 +330,45 @@ class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
                 self.message_user(request, f"{platform.name}: {error}", messages.ERROR)
 
     @admin.action(
+        description="Run self-test (Gireve qualification use cases, with a report)",
+        permissions=["manage_connection"],
+    )
+    def run_selftest(self, request, queryset):
+        """Queue a self-test run (a Celery task: the page returns at once) and show its page."""
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one platform to test.", messages.ERROR)
+            return None
+        platform = queryset.get()
+        form = SelfTestForm(request.POST if "apply" in request.POST else None, platform=platform)
+        if form.is_valid():
+            with transaction.atomic():
+                run = SelfTestRun.objects.create(
+                    platform=platform,
+                    started_by=request.user.get_username(),
+                    options=form.options(),
+                )
+                audit.record(
+                    actor=request.user,
+                    action="selftest",
+                    objects=[platform],
+                    detail=f"run {run.pk} queued, location {run.options['location_id']}",
+                )
+                transaction.on_commit(lambda: _publish_selftest(run.pk))
+            self.message_user(
+                request, f"{platform.name}: self-test queued; this page shows its report when done."
+            )
+            return redirect(reverse("admin:roaming_selftestrun_change", args=[run.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Run self-test against {platform.name}",
+            "opts": self.model._meta,
+            "platform": platform,
+            "selected": [platform],
+            "form": form,
+        }
+        return TemplateResponse(request, "admin/roaming/platform/selftest.html", context)
+
+    @admin.action(
         description="Resync with it (whole PUT of tariffs, then locations)",
         permissions=["manage_connection"],
     )
@@ -359,6 +463,83 @@ class PlatformAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
             )
         else:
             self.message_user(request, f"{platform.name}: {done}.")
+
+
+def _publish_selftest(run_id: int) -> None:
+    """Hand the run to a worker; with the broker away it stays queued (said on its page)."""
+    try:
+        with current_app.pool.acquire(block=True) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0.2, timeout=1)
+            current_app.send_task(SELFTEST_TASK, (run_id,), retry=False, connection=conn)
+    except Exception:  # noqa: BLE001 - any broker failure: the run stays queued
+        logger.warning("Self-test run %s: broker unavailable, not started", run_id)
+
+
+@admin.register(SelfTestRun)
+class SelfTestRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Self-test runs and their reports (started from Platforms → Run self-test)."""
+
+    list_display = ["created_at", "platform", "result", "started_by", "finished_at"]
+    list_filter = ["result", "platform"]
+    fields = [
+        "platform",
+        "result",
+        "started_by",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "options",
+        "summary",
+        "report_files",
+        "report_page",
+    ]
+    readonly_fields = fields
+    change_form_template = "admin/roaming/selftestrun/change_form.html"
+
+    def get_urls(self):
+        # Downloads are for those who run self-tests (the reports name tokens and URLs).
+        return [
+            path(
+                f"<int:run_id>/report.{kind}",
+                permission_view(self, self.report_view, MANAGE_CONNECTION),
+                {"kind": kind},
+                name=f"roaming_selftestrun_report_{kind}",
+            )
+            for kind in ("html", "json")
+        ] + super().get_urls()
+
+    @admin.display(description="report files")
+    def report_files(self, obj):
+        if not obj.report_html:
+            return "— (not finished)"
+        url = reverse("admin:roaming_selftestrun_report_html", args=[obj.pk])
+        json_url = reverse("admin:roaming_selftestrun_report_json", args=[obj.pk])
+        return format_html('<a href="{}">HTML</a> · <a href="{}">JSON</a>', url, json_url)
+
+    @admin.display(description="report")
+    def report_page(self, obj):
+        if not obj.report_html:
+            if obj.result == SelfTestRun.Result.QUEUED:
+                return "Queued: waiting for a Celery worker to start it. Reload this page."
+            return "Running: reload this page." if not obj.finished_at else "No report."
+        # The report keeps its own CSS: shown in a frame, never mixed into the admin page.
+        return format_html(
+            '<iframe srcdoc="{}" sandbox style="width:100%;height:80vh;border:1px solid #ccc">'
+            "</iframe>",
+            obj.report_html,
+        )
+
+    def report_view(self, request, run_id, kind):
+        run = get_object_or_404(SelfTestRun, pk=run_id)
+        if not run.report_html:
+            return HttpResponse("No such report.", status=404, content_type="text/plain")
+        name = f"selftest-{run.pk}-{run.created_at:%Y%m%dT%H%M%SZ}.{kind}"
+        if kind == "html":
+            response = HttpResponse(run.report_html, content_type="text/html; charset=utf-8")
+        else:
+            response = HttpResponse(ocpi_json.dumps(run.report), content_type="application/json")
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 def _has_history(platform: Platform) -> bool:

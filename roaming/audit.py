@@ -36,6 +36,7 @@ ACTIONS = {
     "forget": "Platform forgotten locally",
     "resync": "Whole resync queued",
     "initial_push": "Initial full push queued",
+    "selftest": "Self-test run",
     "retry": "Stream retried now",
     "hold": "Stream held",
     "resend": "Stream head resent",

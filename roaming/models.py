@@ -229,6 +229,11 @@ class Platform(models.Model):
         token = self.outgoing_token
         return f"{token[:4]}…{token[-2:]}" if len(token) > 8 else ("•" * len(token))
 
+    @property
+    def is_production_hub(self) -> bool:
+        """Gireve §2.1.6: IOP presents FR*007 in production (FR*107 in preproduction)."""
+        return (self.hub_country_code.upper(), self.hub_party_id.upper()) == ("FR", "007")
+
     def endpoint_url(self, module: str, role: str) -> str | None:
         endpoint = self.endpoints.filter(identifier=module, role=role).first()
         return endpoint.url if endpoint else None
@@ -258,6 +263,39 @@ class PlatformEndpoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.identifier} {self.role}"
+
+
+class SelfTestRun(models.Model):
+    """One run of `ocpi_selftest` against a platform (Gireve qualification, §3.3) and its
+    report, kept so ops can show Gireve what passed and when."""
+
+    class Result(models.TextChoices):
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "running"
+        PASS = "pass", "every use case passed"
+        FAIL = "fail", "a use case failed"
+        WAITING = "waiting", "a use case is still waiting (timed out or not run)"
+        REFUSED = "refused", "refused (bad options or a production hub)"
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="selftests")
+    started_by = models.CharField(max_length=200, help_text="A staff user or command:… (OS user).")
+    options = models.JSONField(default=dict, blank=True, help_text="Location, EVSE, token, wait.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=8, choices=Result.choices, default=Result.QUEUED)
+    summary = models.TextField(blank=True, help_text="Plain text for the qualification mail.")
+    report = models.JSONField(default=dict, blank=True)
+    report_html = models.TextField(blank=True, help_text="The self-contained HTML report.")
+
+    class Meta:
+        verbose_name = "self-test run"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return (
+            f"Self-test of {self.platform} at {self.created_at:%Y-%m-%d %H:%M} UTC: {self.result}"
+        )
 
 
 class HubClientInfo(models.Model):

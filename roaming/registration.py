@@ -216,20 +216,27 @@ def unregister(*, platform: Platform, notify_remote: bool = False) -> None:
         platform.endpoints.all().delete()
 
 
-@_traced
 def check_connection(*, platform: Platform) -> str:
     """Read their versions and details with our token; say what differs from what we stored."""
+    new, gone = endpoint_changes(platform=platform)
+    if not new and not gone:
+        return f"{platform}: reachable, {platform.endpoints.count()} endpoints as stored."
+    return (
+        f"{platform}: reachable, but endpoints changed (update the connection): "
+        f"{len(new)} new, {len(gone)} gone."
+    )
+
+
+@_traced
+def endpoint_changes(*, platform: Platform) -> tuple[set, set]:
+    """(new, gone): their endpoints read now with our token against the stored ones, as
+    (identifier, role, url) triples; RegistrationError when they cannot be read."""
     if not platform.versions_url or not platform.outgoing_token:
         raise RegistrationError(SERVER_ERROR, f"{platform} is not registered")
     _, endpoints = _read_version_details(platform, platform.versions_url, platform.outgoing_token)
     theirs = {(e["identifier"], e.get("role", ""), e["url"]) for e in endpoints}
     stored = set(platform.endpoints.values_list("identifier", "role", "url"))
-    if theirs == stored:
-        return f"{platform}: reachable, {len(theirs)} endpoints as stored."
-    return (
-        f"{platform}: reachable, but endpoints changed (update the connection): "
-        f"{len(theirs - stored)} new, {len(stored - theirs)} gone."
-    )
+    return theirs - stored, stored - theirs
 
 
 # --- steps ---------------------------------------------------------------------

@@ -40,6 +40,36 @@ class TokenAdmin(ServiceRefusalsOnForm, admin.ModelAdmin):
 # never by hand in admin (roaming.admin_base.ReadOnlyAdmin).
 
 
+TEST_WORDS = "OCPI self-test charge (sessions.test_charge): never billed"
+
+
+def _test_tag(obj):
+    """A visible TEST marker on a self-test Session or CDR (list column and page)."""
+    if not obj.is_test:
+        return ""
+    return format_html(
+        '<strong style="background:#e6dcf7;color:#4b2a86;padding:0 6px;border-radius:8px" '
+        'title="{}">TEST</strong>',
+        TEST_WORDS,
+    )
+
+
+class TestMarkerMixin:
+    """Self-test objects: a TEST column and filter in the list, a TEST line atop the page."""
+
+    @admin.display(description="test", ordering="is_test")
+    def test_tag(self, obj):
+        return _test_tag(obj)
+
+    @admin.display(description="Self-test")
+    def test_marker(self, obj):
+        return format_html("{} {}", _test_tag(obj), TEST_WORDS)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        return ["test_marker", *fields] if obj is not None and obj.is_test else fields
+
+
 @admin.register(Authorization)
 class AuthorizationAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Every decision on a badge (CSMS bridge): read-only, it is what sessions and CDRs use."""
@@ -131,10 +161,12 @@ def _messages_table(stream_key: str, *, endpoint_module: str | None = None, obje
 
 
 @admin.register(Session)
-class SessionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class SessionAdmin(TestMarkerMixin, ReadOnlyAdmin, admin.ModelAdmin):
     # Within 1280 px with the filters (audit 2, E3): the location names its operator.
-    list_display = ["session", "status", "origin", "location", "started", "ended", "kwh", "emsp"]
-    list_filter = ["status", "origin", "operator"]
+    list_display = [
+        "session", "test_tag", "status", "origin", "location", "started", "ended", "kwh", "emsp",
+    ]  # fmt: skip
+    list_filter = ["status", "origin", "is_test", "operator"]
     list_select_related = ["operator", "location"]
     search_fields = ["ocpi_id", "transaction_id", "authorization_reference"]
     date_hierarchy = "start_date_time"
@@ -161,7 +193,7 @@ class SessionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "ocpi",
         "pushed",
     ]
-    readonly_fields = fields
+    readonly_fields = ["test_marker", *fields]
 
     @admin.display(description="Meter resets (register lower than the reading before)")
     def resets(self, obj):
@@ -172,6 +204,7 @@ class SessionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             "{}: {} Wh → {} Wh (counting goes on from the new register)",
             ((r["at"], r["from_wh"], r["to_wh"]) for r in obj.meter_resets),
         )
+
     @admin.display(description="session", ordering="ocpi_id")
     def session(self, obj):
         return truncated(obj.ocpi_id, 14)
@@ -194,9 +227,10 @@ class SessionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
 
 
 @admin.register(Cdr)
-class CdrAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class CdrAdmin(TestMarkerMixin, ReadOnlyAdmin, admin.ModelAdmin):
     list_display = [
         "ocpi_id",
+        "test_tag",
         "state",
         "credit",
         "operator",
@@ -206,7 +240,7 @@ class CdrAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "total_cost_excl_vat",
         "currency",
     ]
-    list_filter = ["state", "credit", "operator", "emsp_country_code"]
+    list_filter = ["state", "credit", "is_test", "operator", "emsp_country_code"]
     list_select_related = ["operator"]
     search_fields = ["ocpi_id", "session__ocpi_id", "emsp_party_id"]
     date_hierarchy = "start_date_time"
@@ -225,7 +259,7 @@ class CdrAdmin(ReadOnlyAdmin, admin.ModelAdmin):
         "ocpi",
         "pushed",
     ]
-    readonly_fields = fields
+    readonly_fields = ["test_marker", *fields]
 
     @admin.display(description="eMSP")
     def emsp_party(self, obj):

@@ -31,6 +31,10 @@ from .session_state import derive, tariff_at_start, whole_seconds
 
 logger = logging.getLogger(__name__)
 
+# The remark of a self-test CDR (sessions.test_charge): what an eMSP reading it learns.
+TEST_REMARK = "OCPI self-test charge (hub qualification): never billed, every cost is zero."
+_ZERO_COST = {"total_cost": {"excl_vat": 0, "incl_vat": 0}}
+
 
 def issue_cdr(
     session: Session,
@@ -43,7 +47,8 @@ def issue_cdr(
 ) -> Cdr:
     """Build, check and save a CDR from the session; queue it, or hold it with the reasons."""
     periods = derive(session, session_dimensions=False)
-    costs = _cdr_costs(session, periods.periods)
+    # A self-test charge runs under no tariff (session_services.start_session): zero costs.
+    costs = _ZERO_COST if session.is_test else _cdr_costs(session, periods.periods)
     data = cdr_to_ocpi(
         session=session,
         cdr_id=cdr_id,
@@ -51,6 +56,7 @@ def issue_cdr(
         totals=periods,
         costs=costs,
         created=created,
+        remark=TEST_REMARK if session.is_test else "",
     )
     errors = cdr_checks.cdr_errors(
         data,
@@ -102,6 +108,7 @@ def _save_cdr(session, data, *, errors, rebill_of=None, reason="", user=None, cr
         total_energy=data["total_energy"],
         start_date_time=parse_datetime(data["start_date_time"]),
         end_date_time=parse_datetime(data["end_date_time"]),
+        is_test=session.is_test,
     )
     cdr.save()
     return cdr
@@ -127,6 +134,8 @@ def credit_cdr(
     cdr = Cdr.objects.select_for_update().select_related("session__operator").get(pk=cdr.pk)
     if cdr.credit:
         raise ValidationError(f"{cdr.ocpi_id} is a credit CDR: it cannot be credited.")
+    if cdr.is_test:
+        raise ValidationError(f"{cdr.ocpi_id} is a self-test CDR: never billed, nothing to credit.")
     if cdr.state != Cdr.State.QUEUED:
         raise ValidationError(f"{cdr.ocpi_id} was never sent (held): nothing to credit.")
     if cdr.credits.exists():

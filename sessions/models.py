@@ -132,6 +132,11 @@ class Session(models.Model):
     )
     status = models.CharField(max_length=11, choices=SessionStatus.choices)
     invalid_reason = models.CharField(max_length=255, blank=True)
+    # An OCPI self-test charge (sessions.test_charge): pushed like any other, never billed;
+    # finance, statements and exports leave it out.
+    is_test = models.BooleanField(
+        "self-test", default=False, help_text="OCPI self-test charge: never billed."
+    )
     last_updated = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -219,6 +224,10 @@ class Cdr(models.Model):
     total_energy = models.DecimalField(max_digits=14, decimal_places=4)
     start_date_time = models.DateTimeField()
     end_date_time = models.DateTimeField()
+    # The CDR of a self-test charge (Session.is_test): zero costs, never in totals or exports.
+    is_test = models.BooleanField(
+        "self-test", default=False, help_text="OCPI self-test CDR: zero costs, never billed."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -101,6 +101,7 @@ def start_session(
     transaction_id: str = "",
     meter_id: str = "",
     invalid_reason: str = "",
+    is_test: bool = False,
     now: dt.datetime | None = None,
 ) -> Session | None:
     """A transaction started after an allowed authorization (or a remote start) with the EV
@@ -114,6 +115,9 @@ def start_session(
     (AuthorizationInfo / StartSession, Gireve §3.6.1). `cdr_token=None` is a non-roaming
     charge: on an Advenir station it is reported anonymised (Gireve §3.8.5), elsewhere it
     is none of the hub's business (None is returned, nothing is stored).
+
+    `is_test`: an OCPI self-test charge (sessions.test_charge): run under no tariff, so every
+    cost it shows the hub is zero, and marked so that it is never billed.
     """
     location = evse.location
     if connector.evse_id != evse.pk:
@@ -165,9 +169,10 @@ def start_session(
         currency=tariff.currency if tariff else settings.SESSION_DEFAULT_CURRENCY,
         time_zone=location.time_zone,
         cdr_location=cdr_location_to_ocpi(location, evse, connector),
-        tariff=tariff_to_ocpi(tariff) if tariff else None,
+        tariff=tariff_to_ocpi(tariff) if tariff and not is_test else None,
         status=SessionStatus.INVALID if invalid_reason else SessionStatus.ACTIVE,
         invalid_reason=invalid_reason[:255],
+        is_test=is_test,
     )
     derive(session)
     session.live_state = live_state_of(session)

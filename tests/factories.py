@@ -345,6 +345,21 @@ class PlatformEndpointFactory(factory.django.DjangoModelFactory):
     url = factory.LazyAttribute(lambda o: f"https://hub.example.com/ocpi/2.2.1/{o.identifier}")
 
 
+class SelfTestRunFactory(factory.django.DjangoModelFactory):
+    """A finished self-test run with its report (sessions.selftest writes real ones)."""
+
+    class Meta:
+        model = "roaming.SelfTestRun"
+
+    platform = factory.SubFactory(PlatformFactory)
+    started_by = "ops"
+    result = "pass"
+    report = factory.LazyFunction(lambda: {"result": "pass", "use_cases": []})
+    report_html = "<!doctype html><html><body><h1>Self-test report</h1></body></html>"
+    started_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+    finished_at = factory.LazyFunction(lambda: dt.datetime.now(dt.UTC))
+
+
 class HubClientInfoFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "roaming.HubClientInfo"

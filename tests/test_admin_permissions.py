@@ -32,6 +32,7 @@ ACTIONS = {
         "register_to_platform",
         "update_credentials",
         "check_connection",
+        "run_selftest",
         "resync_platforms",
         "unregister_platforms",
         "forget_platforms",

@@ -116,7 +116,10 @@ def send(
         "OCPI-to-party-id": to[1],
     }
     response = requests.post(
-        f"{base.rstrip('/')}/{command}", json=body, headers=headers, timeout=10,
+        f"{base.rstrip('/')}/{command}",
+        json=body,
+        headers=headers,
+        timeout=10,
         cert=hub.client_cert,
     )
     try:

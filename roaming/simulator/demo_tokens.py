@@ -5,7 +5,10 @@ sends an eMAID). Any other uid, or a uid asked as another type, is unknown (404/
 
 Each is also a whole OCPI Token of a demo eMSP (FR*DEM) in the hub's tokens list, so the
 AuthorizationInfo carries the full token, as IOP's does (mod_tokens: `token` is a Token), and
-a session started with it has its CdrToken."""
+a session started with it has its CdrToken. The qualification badge comes along
+(tokens.QUALIFICATION_TOKEN)."""
+
+from .tokens import load_qualification_token
 
 DEMO_AUTHORIZATIONS = {
     "04A23B1C5D6E7F": "ALLOWED",
@@ -36,3 +39,4 @@ def load_demo_tokens(hub) -> None:
     for number, (uid, allowed) in enumerate(DEMO_AUTHORIZATIONS.items(), start=1):
         hub.authorize_as(uid, allowed)
         hub.tokens.append(demo_token(uid, number))
+    load_qualification_token(hub)

@@ -5,12 +5,12 @@ it using its token A, or it registers with us given our versions URL and our tok
 receiver calls to their modules (store, sessions, cdrs, commands, tokens) and records every
 request.
 Fault modes: "down" (listening socket closed: connection refused), "http500", "slow" (answers
-after `delay` seconds) and "reject2001" (OCPI 2001 rejection).
+after `delay` seconds) and "reject2001" (OCPI 2001 rejection); besides them, one broken
+qualification use case or more (`break_use_case`, faults.py). It also plays what IOP starts
+in qualification (`play_iop`, iop_play.py).
 
-For delivery tests it also tracks requests in flight per pushed object (module/cc/pid/id, the
-unit of one outbox stream): a request arriving while another one for the same object is still
-awaited by its client is recorded in `overlaps` (two deliverers of one stream at once). A
-request whose client hung up (read timeout, killed worker) no longer counts as awaited.
+For delivery tests it also tracks requests in flight per pushed object (`in_flight`,
+`overlaps`: inflight.py).
 
 `token` is what we must send it (its token C, or its token B when it registered with us);
 `client_token` is what it sends us.
@@ -20,7 +20,6 @@ import contextlib
 import copy
 import itertools
 import secrets
-import select
 import socket
 import ssl
 import threading
@@ -29,7 +28,7 @@ from dataclasses import dataclass
 
 import requests
 
-from . import cdrs, commands, credentials, sessions, store, tokens
+from . import cdrs, commands, credentials, faults, inflight, iop_play, sessions, store, tokens
 from .server import (
     Server,
     b64,
@@ -95,6 +94,13 @@ class HubSimulator:
         self.fault: str | None = None
         self.fault_module: str | None = None
         self.delay = 0.0
+        self.broken: set[str] = set()  # use cases broken (faults.USE_CASE_FAULTS)
+        self.iop_play: list[dict] = []  # steps of the last play_iop (iop_play.py)
+        self.iop_commands: dict[str, str] = {}  # command id it sent -> its result's step
+        self.iop_page_limit = iop_play.PAGE_LIMIT
+        self.iop_session_wait = 20.0  # seconds play_iop waits for the started session
+        self.iop_thread: threading.Thread | None = None
+        self.play_iop_on_authorize = False  # --play-iop
         self.lock = threading.Lock()
         self._server: Server | None = None
         self.connections: set[socket.socket] = set()
@@ -117,12 +123,13 @@ class HubSimulator:
     def endpoints(self) -> list[dict]:
         base = f"{self.url}/2.2.1"
         endpoints = [{"identifier": m, "role": "RECEIVER", "url": f"{base}/{m}"} for m in RECEIVERS]
-        return endpoints + [
+        endpoints += [
             {"identifier": "tokens", "role": "SENDER", "url": f"{base}/tokens"},
             {"identifier": "commands", "role": "SENDER", "url": f"{base}/commands"},
             {"identifier": "credentials", "role": "SENDER", "url": f"{base}/credentials"},
             {"identifier": "credentials", "role": "RECEIVER", "url": f"{base}/credentials"},
         ]
+        return faults.drift(self, endpoints)
 
     def start(self) -> "HubSimulator":
         server = Server((self.host, self.port), make_handler(self))
@@ -159,60 +166,25 @@ class HubSimulator:
             self.start()  # rebinds the same port
         self.fault, self.delay, self.fault_module = mode, delay, module
 
-    # --- requests in flight per pushed object ------------------------------------
+    def break_use_case(self, name: str) -> None:
+        """Break one qualification use case (faults.USE_CASE_FAULTS): the self-test must
+        report it red. `broken.clear()` repairs them all."""
+        faults.break_use_case(self, name)
+
+    # --- requests in flight per pushed object (inflight.py) --------------------------
 
     @staticmethod
     def object_key(path: str) -> str | None:
         """ "locations/FR/AB1/LOC1" for a receiver call on that object or below it."""
-        parts = [p for p in path.split("/") if p][2:]  # drop "ocpi", "2.2.1"
-        if len(parts) >= 4 and parts[0] in RECEIVERS:
-            return "/".join(parts[:4])
-        return None
+        return inflight.object_key(path, RECEIVERS)
 
     def enter(self, path: str, connection=None) -> tuple[str, int] | None:
         """Called by the handler when a request arrives; returns its ticket for `leave`."""
-        self._local.connection, self._local.ticket = connection, None
-        key = self.object_key(path)
-        if key is None:
-            return None
-        with self.lock:
-            if self.in_flight.get(key):
-                self.overlaps.append((key, path, time.monotonic()))
-            ticket = (key, next(self._tickets))
-            self.in_flight.setdefault(key, set()).add(ticket[1])
-        self._local.ticket = ticket
-        return ticket
+        return inflight.enter(self, path, connection)
 
     def leave(self, ticket: tuple[str, int] | None) -> None:
         """The answer was written, or the client hung up (idempotent)."""
-        if ticket is None:
-            return
-        with self.lock:
-            tickets = self.in_flight.get(ticket[0])
-            if tickets is not None:
-                tickets.discard(ticket[1])
-                if not tickets:
-                    del self.in_flight[ticket[0]]
-
-    def _sleep(self, delay: float) -> None:
-        """Sleep `delay` (fault "slow"), noticing when the client hangs up meanwhile."""
-        connection = getattr(self._local, "connection", None)
-        if isinstance(connection, ssl.SSLSocket):
-            connection = None  # no MSG_PEEK on TLS sockets: just sleep
-        deadline = time.monotonic() + delay
-        while (left := deadline - time.monotonic()) > 0:
-            if connection is None:
-                time.sleep(left)
-                break
-            readable, _, _ = select.select([connection], [], [], min(left, 0.05))
-            try:
-                hung_up = bool(readable) and not connection.recv(1, socket.MSG_PEEK)
-            except OSError:
-                hung_up = True
-            if hung_up:
-                # Still answers (and stores) after the delay, as a slow hub would.
-                self.leave(getattr(self._local, "ticket", None))
-                connection = None
+        inflight.leave(self, ticket)
 
     # --- what tests read -------------------------------------------------------
 
@@ -269,7 +241,10 @@ class HubSimulator:
         # They read our versions with token B while handling the POST: it must work already.
         previous, self.token, self.unregistered = self.token, token_b, False
         answer = requests.post(
-            credentials_url, json=body, headers=self.call_headers(token_a), timeout=10,
+            credentials_url,
+            json=body,
+            headers=self.call_headers(token_a),
+            timeout=10,
             cert=self.client_cert,
         ).json()
         if answer.get("status_code") != 1000:
@@ -329,6 +304,20 @@ class HubSimulator:
         with a fresh response_url (commands.send: `sender`, `url`, `command_id`)."""
         return commands.send(self, command, body, to=to, **options)
 
+    def play_iop(self, location_id: str, evse_uid: str, *, party: str = "FR*AB1"):
+        """Start, in a thread (returned), what IOP starts in qualification: pull the client's
+        locations, START_SESSION then STOP_SESSION at that EVSE; steps in `iop_play`."""
+        return iop_play.start(self, location_id, evse_uid, party=party)
+
+    def after_answer(self, action) -> None:
+        """Run `action` once the answer being written has been sent (`answered`)."""
+        self._local.after = action
+
+    def answered(self) -> None:
+        action, self._local.after = getattr(self._local, "after", None), None
+        if action is not None:
+            action()
+
     # --- the hub answering -----------------------------------------------------
 
     def answer(
@@ -341,8 +330,10 @@ class HubSimulator:
             self.received.append(recorded)
         if path.startswith("/simulator/commands"):  # for people, on loopback: no token
             return commands.control(self, method, [p for p in path.split("/") if p][2:], body)
+        if path.rstrip("/") == "/simulator/play-iop":
+            return iop_play.control(self, method, body)
         if self.fault == "slow":
-            self._sleep(self.delay)
+            inflight.sleep(self, self.delay)
         if self.fault == "http500":
             return 500, envelope(None, 3000, "Simulated server error"), {}
         parts = [p for p in path.split("/") if p][1:]  # drop "ocpi"
@@ -363,16 +354,23 @@ class HubSimulator:
         if parts == ["2.2.1", "credentials"]:
             return credentials.handle(self, method, body)
         if parts[:3] == ["2.2.1", "commands", "results"] and len(parts) == 4 and method == "POST":
-            return commands.receive(self, parts[3], body)
+            received = commands.receive(self, parts[3], body)
+            if received[1]["status_code"] == 1000:
+                iop_play.result_received(self, parts[3], body)
+            return received
         if self.require_routing_headers and not has_routing_headers(headers):
             return 400, envelope(None, 2001, "Missing OCPI-from/OCPI-to headers (§2.1.3)"), {}
         if self.fault == "reject2001" and self.fault_module in (None, *parts[1:2]):
             return 200, envelope(None, 2001, "Simulated rejection: invalid data"), {}
+        if (broken := faults.answer(self, method, parts, body)) is not None:
+            return broken
         if parts[:2] == ["2.2.1", "tokens"]:
             if method == "GET" and len(parts) == 2:
                 return tokens.tokens_page(self, query)
             if method == "POST" and len(parts) == 4 and parts[3] == "authorize":
-                return tokens.authorize(self, parts[2], query, body)
+                answer = tokens.authorize(self, parts[2], query, body)
+                iop_play.on_authorized(self, parts[2], body, headers, answer[0])
+                return answer
         if len(parts) >= 2 and parts[1] == "sessions":
             return sessions.handle(self, method, parts[2:], body)
         if len(parts) >= 2 and parts[1] == "cdrs":

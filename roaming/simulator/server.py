@@ -92,6 +92,7 @@ def make_handler(hub):
                 pass  # the client gave up (read timeout): nothing to answer
             finally:
                 hub.leave(ticket)
+            hub.answered()  # what the hub does once its answer is out (e.g. play_iop)
 
         def handle(self):
             # TLS refused (e.g. no client certificate): the client sees the failure itself.

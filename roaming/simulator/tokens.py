@@ -9,6 +9,9 @@ Authorize answers are set per token uid with `hub.authorize_as(uid, ...)`:
 A token in `hub.tokens` without a set answer is ALLOWED; any other uid is UNKNOWN. A token is
 known by its uid and type together (mod_tokens Token.uid: "combined with the Token type"): a
 uid listed only with another type than the request's `type` is UNKNOWN, whatever its answer.
+
+`QUALIFICATION_TOKEN` plays the test badge Gireve gives a CPO for qualification: known
+(ALLOWED) with --demo-tokens or --play-iop; with --play-iop its authorize starts play_iop.
 """
 
 from __future__ import annotations
@@ -38,6 +41,25 @@ class Authorization:
             raise ValueError(f"allowed must be one of {ALLOWED_TYPES} or UNKNOWN")
         if self.unknown_http not in (200, 404):
             raise ValueError("unknown_http must be 200 or 404")
+
+
+QUALIFICATION_TOKEN = {
+    "country_code": "FR",
+    "party_id": "QUA",
+    "uid": "0A1B2C3D4E5F60",
+    "type": "RFID",
+    "contract_id": "FR-QUA-C00000001",
+    "issuer": "Gireve qualification eMSP",
+    "valid": True,
+    "whitelist": "ALLOWED",
+    "last_updated": "2026-01-01T00:00:00Z",
+}
+
+
+def load_qualification_token(hub) -> None:
+    if not any(t.get("uid") == QUALIFICATION_TOKEN["uid"] for t in hub.tokens):
+        hub.authorize_as(QUALIFICATION_TOKEN["uid"], "ALLOWED")
+        hub.tokens.append(dict(QUALIFICATION_TOKEN))
 
 
 def authorization_for(hub, uid: str, type: str = "RFID") -> Authorization:

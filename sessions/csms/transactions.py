@@ -29,26 +29,17 @@ from locations.models import EVSE, Connector
 from roaming.ocpi_time import format_datetime
 from sessions import session_services
 from sessions.authorization import decisions_for, remote_start_for, token_uid
+from sessions.cdr_tokens import AUTH_METHODS, cdr_token_of
 from sessions.charging_periods import Sample
-from sessions.enums import AuthMethod, AuthorizationSource, SessionStatus
-from sessions.models import Authorization, RemoteStart, Session, Token
+from sessions.enums import AuthMethod, SessionStatus
+from sessions.models import Authorization, RemoteStart, Session
 from sessions.rfid import BadUid
-from sessions.session_ocpi import CDR_TOKEN_FIELDS
 
 from .models import Csms, EvseMapping, Transaction
 from .services import MAX_CLOCK_AHEAD, BridgeError, once, resolve_evse
 
 logger = logging.getLogger(__name__)
 Reporting = Transaction.Reporting
-
-# OCPI 2.2.1 mod_cdrs AuthMethod by who decided (sessions.authorization): a local decision
-# is WHITELIST ("no request to an eMSP has been performed").
-AUTH_METHODS = {
-    AuthorizationSource.HUB: AuthMethod.AUTH_REQUEST,
-    AuthorizationSource.WHITELIST: AuthMethod.WHITELIST,
-    AuthorizationSource.OFFLINE: AuthMethod.WHITELIST,
-    AuthorizationSource.REMOTE_START: AuthMethod.COMMAND,
-}
 
 
 @dataclass
@@ -250,19 +241,6 @@ def _roaming(link: Link, token: dict, uid: str, type: str) -> Link:
         )
     link.cdr_token = cdr_token
     return link
-
-
-def cdr_token_of(token: dict, uid: str, type: str) -> dict | None:
-    """OCPI CdrToken from the Token the hub gave, exactly; a field it left out is taken from
-    the one Token its eMSP pushed us with that uid and type (same identity). None if still
-    incomplete."""
-    cdr_token = {name: token.get(name) for name in CDR_TOKEN_FIELDS}
-    if not all(cdr_token.values()):
-        cached = list(Token.objects.filter(uid__iexact=token.get("uid") or uid, type=type)[:2])
-        if len(cached) == 1:
-            for name in CDR_TOKEN_FIELDS:
-                cdr_token[name] = cdr_token[name] or getattr(cached[0], name)
-    return cdr_token if all(cdr_token.values()) else None
 
 
 # --- E4: meter values -------------------------------------------------------------------

@@ -8,7 +8,8 @@ in the Cdr columns, so the double a cell holds prints back as the exact amount; 
 digits on every database, selectors.Quantized); a credit row's volumes are negative, like
 its amounts, so every column sums to the net totals;
 times are in the location's time zone, the zone named in its own column (and in the CSV
-value's offset).
+value's offset). Self-test CDRs are never exported (selectors.billable): an export is what
+was billed.
 """
 
 from __future__ import annotations
@@ -83,10 +84,11 @@ DATE_COLUMNS = {10, 11}
 
 
 def rows(queryset: QuerySet[Cdr]) -> Iterator[list]:
-    """Export rows (Python values: Decimal, aware local datetime) from a server-side cursor."""
+    """Export rows (Python values: Decimal, aware local datetime) from a server-side cursor;
+    self-test CDRs left out."""
     zones: dict[str, ZoneInfo] = {}
     values = (
-        selectors.with_hub_messages(selectors.cdr_rows(queryset))
+        selectors.with_hub_messages(selectors.cdr_rows(selectors.billable(queryset)))
         .annotate(session_ocpi_id=KT("data__session_id"), credit_of=KT("data__credit_reference_id"))
         .values_list(*_FIELDS)
         .iterator(chunk_size=CHUNK)

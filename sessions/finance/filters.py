@@ -27,6 +27,12 @@ KINDS = [
     ("credited", "credited CDRs"),
     ("held", "held (failed a check, not sent)"),
 ]
+# Self-test CDRs (sessions.test_charge): never billed, listed only when asked, never in totals.
+TESTS = [
+    ("", "hidden"),
+    ("shown", "shown, marked TEST (never in totals)"),
+    ("only", "only those"),
+]
 # Sort key in the URL -> ORDER BY; pk keeps pages stable when values tie.
 SORTS = {
     "start": ("start_date_time", "pk"),
@@ -74,6 +80,7 @@ class CdrFilterForm(forms.Form):
     )
     tariff = forms.CharField(required=False, max_length=36, label="Tariff id")
     kind = forms.ChoiceField(choices=KINDS, required=False, label="Kind")
+    tests = forms.ChoiceField(choices=TESTS, required=False, label="Self-test CDRs")
     min_amount = forms.DecimalField(
         required=False, label="Excl. VAT from", max_digits=14, decimal_places=4,
         error_messages=AMOUNT_ERRORS,
@@ -138,6 +145,10 @@ class CdrFilterForm(forms.Form):
         if data["location"]:
             queryset = queryset.filter(session__location=data["location"])
         queryset = _kind(queryset, data["kind"])
+        if data["tests"] == "only":
+            queryset = queryset.filter(is_test=True)
+        elif data["tests"] != "shown":
+            queryset = selectors.billable(queryset)
         if data["min_amount"] is not None:
             queryset = queryset.filter(total_cost_excl_vat__gte=data["min_amount"])
         if data["max_amount"] is not None:
@@ -157,6 +168,10 @@ class CdrFilterForm(forms.Form):
         return queryset.order_by(
             *_ordering(data["sort"] or "-start", search=bool(data["q"]), narrowed=narrowed)
         )
+
+    def shows_tests(self) -> bool:
+        """Whether the list shows self-test CDRs (totals never count them)."""
+        return self.is_bound and self.is_valid() and bool(self.cleaned_data["tests"])
 
     def sort_key(self) -> str:
         return (self.cleaned_data.get("sort") if self.is_bound and self.is_valid() else "") or (

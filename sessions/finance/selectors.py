@@ -4,6 +4,8 @@ Figures are net of credits: a credit CDR carries the original's volumes and nega
 amounts (OCPI 2.2.1 mod_cdrs), so it counts -1 session and minus its volumes; a credited
 and re-billed session then counts once, at its corrected price. Periods and days are taken
 in FINANCE_ZONE (the platform's business is French), on the CDR's start_date_time.
+Self-test CDRs (Cdr.is_test, sessions.test_charge) are never billed: no total, statement or
+export counts them (`billable`); the CDR list shows them only when asked, marked.
 """
 
 from __future__ import annotations
@@ -72,6 +74,12 @@ def _json_number(path: str, field=MONEY):
 
 def _signed(expression, field):
     return Case(When(credit=True, then=-expression), default=expression, output_field=field)
+
+
+def billable(queryset: QuerySet[Cdr] | None = None) -> QuerySet[Cdr]:
+    """CDRs that count for money: every one but the self-test CDRs (never billed)."""
+    queryset = Cdr.objects.all() if queryset is None else queryset
+    return queryset.filter(is_test=False)
 
 
 def cdr_rows(queryset: QuerySet[Cdr] | None = None) -> QuerySet[Cdr]:
@@ -165,9 +173,10 @@ def _totals(row: dict, currency: str) -> Totals:
 
 
 def totals_by_currency(queryset: QuerySet[Cdr]) -> list[Totals]:
-    """Net totals of the filtered set per currency (1 query)."""
+    """Net totals of the filtered set per currency, self-test CDRs left out (1 query)."""
     rows = (
-        queryset.order_by()
+        billable(queryset)
+        .order_by()
         .values("currency")
         .annotate(**_totals_expressions())
         .order_by("currency")
@@ -176,9 +185,11 @@ def totals_by_currency(queryset: QuerySet[Cdr]) -> list[Totals]:
 
 
 def totals_by(queryset: QuerySet[Cdr], *fields: str) -> list[dict]:
-    """Net totals grouped by `fields` and currency (the dashboard's tables; 1 query)."""
+    """Net totals grouped by `fields` and currency (the dashboard's tables; self-test CDRs
+    left out; 1 query)."""
     rows = (
-        queryset.order_by()
+        billable(queryset)
+        .order_by()
         .values(*fields, "currency")
         .annotate(**_totals_expressions())
         .order_by(*fields, "currency")
@@ -189,9 +200,11 @@ def totals_by(queryset: QuerySet[Cdr], *fields: str) -> list[dict]:
 
 
 def daily(queryset: QuerySet[Cdr]) -> list[dict]:
-    """Net revenue and energy per local day (FINANCE_ZONE) and currency (1 query)."""
+    """Net revenue and energy per local day (FINANCE_ZONE) and currency, self-test CDRs left
+    out (1 query)."""
     rows = (
-        queryset.order_by()
+        billable(queryset)
+        .order_by()
         .annotate(day=TruncDate("start_date_time", tzinfo=FINANCE_ZONE))
         .values("day", "currency")
         .annotate(
@@ -229,25 +242,28 @@ def for_emsp(queryset: QuerySet[Cdr], emsp: str) -> QuerySet[Cdr]:
 # (2 s at a million CDRs under load, 1 ms this way).
 _EMSPS_SQL = """
 WITH RECURSIVE e AS (
-    (SELECT emsp_country_code AS c, emsp_party_id AS p FROM charging_cdr ORDER BY 1, 2 LIMIT 1)
+    (SELECT emsp_country_code AS c, emsp_party_id AS p FROM charging_cdr WHERE NOT is_test
+     ORDER BY 1, 2 LIMIT 1)
     UNION ALL
     SELECT n.c, n.p FROM e, LATERAL (
         SELECT emsp_country_code AS c, emsp_party_id AS p FROM charging_cdr
-        WHERE (emsp_country_code, emsp_party_id) > (e.c, e.p) ORDER BY 1, 2 LIMIT 1) n
+        WHERE (emsp_country_code, emsp_party_id) > (e.c, e.p) AND NOT is_test
+        ORDER BY 1, 2 LIMIT 1) n
 )
 SELECT c, p FROM e
 """
 
 
 def emsps() -> list[str]:
-    """The eMSPs that have CDRs, as FR*ABC (1 query on the eMSP index)."""
+    """The eMSPs that have billable CDRs, as FR*ABC (1 query on the eMSP index)."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(_EMSPS_SQL)
             rows = cursor.fetchall()
     else:  # the embedded SQLite of .ci/start: a few hundred CDRs
         rows = (
-            Cdr.objects.order_by("emsp_country_code", "emsp_party_id")
+            billable()
+            .order_by("emsp_country_code", "emsp_party_id")
             .values_list("emsp_country_code", "emsp_party_id")
             .distinct()
         )

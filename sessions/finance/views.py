@@ -49,9 +49,9 @@ def _query_without(request: HttpRequest, *names: str) -> str:
 @finance_view()
 def dashboard(request: HttpRequest) -> HttpResponse:
     today = timezone.now().astimezone(selectors.FINANCE_ZONE).date()
-    month = selectors.in_period(Cdr.objects.all(), today.replace(day=1), today)
-    held = Cdr.objects.filter(state=Cdr.State.HELD).order_by("-start_date_time")
-    waiting = selectors.unacknowledged().order_by("-start_date_time")
+    month = selectors.in_period(selectors.billable(), today.replace(day=1), today)
+    held = selectors.billable().filter(state=Cdr.State.HELD).order_by("-start_date_time")
+    waiting = selectors.unacknowledged(selectors.billable()).order_by("-start_date_time")
     return render(
         request,
         "finance/dashboard.html",
@@ -82,7 +82,10 @@ def cdr_list(request: HttpRequest) -> HttpResponse:
     form = CdrFilterForm(request.GET)
     queryset = form.filter_qs(Cdr.objects.all())
     totals = selectors.totals_by_currency(queryset)
-    page = _page(request, selectors.cdr_rows(queryset), sum(t.cdrs for t in totals))
+    billable = sum(t.cdrs for t in totals)
+    # Self-test CDRs are in no total: counted apart, only when the list shows them.
+    tests = queryset.filter(is_test=True).count() if form.shows_tests() else 0
+    page = _page(request, selectors.cdr_rows(queryset), billable + tests)
     return render(
         request,
         "finance/cdr_list.html",
@@ -96,6 +99,8 @@ def cdr_list(request: HttpRequest) -> HttpResponse:
             "query": _query_without(request, "page"),
             "sort_query": _query_without(request, "page", "sort"),
             "export_query": _query_without(request, "page"),
+            "export_count": billable,
+            "test_count": tests,
         },
     )
 
@@ -159,7 +164,8 @@ def cdr_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _creditable(cdr: Cdr, chain: list[Cdr]) -> bool:
     credited = any(other.credit_reference_id == cdr.pk for other in chain)
-    return not cdr.credit and cdr.state == Cdr.State.QUEUED and not credited
+    billed = not cdr.credit and not cdr.is_test  # a self-test CDR costs nothing
+    return billed and cdr.state == Cdr.State.QUEUED and not credited
 
 
 def _timeline(cdr: Cdr, explanation, zone) -> str:
@@ -222,9 +228,10 @@ def _messages_of(error: ValidationError) -> list[str]:
 
 def _statement_data(form: StatementForm) -> dict:
     emsp, first, last = (form.cleaned_data[name] for name in ("emsp", "start", "end"))
-    cdrs = selectors.for_emsp(selectors.in_period(Cdr.objects.all(), first, last), emsp)
+    # A statement is what the eMSP is billed: never a self-test CDR.
+    cdrs = selectors.for_emsp(selectors.in_period(selectors.billable(), first, last), emsp)
     before = selectors.previous_period(first, last)
-    previous = selectors.for_emsp(selectors.in_period(Cdr.objects.all(), *before), emsp)
+    previous = selectors.for_emsp(selectors.in_period(selectors.billable(), *before), emsp)
     return {"emsp": emsp, "first": first, "last": last, "cdrs": cdrs, "before": before,
             "previous": previous}  # fmt: skip
 

@@ -6,8 +6,10 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from roaming.simulator import HubSimulator
+from roaming.simulator import QUALIFICATION_TOKEN, USE_CASE_FAULTS, HubSimulator
 from roaming.simulator.demo_tokens import DEMO_AUTHORIZATIONS, load_demo_tokens
+from roaming.simulator.faults import RTA_HTTP_500
+from roaming.simulator.tokens import load_qualification_token
 
 
 class Command(BaseCommand):
@@ -29,6 +31,21 @@ class Command(BaseCommand):
             + ", ".join(f"{uid} {allowed}" for uid, allowed in DEMO_AUTHORIZATIONS.items()),
         )
         parser.add_argument(
+            "--play-iop",
+            action="store_true",
+            help="play IOP's side of qualification (pull locations, START/STOP) once a CPO "
+            f"authorizes the qualification badge {QUALIFICATION_TOKEN['uid']} in real time",
+        )
+        parser.add_argument(
+            "--break",
+            dest="broken",
+            action="append",
+            default=[],
+            choices=[*USE_CASE_FAULTS, RTA_HTTP_500],
+            metavar="USE_CASE",
+            help="break one qualification use case (repeatable): " + ", ".join(USE_CASE_FAULTS),
+        )
+        parser.add_argument(
             "--quiet", action="store_true", help="do not print each request it receives"
         )
         tls = parser.add_argument_group("TLS as Gireve runs it (§2.1.2; docs/deployment.md)")
@@ -39,17 +56,21 @@ class Command(BaseCommand):
         tls.add_argument("--client-key", help="its PEM key")
 
     def handle(self, *args, port, token, register_with, token_a, demo_tokens, quiet, **options):
+        if register_with and not token_a:
+            raise CommandError("--register-with needs --token-a")
         hub = HubSimulator(port=port, token=token, ssl_context=_tls(options))
         if options["client_cert"]:
             hub.client_cert = (options["client_cert"], options["client_key"])
         hub.start()
         if demo_tokens:
             load_demo_tokens(hub)
+        if options["play_iop"]:
+            load_qualification_token(hub)
+            hub.play_iop_on_authorize = True
+        for name in options["broken"]:
+            hub.break_use_case(name)
         self.stdout.write(f"Hub simulator (FR*107) listening: versions {hub.versions_url}")
         if register_with:
-            if not token_a:
-                hub.stop()
-                raise CommandError("--register-with needs --token-a")
             answer = hub.register_with(register_with, token_a)
             if answer.get("status_code") != 1000:
                 hub.stop()
@@ -60,12 +81,15 @@ class Command(BaseCommand):
                 f"Register ToIOP with: manage.py ocpi_register NAME --versions-url "
                 f"{hub.versions_url} --token {hub.registration_token}"
             )
-        printed = 0
+        if hub.broken:
+            self.stdout.write(f"Broken use cases: {', '.join(sorted(hub.broken))}")
+        printed = played = 0
         try:
             while True:
                 time.sleep(0.5)
                 if not quiet:
                     printed = self._print_received(hub, printed)
+                    played = self._print_played(hub, played)
         except KeyboardInterrupt:
             hub.stop()
 
@@ -77,6 +101,18 @@ class Command(BaseCommand):
             body = json.dumps(request.json)[:160] if request.json is not None else ""
             self.stdout.write(f"<- {request.method} {request.path} {body}")
         return printed + len(new)
+
+    def _print_played(self, hub, played: int) -> int:
+        """One line per play_iop step since the last call (a new play starts at 0 again)."""
+        with hub.lock:
+            steps = hub.iop_play
+            played = min(played, len(steps))
+            new = steps[played:]
+        for step in new:
+            answer = json.dumps(step["answer"])[:120] if step["answer"] is not None else ""
+            line = f"IOP {step['step']} {step['method'] or ''} {step['url'] or ''}"
+            self.stdout.write(f"{line} -> {step['status'] or ''} {answer}")
+        return played + len(new)
 
 
 def _tls(options) -> ssl.SSLContext | None:
