@@ -13,6 +13,9 @@ Each step is appended to `hub.iop_play` as {"step", "method", "url", "status", "
 "answer", "at"}; the CommandResults arriving at the response_urls too ("start_session_result",
 "stop_session_result"). The last step is "done" (after the STOP's result, or the wait).
 Faults "pull_evci" and "commands" skip steps 1 and 2-3.
+Besides those keys: GETs add `next_url` (the Link followed), `link` and `total`
+(X-Total-Count); commands add `request` (the body sent) and `command_id`. A new play clears
+`hub.iop_play`.
 
 Every call goes as IOP sends it: the client's token C (base64, OCPI 2.2.1), X-Request-ID,
 X-Correlation-ID, OCPI-from FR*107 and OCPI-to the CPO party.
