@@ -122,7 +122,7 @@ def run(key: str, ids: list, options) -> None:
             f"   {grown[0]:6.0f} {grown[1]:6.0f} {grown[2]:6.0f}"
         )
         if options.profile:
-            profile = cProfile.Profile()
+            profile = cProfile.Profile(time.process_time)  # CPU, not waits on PostgreSQL
             profile.runcall(lambda run=call: [run(n) for n in range(10_000, 10_200)])
             profile.dump_stats(str(Path(options.profile) / f"{name.split()[0]}.prof"))
     if options.meter_samples:
