@@ -27,11 +27,12 @@ import time
 from urllib.parse import quote
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from locations.models import EVSE
 from roaming import ocpi_checks as checks
+from roaming import platforms, rows
 from roaming.client import OcpiClient
 from roaming.enums import InterfaceRole
 from roaming.models import Platform
@@ -82,15 +83,13 @@ authorization_info_errors = checks.obj(
 
 def hub_platform() -> Platform | None:
     """The connected hub that authorizes tokens (a tokens SENDER endpoint)."""
-    return (
-        Platform.objects.filter(
-            status=Platform.Status.CONNECTED,
-            endpoints__identifier="tokens",
-            endpoints__role=InterfaceRole.SENDER,
-        )
-        .order_by("pk")
-        .first()
-    )
+    found = _hub_and_endpoints()
+    return found[0] if found else None
+
+
+def _hub_and_endpoints() -> tuple[Platform, dict] | None:
+    found = platforms.connected_with("tokens", InterfaceRole.SENDER)
+    return found[0] if found else None
 
 
 def decide(
@@ -243,17 +242,35 @@ def _window(at: dt.datetime) -> dict:
     return {"created_at__gte": at - REMOTE_START_WINDOW, "created_at__lte": at + CLOCK_AHEAD}
 
 
+_REMOTE_START_SQL = f"""
+SELECT {rows.columns(RemoteStart, "r")} FROM {RemoteStart._meta.db_table} r
+WHERE UPPER(r.uid) = UPPER(%(uid)s) AND r.type = %(type)s
+  AND r.created_at >= %(since)s AND r.created_at <= %(until)s
+  AND (r.evse_id = %(evse)s OR (%(charge_point)s <> '' AND r.charge_point_id = %(charge_point)s))
+ORDER BY r.created_at DESC, r.id DESC LIMIT 1
+"""
+
+
 def remote_start_for(
     *, evse: EVSE, uid: str, type: str, charge_point_id: str = "", at: dt.datetime
 ) -> RemoteStart | None:
     """The one matcher of a START_SESSION: for this token (uid from `token_uid`) at this EVSE
     or its charge point (an OCPP remote start names the charge point, the EV may plug into
-    another of its connectors), the newest within the window of `at`."""
-    recent = RemoteStart.objects.filter(uid__iexact=uid, type=type, **_window(at))
-    here = recent.filter(evse=evse)
-    if charge_point_id:
-        here = here | recent.filter(charge_point_id=charge_point_id)
-    return here.order_by("-created_at", "-pk").first()
+    another of its connectors), the newest within the window of `at`. Asked by every badge:
+    its SQL is written once (roaming.rows, issue 21)."""
+    window = _window(at)
+    params = {
+        "uid": uid,
+        "type": type,
+        "since": window["created_at__gte"],
+        "until": window["created_at__lte"],
+        "evse": evse.pk,
+        "charge_point": charge_point_id or "",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_REMOTE_START_SQL, params)
+        row = cursor.fetchone()
+    return rows.instance(RemoteStart, row) if row else None
 
 
 def decisions_for(*, evse: EVSE, uid: str, type: str, at: dt.datetime) -> list[Authorization]:
@@ -267,10 +284,10 @@ def decisions_for(*, evse: EVSE, uid: str, type: str, at: dt.datetime) -> list[A
 
 
 def _ask_hub(decision: Authorization) -> None:
-    platform = hub_platform()
-    if platform is None:
+    found = _hub_and_endpoints()
+    if found is None:
         return _set(decision, Source.HUB, Reason.HUB_UNREACHABLE, message="no connected hub")
-    client = OcpiClient(platform)
+    client = OcpiClient(found[0], endpoints=found[1])
     evse = decision.evse
     location = evse.location
     url = f"{client.endpoint('tokens', 'SENDER').rstrip('/')}/{quote(decision.uid, safe='')}"

@@ -55,6 +55,11 @@ class Token(models.Model):
                 name="token_unique_identity",
             )
         ]
+        indexes = [
+            # A badge is looked up by uid and type alone (sessions.authorization): one index
+            # probe however many tokens eMSPs pushed (the unique index leads by country).
+            models.Index(Upper("uid"), "type", name="token_uid_ci"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.country_code}*{self.party_id} {self.type} {self.uid}"

@@ -22,9 +22,9 @@ from typing import NamedTuple
 from django.db import connection, transaction
 from django.utils import timezone
 
-from roaming import rows
+from roaming import platforms, rows
 from roaming.enums import InterfaceRole
-from roaming.models import Platform, PlatformEndpoint
+from roaming.models import Platform
 
 from .dispatch import kick
 from .models import Message, Stream
@@ -32,27 +32,9 @@ from .models import Message, Stream
 logger = logging.getLogger(__name__)
 
 
-_HUB_PLATFORMS_SQL = f"""
-SELECT {rows.columns(Platform, "p")} FROM {Platform._meta.db_table} p
-WHERE p.status = %(connected)s AND EXISTS (
-    SELECT 1 FROM {PlatformEndpoint._meta.db_table} e
-    WHERE e.platform_id = p.id AND e.identifier = %(module)s AND e.role = %(receiver)s)
-ORDER BY p.id
-"""
-
-
 def hub_platforms(module: str) -> list[Platform]:
-    """CONNECTED platforms with a RECEIVER endpoint for `module`: who gets our pushes.
-
-    Asked by every change that reaches the hub, so written once as SQL (roaming.rows)."""
-    params = {
-        "connected": Platform.Status.CONNECTED,
-        "module": module,
-        "receiver": InterfaceRole.RECEIVER,
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(_HUB_PLATFORMS_SQL, params)
-        return [rows.instance(Platform, row) for row in cursor.fetchall()]
+    """CONNECTED platforms with a RECEIVER endpoint for `module`: who gets our pushes."""
+    return [platform for platform, _ in platforms.connected_with(module, InterfaceRole.RECEIVER)]
 
 
 def locked_stream(*, platform: Platform, stream_key: str, module: str) -> Stream:
