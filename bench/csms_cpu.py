@@ -126,10 +126,10 @@ def run(key: str, ids: list, options) -> None:
             profile.runcall(lambda run=call: [run(n) for n in range(10_000, 10_200)])
             profile.dump_stats(str(Path(options.profile) / f"{name.split()[0]}.prof"))
     if options.meter_samples:
-        meter(post, ids, options.meter_samples, base)
+        meter(post, ids, options.meter_samples, base, profile_dir=options.profile)
 
 
-def meter(post, ids: list, count: int, base: float, sessions: int = 5) -> None:
+def meter(post, ids: list, count: int, base: float, sessions: int = 5, profile_dir=None) -> None:
     """Meter events of `sessions` charges, one sample per event, one a minute: the CPU and
     queries of an event at the first samples and at the last ones (flat: no growth)."""
     import datetime as dt
@@ -151,6 +151,7 @@ def meter(post, ids: list, count: int, base: float, sessions: int = 5) -> None:
         post("/api/csms/v1/transaction-started", started)
         charges.append(tx)
     cpu_at, queries_at = {}, {}
+    profile = cProfile.Profile(time.process_time) if profile_dir else None
     for k in range(1, count + 1):
         at = stamp(start + dt.timedelta(minutes=k))
         sample = {"timestamp": at, "energy_wh": 120 * k, "power_w": "7200"}
@@ -165,7 +166,11 @@ def meter(post, ids: list, count: int, base: float, sessions: int = 5) -> None:
 
             cpu = time.process_time()
             with connection.execute_wrapper(counted):
+                if profile and k > count - 10:
+                    profile.enable()
                 assert post("/api/csms/v1/meter-values", event)["applied"]
+                if profile and k > count - 10:
+                    profile.disable()
             cpu_at.setdefault(k, []).append(time.process_time() - cpu)
             queries_at[k] = len(queries)
     window = max(1, min(10, count // 10))
@@ -178,6 +183,8 @@ def meter(post, ids: list, count: int, base: float, sessions: int = 5) -> None:
         if label == "first":
             first = cpu_ms
     print(f"  meter event at sample {count} / at sample 1: {cpu_ms / first:.2f}x")
+    if profile:
+        profile.dump_stats(str(Path(profile_dir) / "meter.prof"))
 
 
 if __name__ == "__main__":

@@ -9,34 +9,45 @@ from __future__ import annotations
 from django.db import connection
 
 
-def columns(model, alias: str) -> str:
-    """`alias."column", ...` for every concrete field of `model`, in field order."""
-    return ", ".join(f'{alias}."{field.column}"' for field in model._meta.concrete_fields)
+def fields_of(model, defer=()) -> list:
+    """The concrete fields of `model` that are read, in field order (`defer`: names left out,
+    loaded on access as the ORM's defer() does)."""
+    return [f for f in model._meta.concrete_fields if f.name not in defer]
 
 
-def width(model) -> int:
-    return len(model._meta.concrete_fields)
+def columns(model, alias: str, defer=()) -> str:
+    """`alias."column", ...` for the fields of `fields_of(model, defer)`."""
+    return ", ".join(f'{alias}."{field.column}"' for field in fields_of(model, defer))
 
 
-def instance(model, values):
+def width(model, defer=()) -> int:
+    return len(fields_of(model, defer))
+
+
+def instance(model, values, defer=()):
     """An instance of `model` from its columns' raw values, in `columns` order."""
+    fields = fields_of(model, defer)
     converted = []
-    for field, value in zip(model._meta.concrete_fields, values, strict=True):
+    for field, value in zip(fields, values, strict=True):
         for converter in field.get_db_converters(connection):
             value = converter(value, field, connection)
         converted.append(value)
-    return model.from_db(connection.alias, None, converted)
+    names = [field.attname for field in fields] if defer else None
+    return model.from_db(connection.alias, names, converted)
 
 
 def split(row, *models) -> list:
     """The instances of `models` from one row holding their `columns` side by side; a model
-    whose primary key is NULL (a LEFT JOIN that found nothing) gives None."""
+    whose primary key is NULL (a LEFT JOIN that found nothing) gives None. A model may be
+    given as (model, defer)."""
     found, start = [], 0
-    for model in models:
-        values = row[start : start + width(model)]
-        pk_index = [f.primary_key for f in model._meta.concrete_fields].index(True)
-        found.append(None if values[pk_index] is None else instance(model, values))
-        start += width(model)
+    for entry in models:
+        model, defer = entry if isinstance(entry, tuple) else (entry, ())
+        fields = fields_of(model, defer)
+        values = row[start : start + len(fields)]
+        pk_index = [f.primary_key for f in fields].index(True)
+        found.append(None if values[pk_index] is None else instance(model, values, defer))
+        start += len(fields)
     return found
 
 

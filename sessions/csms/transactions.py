@@ -21,11 +21,12 @@ import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.db import transaction as db_transaction
 from django.utils import timezone
 
 from locations.models import EVSE, Connector
+from roaming import rows
 from roaming.ocpi_time import format_datetime
 from sessions import session_services
 from sessions.authorization import decisions_for, remote_start_for, token_uid
@@ -360,23 +361,34 @@ def _not_ahead(moment: dt.datetime) -> dt.datetime:
     return moment
 
 
+_TRANSACTION_SQL = f"""
+SELECT {rows.columns(Transaction, "t")}, {rows.columns(Session, "s", HEAVY_SESSION_FIELDS)}
+FROM {Transaction._meta.db_table} t
+LEFT JOIN {Session._meta.db_table} s ON s.id = t.session_id
+WHERE t.csms_id = %(csms)s AND t.transaction_id = %(transaction)s
+ORDER BY t.started_at DESC, t.id LIMIT 1
+"""
+
+
 def _transaction(csms: Csms, event: dict) -> Transaction:
     """The transaction, row-locked: its events apply one at a time. Its session is read for
     its state only (the services lock and read it whole), so the growing JSON is not decoded
-    twice per event."""
-    transaction = (
-        Transaction.objects.select_for_update(of=("self",))
-        .select_related("session")
-        .defer(*(f"session__{name}" for name in HEAVY_SESSION_FIELDS))
-        .filter(csms=csms, transaction_id=event["transaction_id"])
-        .first()
-    )
-    if transaction is None:
+    twice per event. Every meter event starts here: the SQL is written once (roaming.rows)."""
+    sql = _TRANSACTION_SQL
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE OF t"
+    params = {"csms": csms.pk, "transaction": event["transaction_id"]}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
         raise BridgeError(
             404,
             f"Unknown transaction {event['transaction_id']}: no transaction-started was "
             "received for it from this CSMS (send it first).",
         )
+    transaction, session = rows.split(row, Transaction, (Session, HEAVY_SESSION_FIELDS))
+    transaction.session = session
     return transaction
 
 
