@@ -231,24 +231,28 @@ def _record_delivered(stream: Stream, head: Message, outcome: Outcome, owner: st
     return bool(done)
 
 
-# The same two conditional UPDATEs as one statement: on the hot path the ORM's query building
-# cost more than the database work (bench/outbox_push.py, cProfile).
+# The same two conditional UPDATEs as one statement, atomic without a transaction around it
+# (two round trips fewer per message: bench/outbox_push.py throughput). The stream row is
+# locked first and its lease, hold and pause checked on its latest version; the message is
+# marked only then, and the stream's counter moves only if the message was marked.
 _DELIVERED_SQL = f"""
 WITH owned AS (
-    UPDATE {Stream._meta.db_table} AS s
-    SET delivered_count = s.delivered_count + 1, next_attempt_at = %(now)s,
-        locked_until = %(until)s
-    FROM {Platform._meta.db_table} AS p
-    WHERE s.id = %(stream)s AND s.lease_owner = %(owner)s AND NOT s.held
-      AND p.id = s.platform_id AND NOT p.push_paused
-    RETURNING s.id
+    SELECT s.id FROM {Stream._meta.db_table} s
+    JOIN {Platform._meta.db_table} p ON p.id = s.platform_id
+    WHERE s.id = %(stream)s AND s.lease_owner = %(owner)s AND NOT s.held AND NOT p.push_paused
+    FOR UPDATE OF s
+), marked AS (
+    UPDATE {Message._meta.db_table} AS m
+    SET state = %(delivered)s, done_at = %(now)s, attempts = %(attempts)s,
+        last_attempt_at = %(now)s, last_http_status = %(http)s, last_ocpi_status = %(ocpi)s,
+        last_log_id = %(log)s, last_error = '', response_location = %(location)s
+    WHERE m.id = %(message)s AND m.state = %(pending)s AND EXISTS (SELECT 1 FROM owned)
+    RETURNING m.id
 )
-UPDATE {Message._meta.db_table} AS m
-SET state = %(delivered)s, done_at = %(now)s, attempts = %(attempts)s,
-    last_attempt_at = %(now)s, last_http_status = %(http)s, last_ocpi_status = %(ocpi)s,
-    last_log_id = %(log)s, last_error = '', response_location = %(location)s
-WHERE m.id = %(message)s AND m.state = %(pending)s AND EXISTS (SELECT 1 FROM owned)
-RETURNING m.id
+UPDATE {Stream._meta.db_table} AS s
+SET delivered_count = s.delivered_count + 1, next_attempt_at = %(now)s, locked_until = %(until)s
+WHERE s.id = %(stream)s AND EXISTS (SELECT 1 FROM marked)
+RETURNING s.id
 """
 
 
@@ -269,12 +273,9 @@ def _record_delivered_in_one_statement(
         "message": head.pk,
         "location": _location_header(outcome),
     }
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_DELIVERED_SQL, params)
-        done = cursor.fetchone() is not None
-        if not done:
-            transaction.set_rollback(True)  # the stream's counter moved only if both did
-    return done
+        return cursor.fetchone() is not None
 
 
 def _send(client: OcpiClient, base_url: str | None, stream: Stream, head: Message) -> Outcome:
