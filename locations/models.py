@@ -6,7 +6,7 @@ BusinessDetails, Hours, Image, EnergyMix, ...) are JSON fields checked in clean(
 """
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Value
 from django.db.models.functions import Replace, Upper
 
@@ -198,7 +198,21 @@ class EVSE(TimestampedModel):
     def missing_for_gireve(self) -> list[str]:
         """What keeps this EVSE from the hub (Gireve §3.5.1; OCPI EVSE.connectors is 1..*);
         [] when it may be sent. Kept equal to `selectors._EVSE_SHAREABLE` (the sender's SQL)."""
-        return evse_missing(self, has_connector=bool(self.connectors.all()))
+        return evse_missing(self, has_connector=self._has_connector())
+
+    def _has_connector(self) -> bool:
+        """Prefetched connectors when there are, else one index probe: every status change
+        asks (locations.push), and loading the connectors cost more than the rest of it."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {})
+        if "connectors" in prefetched:
+            return bool(prefetched["connectors"])
+        if self.pk is None:
+            return False
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT 1 FROM {Connector._meta.db_table} WHERE evse_id = %s LIMIT 1", [self.pk]
+            )
+            return cursor.fetchone() is not None
 
     def save(self, *args, touch: bool = True, **kwargs):
         super().save(*args, touch=touch, **kwargs)
