@@ -24,13 +24,31 @@ def width(model, defer=()) -> int:
     return len(fields_of(model, defer))
 
 
+_CONVERTERS: dict = {}
+
+
+def _converters(field) -> tuple[list, object]:
+    """What the ORM applies to a column's raw value: the backend's (SQLite returns datetimes
+    as text) then the field's own (JSONField values arrive as text with psycopg 3)."""
+    key = (field, connection.vendor)
+    if key not in _CONVERTERS:
+        column = field.get_col(field.model._meta.db_table)
+        converters = [
+            *connection.ops.get_db_converters(column),
+            *column.get_db_converters(connection),
+        ]
+        _CONVERTERS[key] = (converters, column)
+    return _CONVERTERS[key]
+
+
 def instance(model, values, defer=()):
     """An instance of `model` from its columns' raw values, in `columns` order."""
     fields = fields_of(model, defer)
     converted = []
     for field, value in zip(fields, values, strict=True):
-        for converter in field.get_db_converters(connection):
-            value = converter(value, field, connection)
+        converters, column = _converters(field)
+        for converter in converters:
+            value = converter(value, column, connection)  # as the ORM's compiler calls them
         converted.append(value)
     names = [field.attname for field in fields] if defer else None
     return model.from_db(connection.alias, names, converted)
