@@ -24,33 +24,38 @@ def width(model, defer=()) -> int:
     return len(fields_of(model, defer))
 
 
-_CONVERTERS: dict = {}
+_READERS: dict = {}
 
 
-def _converters(field) -> tuple[list, object]:
-    """What the ORM applies to a column's raw value: the backend's (SQLite returns datetimes
-    as text) then the field's own (JSONField values arrive as text with psycopg 3)."""
-    key = (field, connection.vendor)
-    if key not in _CONVERTERS:
-        column = field.get_col(field.model._meta.db_table)
-        converters = [
-            *connection.ops.get_db_converters(column),
-            *column.get_db_converters(connection),
-        ]
-        _CONVERTERS[key] = (converters, column)
-    return _CONVERTERS[key]
+def _readers(model, defer) -> tuple[list, list | None]:
+    """Per field, what the ORM applies to its raw value: the backend's converters (SQLite
+    returns datetimes as text) then the field's own (JSONField values arrive as text with
+    psycopg 3), with the column expression they are called with; and the attnames to give
+    `from_db` when fields are deferred. Worked out once per model and shape."""
+    key = (model, tuple(defer), connection.vendor)
+    if key not in _READERS:
+        readers = []
+        for field in fields_of(model, defer):
+            column = field.get_col(model._meta.db_table)
+            converters = [
+                *connection.ops.get_db_converters(column),
+                *column.get_db_converters(connection),
+            ]
+            readers.append((converters, column))
+        names = [field.attname for field in fields_of(model, defer)] if defer else None
+        _READERS[key] = (readers, names)
+    return _READERS[key]
 
 
 def instance(model, values, defer=()):
     """An instance of `model` from its columns' raw values, in `columns` order."""
-    fields = fields_of(model, defer)
-    converted = []
-    for field, value in zip(fields, values, strict=True):
-        converters, column = _converters(field)
-        for converter in converters:
-            value = converter(value, column, connection)  # as the ORM's compiler calls them
-        converted.append(value)
-    names = [field.attname for field in fields] if defer else None
+    readers, names = _readers(model, defer)
+    if len(values) != len(readers):
+        raise ValueError(f"{model.__name__}: {len(values)} values for {len(readers)} fields")
+    converted = list(values)
+    for index, (converters, column) in enumerate(readers):
+        for converter in converters:  # as the ORM's compiler calls them
+            converted[index] = converter(converted[index], column, connection)
     return model.from_db(connection.alias, names, converted)
 
 
