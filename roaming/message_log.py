@@ -118,7 +118,7 @@ def record(**exchange) -> MessageLog:
     return row
 
 
-def insert_sql(connection, **exchange) -> tuple[str, list]:
+def insert_sql(**exchange) -> tuple[str, list]:
     """`record` as one INSERT statement and its parameters, for a caller that writes the log
     row in the same statement as its own (sessions.csms.services: the event's record)."""
     return rows.insert_sql(MessageLog(**fields(**exchange)))

@@ -12,10 +12,14 @@ from django.db import connection
 from . import rows
 from .models import Platform, PlatformEndpoint
 
+# A platform `p`'s endpoints as one JSON column (read by `endpoints_of`), for the statements
+# that load a platform to call it (here and roaming.outbox.hot_path).
+ENDPOINTS_COLUMN = f"""(
+    SELECT coalesce(json_agg(json_build_array(e.identifier, e.role, e.url)), '[]')
+    FROM {PlatformEndpoint._meta.db_table} e WHERE e.platform_id = p.id)"""
+
 _SQL = f"""
-SELECT {rows.columns(Platform, "p")},
-    (SELECT coalesce(json_agg(json_build_array(e.identifier, e.role, e.url)), '[]')
-     FROM {PlatformEndpoint._meta.db_table} e WHERE e.platform_id = p.id)
+SELECT {rows.columns(Platform, "p")}, {ENDPOINTS_COLUMN}
 FROM {Platform._meta.db_table} p
 WHERE p.status = %(connected)s AND EXISTS (
     SELECT 1 FROM {PlatformEndpoint._meta.db_table} e
@@ -37,14 +41,16 @@ def connected_with(module: str, role: str) -> list[tuple[Platform, dict]]:
             .order_by("pk")
         )
         return [
-            (p, _endpoints(p.endpoints.values_list("identifier", "role", "url"))) for p in platforms
+            (p, endpoints_of(p.endpoints.values_list("identifier", "role", "url")))
+            for p in platforms
         ]
     with connection.cursor() as cursor:
         cursor.execute(_SQL, params)
         found = cursor.fetchall()
     width = rows.width(Platform)
-    return [(rows.instance(Platform, row[:width]), _endpoints(row[width])) for row in found]
+    return [(rows.instance(Platform, row[:width]), endpoints_of(row[width])) for row in found]
 
 
-def _endpoints(triples) -> dict:
+def endpoints_of(triples) -> dict:
+    """{(module, role): url} from (identifier, role, url) triples, as OcpiClient takes them."""
     return {(identifier, role): url for identifier, role, url in triples}

@@ -122,3 +122,25 @@ def login_with_second_factor(settings):
         return device
 
     return login
+
+
+@pytest.fixture
+def double(live_server, operator):
+    """A CSMS running the test module's `operator`, its command endpoint played by the CSMS
+    double (sessions.commands.csms_double) on the live server."""
+    from sessions.commands.csms_double import CsmsDouble
+    from tests.factories import CsmsFactory
+
+    csms = CsmsFactory(name="SteVe", operators=[operator])
+    double = CsmsDouble(
+        f"{live_server.url}/api/csms/v1",
+        csms.api_key,
+        csms.command_secret,
+        think=0.05,
+        out=lambda line: None,
+    ).start()
+    csms.command_url = double.url
+    csms.save()
+    double.csms = csms
+    yield double
+    double.stop()

@@ -163,8 +163,9 @@ def _deliver(stream_id: int) -> int:
                 continue
         elif first_try and not followers and leased is not None:
             location = _location_header(outcome)
+            until = timezone.now() + dt.timedelta(seconds=lease_seconds(stream.platform))
             following = hot_path.record_last_delivered(
-                stream, head, outcome, owner, delivered, location
+                stream, head, outcome, owner, delivered, location, until
             )
             if following is not None:
                 batch, delivered = following, delivered + 1

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from roaming import rows
+from roaming import platforms, rows
 from roaming.models import Platform
 
 from .models import Message, Stream
@@ -44,14 +44,12 @@ WITH due AS (
     WHERE s.id = due.id AND p.id = s.platform_id
     RETURNING s.*
 )
-SELECT {rows.columns(Stream, 's')}, {rows.columns(Platform, 'p')},
-    (SELECT coalesce(json_agg(json_build_array(e.identifier, e.role, e.url)), '[]')
-     FROM roaming_platformendpoint e WHERE e.platform_id = p.id)
+SELECT {rows.columns(Stream, "s")}, {rows.columns(Platform, "p")}, {platforms.ENDPOINTS_COLUMN}
 FROM leased s JOIN {Platform._meta.db_table} p ON p.id = s.platform_id
 """
 
 _PENDING_SQL = f"""
-SELECT {rows.columns(Message, 'm')} FROM {Message._meta.db_table} m
+SELECT {rows.columns(Message, "m")} FROM {Message._meta.db_table} m
 WHERE m.stream_id = %(stream)s AND m.state = %(pending)s ORDER BY m.id LIMIT %(limit)s
 """
 
@@ -77,7 +75,7 @@ def lease(stream_id: int, owner: str) -> tuple[Stream, dict, list[Message]] | No
         if row is None:
             return None
         stream, stream.platform = rows.split(row, Stream, Platform)
-        endpoints = {(identifier, role): url for identifier, role, url in row[-1]}
+        endpoints = platforms.endpoints_of(row[-1])
         batch = pending(cursor, stream_id, settings.OUTBOX_BATCH)
     if not batch:
         batch = _release_if_idle(stream, owner)
@@ -133,7 +131,13 @@ def _release_if_idle(stream: Stream, owner: str) -> list[Message]:
 
 
 def record_last_delivered(
-    stream: Stream, head: Message, outcome, owner: str, delivered: int, location: str
+    stream: Stream,
+    head: Message,
+    outcome,
+    owner: str,
+    delivered: int,
+    location: str,
+    lease_until: dt.datetime,
 ) -> list[Message] | None:
     """Record the first-try success of the last head we read, then read what came meanwhile.
 
@@ -168,18 +172,13 @@ def record_last_delivered(
             transaction.set_rollback(True)
             return None
         batch = pending(cursor, stream.pk, room)
-        until = now + dt.timedelta(
-            seconds=stream.platform.connect_timeout
-            + stream.platform.read_timeout
-            + settings.OUTBOX_LEASE_MARGIN_SECONDS
-        )
         cursor.execute(
             _STREAM_SQL,
             {
                 "stream": stream.pk,
                 "next": now if batch else None,
                 "owner": owner if batch else "",
-                "until": until if batch else None,
+                "until": lease_until if batch else None,
             },
         )
     stream.delivered_count += 1

@@ -207,7 +207,7 @@ def _store_answer(claimed: int, answer: dict, event: dict) -> None:
         return
     body = exchange.render({**answer, "duplicate": False})
     log = current.log_fields(http_status=200, response_body=body, event_id=event["event_id"])
-    insert, log_params = message_log.insert_sql(connection, **log)
+    insert, log_params = message_log.insert_sql(**log)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(f"WITH stored AS ({update}) {insert}", params + log_params)

@@ -7,10 +7,8 @@ import pytest
 from locations import services as locations
 from roaming.simulator.commands import APP_TOKEN
 from roaming.simulator.hub import HUB_ROLE
-from sessions.commands.csms_double import CsmsDouble
 from tests.factories import (
     ConnectorFactory,
-    CsmsFactory,
     EVSEFactory,
     LocationFactory,
     OperatorFactory,
@@ -45,24 +43,6 @@ def hub(live_server, connected_hub, hub_simulator, settings):
     connected_hub.save()
     hub_simulator.our_commands_url = f"{live_server.url}/ocpi/2.2.1/commands"
     return hub_simulator
-
-
-@pytest.fixture
-def double(live_server, operator):
-    """The CSMS running FR*AB1, its command endpoint played by the CSMS double."""
-    csms = CsmsFactory(name="SteVe", operators=[operator])
-    double = CsmsDouble(
-        f"{live_server.url}/api/csms/v1",
-        csms.api_key,
-        csms.command_secret,
-        think=0.05,
-        out=lambda line: None,
-    ).start()
-    csms.command_url = double.url
-    csms.save()
-    double.csms = csms
-    yield double
-    double.stop()
 
 
 def start_body(**fields) -> dict:

@@ -15,14 +15,12 @@ from roaming.registration import invite
 from roaming.simulator import QUALIFICATION_TOKEN, USE_CASE_FAULTS
 from roaming.simulator.faults import DRIFTED_MODULE, RTA_HTTP_500
 from roaming.simulator.tokens import load_qualification_token
-from sessions.commands.csms_double import CsmsDouble
 from sessions.commands.models import Command
 from sessions.csms.simulator import ChargePoint
 from tests.commands.test_remote_start import run
 from tests.commands.test_remote_start_and_stop import deliver_all
 from tests.factories import (
     ConnectorFactory,
-    CsmsFactory,
     EVSEFactory,
     LocationFactory,
     OperatorFactory,
@@ -63,22 +61,6 @@ def hub(live_server, settings, hub_simulator, operator):
     hub_simulator.iop_session_wait = 0  # a play still waiting ends before the database goes
     if hub_simulator.iop_thread is not None:
         hub_simulator.iop_thread.join(timeout=30)
-
-
-@pytest.fixture
-def double(live_server, operator):
-    csms = CsmsFactory(name="SteVe", operators=[operator])
-    double = CsmsDouble(
-        f"{live_server.url}/api/csms/v1",
-        csms.api_key,
-        csms.command_secret,
-        think=0.05,
-        out=lambda line: None,
-    ).start()
-    csms.command_url = double.url
-    csms.save()
-    yield double
-    double.stop()
 
 
 def steps(hub, name: str) -> list[dict]:
